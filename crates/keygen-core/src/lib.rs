@@ -3,11 +3,23 @@
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+mod check;
 mod error;
 mod fingerprint;
+mod generate;
+mod keypair;
 
+pub use check::{
+    Check, MAX_CHECKED_MODULUS_BITS, MIN_SOUND_MODULUS_BITS, PrivateKeyFormat, PrivateKeyReport,
+    check_private_key, check_private_key_der,
+};
 pub use error::{Error, Result};
 pub use fingerprint::{md5_fingerprint, sha256_fingerprint};
+pub use generate::{
+    GenerationStats, MIN_PRIME_DISTANCE_LOG2, MODULUS_BITS, MR_RANDOM_ROUNDS, PRIME_BITS,
+    PUBLIC_EXPONENT,
+};
+pub use keypair::{EncodedKeyPair, RsaKeyPair, RsaPublicKey};
 
 // validators: begin
 // validators: end

@@ -1,0 +1,398 @@
+//! The private-key check: parse a key in the API's form (or PEM) and verify
+//! every relation between its fields, naming each one that fails.
+
+use core::fmt;
+
+use base64ct::{Base64, Encoding};
+use crypto_bigint::{BoxedUint, ConcatenatingMul, Lcm, NonZero, Odd, Resize};
+use der::{Decode, Encode};
+use zeroize::Zeroizing;
+
+use crate::generate::{MODULUS_BITS, PUBLIC_EXPONENT, distance_above};
+use crate::keypair::RsaPublicKey;
+
+/// The largest modulus the checker examines. Primality tests on larger keys
+/// would let a caller buy seconds of CPU with a few kilobytes of input.
+pub const MAX_CHECKED_MODULUS_BITS: u32 = 16_384;
+
+/// The smallest modulus the checker calls sound.
+pub const MIN_SOUND_MODULUS_BITS: u32 = 2048;
+
+/// The outcome of one named check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    /// Stable snake_case name of the check.
+    pub name: &'static str,
+    /// Whether the key passed it.
+    pub passed: bool,
+    /// Whether failing it makes the key unusable (`true`) or only means the
+    /// key is laid out differently from the API's own keys (`false`).
+    pub fatal: bool,
+    /// What was checked, or why it failed. Never contains key material.
+    pub detail: String,
+}
+
+/// How the input was encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PrivateKeyFormat {
+    /// One line of base64 PKCS#8 DER, as the API returns it.
+    ApiBase64,
+    /// `-----BEGIN PRIVATE KEY-----` (PKCS#8, RFC 7468).
+    Pkcs8Pem,
+    /// `-----BEGIN RSA PRIVATE KEY-----` (PKCS#1).
+    Pkcs1Pem,
+    /// Binary DER (PKCS#8 or PKCS#1).
+    Der,
+}
+
+/// Everything the check found. No private material is kept.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PrivateKeyReport {
+    /// The input's encoding, when it could be recognised.
+    pub format: Option<PrivateKeyFormat>,
+    /// Modulus size in bits, when the key could be parsed.
+    pub bits: Option<u32>,
+    /// The public key (n, e) read from the private key, when it parsed.
+    pub public_key: Option<RsaPublicKey>,
+    /// Every check that ran, in order.
+    pub checks: Vec<Check>,
+}
+
+impl PrivateKeyReport {
+    /// True when no fatal check failed.
+    #[must_use]
+    pub fn is_sound(&self) -> bool {
+        !self.checks.iter().any(|c| c.fatal && !c.passed)
+    }
+
+    /// The checks that failed, fatal or not.
+    pub fn failed(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| !c.passed)
+    }
+
+    fn push(&mut self, name: &'static str, passed: bool, fatal: bool, detail: impl Into<String>) {
+        self.checks.push(Check { name, passed, fatal, detail: detail.into() });
+    }
+}
+
+impl fmt::Debug for PrivateKeyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrivateKeyReport")
+            .field("format", &self.format)
+            .field("bits", &self.bits)
+            .field("public_key", &self.public_key)
+            .field("checks", &self.checks)
+            .finish()
+    }
+}
+
+/// Checks a private key given as text: the API's one-line base64, or a
+/// PKCS#8 / PKCS#1 PEM. Surrounding whitespace is ignored.
+///
+/// The checks, by name: `encoding` (base64 or PEM readable), `der_canonical`
+/// (DER well formed and re-encodes to the same bytes), `pkcs8_algorithm`
+/// (rsaEncryption, NULL parameters, version 0), `pkcs1_version` (two-prime,
+/// version 0), `modulus_size`, `public_exponent`, `n_equals_pq`, `p_prime`,
+/// `q_prime`, `prime_sizes`, `prime_distance` (FIPS 186-5 A.1.3
+/// |p − q| > 2^(nlen/2 − 100)), `e_d_inverse` (e·d ≡ 1 mod λ(n)), `d_size`
+/// (d > 2^(nlen/2)), `dp`, `dq`, `qinv`; and, not fatal, the API's layout:
+/// `d_reduced_mod_lambda`, `p_greater_than_q`, `modulus_4096`.
+#[must_use]
+pub fn check_private_key(input: &str) -> PrivateKeyReport {
+    let text = input.trim();
+    let mut report = PrivateKeyReport { format: None, bits: None, public_key: None, checks: Vec::new() };
+    if text.starts_with("-----BEGIN") {
+        match der::pem::decode_vec(text.as_bytes()) {
+            Ok((label, der)) => {
+                let der = Zeroizing::new(der);
+                match label {
+                    "PRIVATE KEY" => {
+                        report.format = Some(PrivateKeyFormat::Pkcs8Pem);
+                        report.push("encoding", true, true, "pkcs#8 pem");
+                        check_pkcs8(&der, &mut report);
+                    }
+                    "RSA PRIVATE KEY" => {
+                        report.format = Some(PrivateKeyFormat::Pkcs1Pem);
+                        report.push("encoding", true, true, "pkcs#1 pem");
+                        check_pkcs1(&der, &mut report);
+                    }
+                    other => report.push(
+                        "encoding",
+                        false,
+                        true,
+                        format!("pem label {other:?} is not PRIVATE KEY or RSA PRIVATE KEY"),
+                    ),
+                }
+            }
+            Err(e) => report.push("encoding", false, true, format!("pem is malformed: {e}")),
+        }
+        return report;
+    }
+    match Base64::decode_vec(text) {
+        Ok(der) => {
+            let der = Zeroizing::new(der);
+            report.format = Some(PrivateKeyFormat::ApiBase64);
+            report.push("encoding", true, true, "one line of standard padded base64");
+            check_pkcs8(&der, &mut report);
+        }
+        Err(_) => report.push(
+            "encoding",
+            false,
+            true,
+            "not pem and not one line of standard padded base64",
+        ),
+    }
+    report
+}
+
+/// Checks a private key given as binary DER: PKCS#8 `PrivateKeyInfo`, or a
+/// bare PKCS#1 `RSAPrivateKey`. See [`check_private_key`] for the checks.
+#[must_use]
+pub fn check_private_key_der(der: &[u8]) -> PrivateKeyReport {
+    let mut report = PrivateKeyReport {
+        format: Some(PrivateKeyFormat::Der),
+        bits: None,
+        public_key: None,
+        checks: Vec::new(),
+    };
+    report.push("encoding", true, true, "binary der");
+    if pkcs8::PrivateKeyInfoRef::from_der(der).is_ok() {
+        check_pkcs8(der, &mut report);
+    } else {
+        check_pkcs1(der, &mut report);
+    }
+    report
+}
+
+fn check_pkcs8(der: &[u8], report: &mut PrivateKeyReport) {
+    let info = match pkcs8::PrivateKeyInfoRef::from_der(der) {
+        Ok(info) => info,
+        Err(e) => {
+            report.push("der_canonical", false, true, format!("not a pkcs#8 PrivateKeyInfo: {e}"));
+            return;
+        }
+    };
+    let reencoded = info.to_der().map(Zeroizing::new);
+    let canonical = reencoded.as_ref().is_ok_and(|r| r.as_slice() == der);
+    if !canonical {
+        report.push("der_canonical", false, true, "PrivateKeyInfo does not re-encode to the same bytes");
+        return;
+    }
+    let oid_ok = info.algorithm.oid == pkcs1::ALGORITHM_OID;
+    let params_null = info.algorithm.parameters == Some(der::asn1::AnyRef::NULL);
+    let v0 = info.public_key.is_none();
+    report.push(
+        "pkcs8_algorithm",
+        oid_ok && params_null && v0,
+        true,
+        if oid_ok && params_null && v0 {
+            "version 0, rsaEncryption with NULL parameters".to_string()
+        } else {
+            format!(
+                "expected version 0 and rsaEncryption with NULL parameters; got algorithm {}, {}, {}",
+                info.algorithm.oid,
+                if params_null { "NULL parameters" } else { "non-NULL parameters" },
+                if v0 { "version 0" } else { "version 1 (with public key)" }
+            )
+        },
+    );
+    if !oid_ok {
+        return;
+    }
+    check_pkcs1(info.private_key.as_bytes(), report);
+}
+
+/// A key's integers, all at one precision, zeroized on drop.
+struct Fields {
+    n: Zeroizing<BoxedUint>,
+    e: Zeroizing<BoxedUint>,
+    d: Zeroizing<BoxedUint>,
+    p: Zeroizing<BoxedUint>,
+    q: Zeroizing<BoxedUint>,
+    dp: Zeroizing<BoxedUint>,
+    dq: Zeroizing<BoxedUint>,
+    qinv: Zeroizing<BoxedUint>,
+}
+
+fn check_pkcs1(der: &[u8], report: &mut PrivateKeyReport) {
+    let key = match pkcs1::RsaPrivateKeyRef::from_der(der) {
+        Ok(key) => key,
+        Err(e) => {
+            report.push("der_canonical", false, true, format!("not a pkcs#1 RSAPrivateKey: {e}"));
+            return;
+        }
+    };
+    let canonical = key.to_der().map(Zeroizing::new).is_ok_and(|r| r.as_slice() == der);
+    report.push(
+        "der_canonical",
+        canonical,
+        true,
+        if canonical { "well-formed der" } else { "RSAPrivateKey does not re-encode to the same bytes" },
+    );
+    let two_prime = key.other_prime_infos.is_none();
+    report.push(
+        "pkcs1_version",
+        two_prime,
+        true,
+        if two_prime { "version 0, two primes" } else { "multi-prime keys are not supported" },
+    );
+    if !canonical || !two_prime {
+        return;
+    }
+    let n_bytes = key.modulus.as_bytes();
+    let n_bits = bit_len(n_bytes);
+    report.bits = Some(n_bits);
+    report.public_key =
+        Some(RsaPublicKey::from_be_bytes(n_bytes, key.public_exponent.as_bytes()));
+    if !(MIN_SOUND_MODULUS_BITS..=MAX_CHECKED_MODULUS_BITS).contains(&n_bits) {
+        report.push(
+            "modulus_size",
+            false,
+            true,
+            format!(
+                "modulus has {n_bits} bits; accepted {MIN_SOUND_MODULUS_BITS} to {MAX_CHECKED_MODULUS_BITS}"
+            ),
+        );
+        return;
+    }
+    // One precision for every field, rounded up to whole 64-bit limbs; a
+    // field longer than the modulus is itself a failure.
+    let precision = n_bits.div_ceil(64) * 64;
+    let parts = [
+        ("n", key.modulus),
+        ("e", key.public_exponent),
+        ("d", key.private_exponent),
+        ("p", key.prime1),
+        ("q", key.prime2),
+        ("dp", key.exponent1),
+        ("dq", key.exponent2),
+        ("qinv", key.coefficient),
+    ];
+    let mut values = Vec::with_capacity(8);
+    let mut oversized = Vec::new();
+    for (name, v) in parts {
+        if bit_len(v.as_bytes()) > n_bits {
+            oversized.push(name);
+            values.push(Zeroizing::new(BoxedUint::zero_with_precision(precision)));
+        } else {
+            values.push(Zeroizing::new(BoxedUint::from_be_slice_vartime(v.as_bytes()).resize(precision)));
+        }
+    }
+    report.push(
+        "modulus_size",
+        oversized.is_empty() && n_bytes.last().is_some_and(|b| b & 1 == 1),
+        true,
+        if oversized.is_empty() {
+            format!("{n_bits}-bit modulus")
+        } else {
+            format!("fields longer than the modulus: {}", oversized.join(", "))
+        },
+    );
+    if !oversized.is_empty() {
+        return;
+    }
+    let mut it = values.into_iter();
+    let mut next = || it.next().unwrap_or_else(|| Zeroizing::new(BoxedUint::zero()));
+    let f = Fields {
+        n: next(),
+        e: next(),
+        d: next(),
+        p: next(),
+        q: next(),
+        dp: next(),
+        dq: next(),
+        qinv: next(),
+    };
+    check_arithmetic(&f, n_bits, precision, report);
+}
+
+fn bit_len(be: &[u8]) -> u32 {
+    let start = be.iter().position(|&b| b != 0).unwrap_or(be.len());
+    let rest = &be[start..];
+    match rest.first() {
+        None => 0,
+        Some(&top) => u32::try_from(rest.len()).unwrap_or(u32::MAX / 8).saturating_mul(8) - top.leading_zeros(),
+    }
+}
+
+fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut PrivateKeyReport) {
+    let one = BoxedUint::one_with_precision(precision);
+    let wide = 2 * precision;
+
+    // e: odd, 3 ≤ e < n.
+    let e_ok = f.e.bit_vartime(0) && *f.e >= BoxedUint::from(3u32).resize(precision) && *f.e < *f.n;
+    report.push("public_exponent", e_ok, true, if e_ok { "odd, at least 3, below n" } else { "e must be odd, at least 3 and below n" });
+
+    // n = p·q.
+    let pq = Zeroizing::new(f.p.concatenating_mul(&*f.q));
+    let n_eq = *pq == *resized(&f.n, wide);
+    report.push("n_equals_pq", n_eq, true, if n_eq { "n = p·q" } else { "n ≠ p·q: the primes do not belong to this modulus" });
+
+    // Primality: Baillie–PSW (Miller–Rabin base 2 and a strong Lucas test).
+    let p_prime = crypto_primes::is_prime(crypto_primes::Flavor::Any, &*f.p);
+    let q_prime = crypto_primes::is_prime(crypto_primes::Flavor::Any, &*f.q);
+    report.push("p_prime", p_prime, true, if p_prime { "p is a probable prime (baillie-psw)" } else { "p is composite" });
+    report.push("q_prime", q_prime, true, if q_prime { "q is a probable prime (baillie-psw)" } else { "q is composite" });
+
+    let half = n_bits.div_ceil(2);
+    let (pb, qb) = (f.p.bit_width_vartime(), f.q.bit_width_vartime());
+    let sizes = pb == half && qb == half;
+    report.push("prime_sizes", sizes, true, format!("p has {pb} bits, q has {qb} bits; expected {half} each"));
+
+    let min_log2 = half.saturating_sub(100);
+    report.push(
+        "prime_distance",
+        distance_above(&f.p, &f.q, min_log2),
+        true,
+        format!("|p − q| must exceed 2^{min_log2} (fips 186-5 a.1.3)"),
+    );
+
+    if !(p_prime && q_prime) || f.p.is_zero().into() || f.q.is_zero().into() {
+        return;
+    }
+    let p1 = Zeroizing::new(f.p.wrapping_sub(&one));
+    let q1 = Zeroizing::new(f.q.wrapping_sub(&one));
+    let (Some(p1_nz), Some(q1_nz)) = (
+        NonZero::new((*p1).clone()).into_option().map(Zeroizing::new),
+        NonZero::new((*q1).clone()).into_option().map(Zeroizing::new),
+    ) else {
+        return;
+    };
+    let lambda = Zeroizing::new(resized(&p1, wide).lcm(&resized(&q1, wide)).resize(wide));
+    let Some(lambda_nz) = NonZero::new((*lambda).clone()).into_option() else {
+        return;
+    };
+    let lambda_nz = Zeroizing::new(lambda_nz);
+    let ed = Zeroizing::new(f.e.concatenating_mul(&*f.d));
+    let ed_mod = Zeroizing::new(ed.rem(&lambda_nz));
+    let inverse = *ed_mod == BoxedUint::one_with_precision(wide);
+    report.push("e_d_inverse", inverse, true, if inverse { "e·d ≡ 1 mod λ(n)" } else { "e·d ≢ 1 mod λ(n): d does not invert e" });
+
+    let d_big = f.d.bit_width_vartime() > half;
+    report.push("d_size", d_big, true, format!("d must exceed 2^{half} (fips 186-5 a.1.1)"));
+
+    let dp_ok = *f.dp == f.d.rem(&p1_nz);
+    report.push("dp", dp_ok, true, if dp_ok { "dP = d mod (p − 1)" } else { "dP ≠ d mod (p − 1)" });
+    let dq_ok = *f.dq == f.d.rem(&q1_nz);
+    report.push("dq", dq_ok, true, if dq_ok { "dQ = d mod (q − 1)" } else { "dQ ≠ d mod (q − 1)" });
+
+    let qinv_ok = Odd::new((*f.p).clone()).into_option().is_some_and(|p_odd| {
+        let p_odd = Zeroizing::new(p_odd);
+        *f.qinv < *f.p && f.q.invert_odd_mod(&p_odd).into_option().map(Zeroizing::new).is_some_and(|inv| *inv == *f.qinv)
+    });
+    report.push("qinv", qinv_ok, true, if qinv_ok { "qInv = q⁻¹ mod p" } else { "qInv ≠ q⁻¹ mod p" });
+
+    let reduced = *resized(&f.d, wide) < *lambda;
+    report.push("d_reduced_mod_lambda", reduced, false, if reduced { "d < λ(n), as in the api's keys" } else { "d is not reduced mod λ(n) (perhaps mod φ(n)): valid, but not the api's layout" });
+    let p_gt_q = *f.p > *f.q;
+    report.push("p_greater_than_q", p_gt_q, false, if p_gt_q { "p > q, as in the api's keys" } else { "p < q: valid, but not the api's layout" });
+    let is_4096 = n_bits == MODULUS_BITS && *f.e == BoxedUint::from(u64::from(PUBLIC_EXPONENT)).resize(precision);
+    report.push("modulus_4096", is_4096, false, format!("the api generates 4096-bit keys with e = {PUBLIC_EXPONENT}"));
+}
+
+
+/// A copy of `v` at `bits` of precision (at least its own), zeroized on drop.
+fn resized(v: &BoxedUint, bits: u32) -> Zeroizing<BoxedUint> {
+    Zeroizing::new(BoxedUint::clone(v).resize(bits))
+}

@@ -1,0 +1,162 @@
+//! Generated keys: FIPS 186-5 A.1.3, the API's layout, and the exact
+//! encodings, checked with an independent big-integer implementation.
+
+mod common;
+
+use base64ct::{Base64, Encoding};
+use der::Decode;
+use keygen_core::{RsaKeyPair, check_private_key};
+use num_bigint::BigUint;
+use num_integer::Integer;
+use num_traits::{One, Zero};
+use rand_core::SeedableRng;
+
+struct Parts {
+    n: BigUint,
+    e: BigUint,
+    d: BigUint,
+    p: BigUint,
+    q: BigUint,
+    dp: BigUint,
+    dq: BigUint,
+    qinv: BigUint,
+}
+
+fn parts(key: &RsaKeyPair) -> Parts {
+    let der = key.to_pkcs8_der().unwrap();
+    let info = pkcs8::PrivateKeyInfoRef::from_der(&der).unwrap();
+    let k = pkcs1::RsaPrivateKeyRef::from_der(info.private_key.as_bytes()).unwrap();
+    let b = |u: der::asn1::UintRef<'_>| BigUint::from_bytes_be(u.as_bytes());
+    Parts {
+        n: b(k.modulus),
+        e: b(k.public_exponent),
+        d: b(k.private_exponent),
+        p: b(k.prime1),
+        q: b(k.prime2),
+        dp: b(k.exponent1),
+        dq: b(k.exponent2),
+        qinv: b(k.coefficient),
+    }
+}
+
+#[test]
+fn keys_meet_fips_186_5_a_1_3_and_the_api_layout() {
+    for key in common::keys() {
+        let k = parts(key);
+        let one = BigUint::one();
+        let two = BigUint::from(2u8);
+        assert_eq!(k.e, BigUint::from(65_537u32));
+        assert_eq!(k.n.bits(), 4096);
+        assert_eq!(&k.p * &k.q, k.n);
+        // p, q ≥ √2·2^2047  ⇔  p² ≥ 2^4095.
+        assert!(&k.p * &k.p >= two.pow(4095));
+        assert!(&k.q * &k.q >= two.pow(4095));
+        // |p − q| > 2^1948.
+        let diff = if k.p > k.q { &k.p - &k.q } else { &k.q - &k.p };
+        assert!(diff > two.pow(1948));
+        // gcd(e, p − 1) = gcd(e, q − 1) = 1.
+        let (p1, q1) = (&k.p - &one, &k.q - &one);
+        assert!(k.e.gcd(&p1).is_one() && k.e.gcd(&q1).is_one());
+        // d = e⁻¹ mod λ(n), reduced mod λ (not φ), and d > 2^2048.
+        let lambda = p1.lcm(&q1);
+        assert_eq!((&k.e * &k.d) % &lambda, one);
+        assert!(k.d < lambda);
+        assert!(k.d > two.pow(2048));
+        // p > q, so qInv = q⁻¹ mod p; CRT exponents.
+        assert!(k.p > k.q);
+        assert_eq!((&k.q * &k.qinv) % &k.p, one);
+        assert!(k.qinv < k.p);
+        assert_eq!(k.dp, &k.d % &p1);
+        assert_eq!(k.dq, &k.d % &q1);
+        // Primality, independently: Fermat tests to several bases.
+        for base in [2u32, 3, 5, 7, 11] {
+            let base = BigUint::from(base);
+            assert_eq!(base.modpow(&p1, &k.p), one);
+            assert_eq!(base.modpow(&q1, &k.q), one);
+        }
+        assert!(!k.n.is_zero());
+    }
+}
+
+#[test]
+fn encodings_are_byte_exact() {
+    for key in common::keys() {
+        let enc = key.to_encoded().unwrap();
+        // publicKey: "ssh-rsa " + base64(string "ssh-rsa", mpint e, mpint n).
+        assert_eq!(enc.public_key.len(), 724);
+        assert!(enc.public_key.starts_with("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAACAQ"));
+        assert!(!enc.public_key.contains('\n'));
+        let blob = Base64::decode_vec(&enc.public_key[8..]).unwrap();
+        let k = parts(key);
+        let mut expect = Vec::new();
+        expect.extend_from_slice(&7u32.to_be_bytes());
+        expect.extend_from_slice(b"ssh-rsa");
+        expect.extend_from_slice(&3u32.to_be_bytes());
+        expect.extend_from_slice(&[1, 0, 1]);
+        expect.extend_from_slice(&513u32.to_be_bytes());
+        expect.push(0);
+        expect.extend_from_slice(&k.n.to_bytes_be());
+        assert_eq!(blob, expect);
+        assert_eq!(enc.fingerprint, keygen_core::sha256_fingerprint(&blob));
+
+        // privateKey: one line of padded base64 of PKCS#8 DER.
+        let private = enc.private_key.as_str();
+        assert!(private.starts_with("MIIJ"), "{}", &private[..8]);
+        assert!(!private.contains(['\n', '\r', ' ', '-']));
+        assert_eq!(private.len() % 4, 0);
+        let der = Base64::decode_vec(private).unwrap();
+        assert_eq!(der.as_slice(), key.to_pkcs8_der().unwrap().as_slice());
+        // PrivateKeyInfo: version 0, AlgorithmIdentifier rsaEncryption NULL.
+        let prefix = [
+            0x02, 0x01, 0x00, // INTEGER 0
+            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, // rsaEncryption
+            0x05, 0x00, // NULL
+            0x04, 0x82, // OCTET STRING, two-byte length
+        ];
+        assert_eq!(der[0], 0x30);
+        assert_eq!(&der[4..4 + prefix.len()], prefix);
+        // The inner RSAPrivateKey starts with SEQUENCE, INTEGER 0.
+        let inner = &der[4 + prefix.len() + 2..];
+        assert_eq!(inner[0], 0x30);
+        assert_eq!(&inner[4..7], [0x02, 0x01, 0x00]);
+
+        // PEM wraps the same DER.
+        let pem = key.to_pkcs8_pem().unwrap();
+        let (label, pem_der) = der::pem::decode_vec(pem.as_bytes()).unwrap();
+        assert_eq!(label, "PRIVATE KEY");
+        assert_eq!(pem_der, der);
+    }
+}
+
+#[test]
+fn an_independent_rsa_implementation_accepts_the_keys() {
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::traits::PublicKeyParts;
+    for key in common::keys() {
+        let der = key.to_pkcs8_der().unwrap();
+        let theirs = rsa::PrivateKey::from_pkcs8_der(&der).unwrap();
+        theirs.validate().unwrap();
+        let k = parts(key);
+        assert_eq!(theirs.n().to_be_bytes_trimmed_vartime().as_ref(), k.n.to_bytes_be());
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_key_and_counts() {
+    let mut a = chacha20::ChaCha20Rng::from_seed([1; 32]);
+    let (key, stats) = RsaKeyPair::generate_with_stats(&mut a).unwrap();
+    assert!(bool::from(key.ct_eq(&common::keys()[0])));
+    assert!(!bool::from(key.ct_eq(&common::keys()[1])));
+    assert!(stats.mr_base_two >= 2 && stats.lucas >= 2);
+    assert_eq!(stats.modexps(), stats.mr_base_two + stats.mr_random);
+    // Each accepted prime costs one base-2 round, four random rounds and one
+    // Lucas test; composites stop at the first failing round.
+    assert!(stats.mr_random >= 8);
+}
+
+#[test]
+fn os_rng_generation_works_and_differs() {
+    let a = RsaKeyPair::generate_os().unwrap();
+    assert!(check_private_key(&a.to_api_private_key().unwrap()).is_sound());
+    assert!(!bool::from(a.ct_eq(&common::keys()[0])));
+}
