@@ -102,6 +102,10 @@ impl fmt::Debug for PrivateKeyReport {
 pub fn check_private_key(input: &str) -> PrivateKeyReport {
     let text = input.trim();
     let mut report = PrivateKeyReport { format: None, bits: None, public_key: None, checks: Vec::new() };
+    if text.is_empty() {
+        report.push("encoding", false, true, "the input is empty");
+        return report;
+    }
     if text.starts_with("-----BEGIN") {
         match der::pem::decode_vec(text.as_bytes()) {
             Ok((label, der)) => {
