@@ -1,0 +1,162 @@
+//! Where generated key pairs come from: a pool pre-generated in the
+//! background, else a bounded set of blocking workers with a bounded queue
+//! and a per-credential limit, so a cheap request cannot buy unbounded CPU.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use keygen_core::{EncodedKeyPair, RsaKeyPair};
+use tokio::sync::{Notify, Semaphore};
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+
+/// The key source shared by all requests.
+#[derive(Debug)]
+pub struct KeySource {
+    pool: Mutex<VecDeque<EncodedKeyPair>>,
+    pool_size: usize,
+    refill: Notify,
+    /// Permits for generations running or queued.
+    admission: Arc<Semaphore>,
+    /// Permits for generations running.
+    workers: Arc<Semaphore>,
+    per_credential: Mutex<HashMap<String, usize>>,
+    per_credential_limit: usize,
+    metrics: Arc<Metrics>,
+}
+
+/// Releases a credential's slot when a generation ends, however it ends.
+struct CredentialSlot<'a> {
+    source: &'a KeySource,
+    name: String,
+}
+
+impl Drop for CredentialSlot<'_> {
+    fn drop(&mut self) {
+        let mut map = self.source.per_credential.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = map.get_mut(&self.name) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.name);
+            }
+        }
+    }
+}
+
+fn generate(metrics: &Metrics) -> Result<EncodedKeyPair, keygen_core::Error> {
+    let start = Instant::now();
+    let key = RsaKeyPair::generate_os()?;
+    let encoded = key.to_encoded()?;
+    metrics.keygen_seconds.observe(start.elapsed().as_secs_f64());
+    Ok(encoded)
+}
+
+impl KeySource {
+    /// A source with `pool_size` pooled keys, `workers` threads and room for
+    /// `queue` waiting generations.
+    #[must_use]
+    pub fn new(pool_size: usize, workers: usize, queue: usize, per_credential_limit: usize, metrics: Arc<Metrics>) -> Self {
+        Self {
+            pool: Mutex::new(VecDeque::with_capacity(pool_size)),
+            pool_size,
+            refill: Notify::new(),
+            admission: Arc::new(Semaphore::new(workers + queue)),
+            workers: Arc::new(Semaphore::new(workers)),
+            per_credential: Mutex::new(HashMap::new()),
+            per_credential_limit,
+            metrics,
+        }
+    }
+
+    fn pooled(&self) -> Option<EncodedKeyPair> {
+        let mut pool = self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = pool.pop_front();
+        self.metrics.pool_depth.set(i64::try_from(pool.len()).unwrap_or(i64::MAX));
+        key
+    }
+
+    /// Keys now in the pool.
+    #[must_use]
+    pub fn pool_len(&self) -> usize {
+        self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+    }
+
+    /// A fresh key pair for `credential`: from the pool when it has one,
+    /// else generated now.
+    ///
+    /// # Errors
+    ///
+    /// [`ApiError::generation_busy`] (503) at once when the queue is full or
+    /// the credential already has its share of generations in flight.
+    pub async fn take(&self, credential: &str) -> Result<EncodedKeyPair, ApiError> {
+        if let Some(key) = self.pooled() {
+            self.metrics.pool_hits.inc();
+            self.refill.notify_one();
+            return Ok(key);
+        }
+        self.metrics.pool_misses.inc();
+        let _slot = {
+            let mut map = self.per_credential.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let n = map.entry(credential.to_owned()).or_insert(0);
+            if *n >= self.per_credential_limit {
+                self.metrics.generation_rejected.inc();
+                return Err(ApiError::generation_busy());
+            }
+            *n += 1;
+            CredentialSlot { source: self, name: credential.to_owned() }
+        };
+        let Ok(admitted) = Arc::clone(&self.admission).try_acquire_owned() else {
+            self.metrics.generation_rejected.inc();
+            return Err(ApiError::generation_busy());
+        };
+        self.metrics.queue_depth.inc();
+        let worker = Arc::clone(&self.workers).acquire_owned().await;
+        self.metrics.queue_depth.dec();
+        let worker = worker.map_err(|_| ApiError::shutting_down())?;
+        let metrics = Arc::clone(&self.metrics);
+        let key = tokio::task::spawn_blocking(move || {
+            let _permits = (admitted, worker);
+            generate(&metrics)
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "key generation task failed");
+            ApiError::internal()
+        })?
+        .map_err(|e| {
+            tracing::error!(error = %e, "key generation failed");
+            ApiError::internal()
+        })?;
+        self.refill.notify_one();
+        Ok(key)
+    }
+
+    /// Keeps the pool full, one key at a time on one blocking thread, so at
+    /// most one core goes to refilling while requests use the rest. Runs
+    /// until the task is dropped.
+    pub async fn run_refill(self: Arc<Self>) {
+        if self.pool_size == 0 {
+            return;
+        }
+        loop {
+            while self.pool_len() < self.pool_size {
+                let metrics = Arc::clone(&self.metrics);
+                match tokio::task::spawn_blocking(move || generate(&metrics)).await {
+                    Ok(Ok(key)) => {
+                        let mut pool = self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        pool.push_back(key);
+                        self.metrics.pool_depth.set(i64::try_from(pool.len()).unwrap_or(i64::MAX));
+                    }
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "pool refill failed");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                    Err(_) => return,
+                }
+            }
+            self.refill.notified().await;
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! `keygen-service`: serve the key-pair API.
+//!
+//! With no configuration it listens on 127.0.0.1:8080, keeps its SQLite
+//! database in `./keygen-data/`, and on first start prints a generated admin
+//! token once (only its SHA-256 is stored).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use clap::Parser;
+use keygen_service::config::Config;
+use keygen_service::store::{SqliteStore, Store};
+use keygen_service::{AppState, app_with_layers, auth};
+
+/// Serve the key-pair API (create, find, get, delete) over HTTP.
+#[derive(Debug, Parser)]
+#[command(name = "keygen-service", version, about)]
+struct Args {
+    /// Address to listen on [default: 127.0.0.1:8080]. Port 0 picks a free
+    /// port; the address is printed on the first line of standard output.
+    #[arg(long, env = "KEYGEN_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Directory of the SQLite database [default: ./keygen-data].
+    #[arg(long, env = "KEYGEN_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// TOML configuration file: credentials, zones, pool size, limits.
+    #[arg(long, env = "KEYGEN_CONFIG")]
+    config: Option<PathBuf>,
+    /// Keys to keep pre-generated (0 disables the pool).
+    #[arg(long, env = "KEYGEN_POOL_SIZE")]
+    pool_size: Option<usize>,
+}
+
+const ADMIN_SETTING: &str = "admin_token_sha256";
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KEYGEN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("keygen-service: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let mut config = match &args.config {
+        Some(path) => Config::from_file(path)?,
+        None => Config::default(),
+    };
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(dir) = args.data_dir {
+        config.data_dir = dir;
+    }
+    if let Some(n) = args.pool_size {
+        config.pool_size = n;
+    }
+    config.check()?;
+    let blocklist = match &config.blocklist_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Some(keygen_core::Blocklist::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    let store = SqliteStore::open(&config.data_dir, config.workers.max(4)).map_err(|e| e.to_string())?;
+    let admin = admin_token(&store)?;
+    let store: Arc<dyn Store> = Arc::new(store);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        let state = Arc::new(AppState::new(config, admin, store, blocklist));
+        tokio::spawn(Arc::clone(&state.keys).run_refill());
+        println!("listening on http://{local}");
+        tracing::info!(%local, data_dir = %state.config.data_dir.display(), pool = state.config.pool_size, "keygen-service started");
+        axum::serve(listener, app_with_layers(state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|e| format!("server error: {e}"))?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// The admin token's digest: from `KEYGEN_ADMIN_TOKEN`, else the stored one,
+/// else a new token printed once on standard output.
+fn admin_token(store: &SqliteStore) -> Result<[u8; 32], String> {
+    let digest = if let Ok(token) = std::env::var("KEYGEN_ADMIN_TOKEN") {
+        if token.len() < 16 {
+            return Err("KEYGEN_ADMIN_TOKEN must be at least 16 characters".into());
+        }
+        let digest = auth::hash_secret(&token);
+        store.set_setting(ADMIN_SETTING, &digest).map_err(|e| e.to_string())?;
+        digest
+    } else if let Some(digest) = store.setting(ADMIN_SETTING).map_err(|e| e.to_string())? {
+        digest
+    } else {
+        let mut raw = zeroize::Zeroizing::new([0u8; 32]);
+        getrandom::fill(raw.as_mut()).map_err(|e| format!("cannot generate the admin token: {e}"))?;
+        let token = zeroize::Zeroizing::new(format!("kg_{}", Base64UrlUnpadded::encode_string(raw.as_ref())));
+        let digest = auth::hash_secret(&token);
+        store.set_setting(ADMIN_SETTING, &digest).map_err(|e| e.to_string())?;
+        println!("admin token (shown once; only its SHA-256 is stored): {}", token.as_str());
+        digest
+    };
+    auth::parse_hex_digest(&digest).ok_or_else(|| "the stored admin token digest is malformed".into())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
