@@ -25,9 +25,9 @@ pub const KEYPAIRS: &str = "/v1/projects/{projectId}/zones/{zoneName}/keypairs";
 /// The item route.
 pub const KEYPAIR: &str = "/v1/projects/{projectId}/zones/{zoneName}/keypairs/{keyPairId}";
 
-/// Every route and the methods it serves (HEAD goes with GET): the router
-/// is built from this table and the OpenAPI drift test compares it to
-/// `openapi.json`.
+/// Every route and the methods it serves (HEAD goes with GET). The OpenAPI
+/// drift test compares this table with `openapi.json`, and a unit test
+/// checks that the router answers each entry and refuses other methods.
 pub const ROUTES: &[(&str, &[&str])] = &[
     (KEYPAIRS, &["GET", "POST"]),
     (KEYPAIR, &["DELETE", "GET"]),
@@ -519,4 +519,52 @@ pub fn methods_of(route: &str) -> Vec<Method> {
         .filter(|(r, _)| *r == route)
         .flat_map(|(_, m)| m.iter().filter_map(|m| Method::from_bytes(m.as_bytes()).ok()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    fn state(dir: &std::path::Path) -> Arc<AppState> {
+        let store = crate::store::SqliteStore::open(dir, 1).unwrap();
+        let config = crate::config::Config { pool_size: 0, ..Default::default() };
+        Arc::new(AppState::new(config, [0; 32], Arc::new(store), None))
+    }
+
+    fn concrete(route: &str) -> String {
+        route
+            .replace("{projectId}", "p1")
+            .replace("{zoneName}", "z1")
+            .replace("{keyPairId}", "00000000-0000-4000-8000-000000000000")
+    }
+
+    #[tokio::test]
+    async fn the_router_serves_exactly_the_route_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = router(state(dir.path()));
+        let all = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+        for (route, methods) in ROUTES {
+            let uri = concrete(route);
+            for method in all {
+                let request = Request::builder().method(method).uri(&uri).body(Body::empty()).unwrap();
+                let response = app.clone().oneshot(request).await.unwrap();
+                if methods.contains(&method) {
+                    assert_ne!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {route}");
+                    assert_ne!(response.status(), StatusCode::NOT_FOUND, "{method} {route}");
+                } else {
+                    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {route}");
+                    assert!(response.headers().contains_key(header::ALLOW), "{method} {route}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn names_of_projects_and_zones() {
+        assert!(project_is_well_formed("p1") && project_is_well_formed("Proj_1.a-b"));
+        assert!(!project_is_well_formed("") && !project_is_well_formed("a/b") && !project_is_well_formed(&"a".repeat(65)));
+        assert!(zone_is_well_formed("eu-west-0") && zone_is_well_formed("a"));
+        assert!(!zone_is_well_formed("-a") && !zone_is_well_formed("a-") && !zone_is_well_formed("EU") && !zone_is_well_formed(""));
+    }
 }

@@ -1,0 +1,491 @@
+//! The HTTP contract against a real server: routes, statuses, headers,
+//! bodies, auth, bad input, races, restarts, crashes and secrecy.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{ADMIN, client, keypairs, public_key, start};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+async fn create(base: &str, path: &str, token: &str, body: &Value) -> reqwest::Response {
+    client()
+        .post(format!("{base}{path}"))
+        .header("authorization", bearer(token))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn error_code(response: reqwest::Response, status: StatusCode) -> u64 {
+    assert_eq!(response.status(), status);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert!(response.headers().contains_key("x-request-id"));
+    let body: Value = response.json().await.unwrap();
+    assert!(body["message"].is_string() && body["description"].is_string(), "{body}");
+    body["code"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn every_route_and_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), None, 0);
+    let base = server.base.clone();
+    let path = keypairs("p1", "eu-west-0");
+    let c = client();
+
+    // Create with a public key: 201, Location, no privateKey.
+    let r = create(&base, &path, ADMIN, &json!({"name": "imported", "description": "laptop", "tags": {"team": "a"}, "publicKey": format!("  {}\n", public_key())})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let created: Value = r.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(location, format!("/v1/projects/p1/zones/eu-west-0/keypairs/{id}"));
+    assert_eq!(created["hRef"], format!("/projects/p1/zones/eu-west-0/keypairs/{id}"));
+    assert_eq!(created["publicKey"], public_key());
+    assert!(created.get("privateKey").is_none());
+
+    // Create without one: a generated key pair, privateKey once.
+    let r = create(&base, &path, ADMIN, &json!({"name": "generated"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let generated: Value = r.json().await.unwrap();
+    let private = generated["privateKey"].as_str().unwrap();
+    let report = keygen_core::check_private_key(private);
+    assert!(report.is_sound());
+    assert_eq!(report.public_key.unwrap().to_openssh(), generated["publicKey"].as_str().unwrap());
+    assert_eq!(generated["publicKey"].as_str().unwrap().len(), 724);
+
+    // Get: the resource, without privateKey.
+    let r = c.get(format!("{base}{path}/{}", generated["id"].as_str().unwrap())).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let got: Value = r.json().await.unwrap();
+    assert!(got.get("privateKey").is_none());
+    assert_eq!(got["name"], "generated");
+    assert_eq!(got["provisioningState"], "active");
+    assert_eq!(got["lastRequesterId"], "admin");
+    assert!(got["fingerprint"].as_str().unwrap().starts_with("SHA256:"));
+    time::OffsetDateTime::parse(got["createdDate"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+
+    // Find: filters, paging, sorting and the count headers.
+    let r = c.get(format!("{base}{path}?sort=-name&limit=1")).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["x-total-count"], "2");
+    assert_eq!(r.headers()["x-result-count"], "1");
+    let items: Vec<Value> = r.json().await.unwrap();
+    assert_eq!(items[0]["name"], "imported");
+    let r = c.get(format!("{base}{path}?name=imported&provisioningState=active")).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let items: Vec<Value> = r.json().await.unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["description"], "laptop");
+    assert_eq!(items[0]["tags"]["team"], "a");
+    let r = c.get(format!("{base}{path}?offset=5")).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    assert_eq!(r.headers()["x-total-count"], "2");
+    assert_eq!(r.headers()["x-result-count"], "0");
+
+    // Delete: 202, then 404 for get and delete.
+    let item = format!("{base}{path}/{id}");
+    let r = c.delete(&item).header("authorization", bearer(ADMIN)).header("x-requester-id", "alice").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let r = c.get(&item).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
+    let r = c.delete(&item).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
+    let r = c.get(format!("{base}{path}/not-a-uuid")).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
+
+    // 405 with Allow on known routes; 404 on unknown ones.
+    let r = c.put(format!("{base}{path}")).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    assert_eq!(r.headers()["allow"], "GET, HEAD, POST");
+    assert_eq!(error_code(r, StatusCode::METHOD_NOT_ALLOWED).await, 2300);
+    let r = c.post(&item).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    assert_eq!(r.headers()["allow"], "DELETE, GET, HEAD");
+    assert_eq!(error_code(r, StatusCode::METHOD_NOT_ALLOWED).await, 2300);
+    let r = c.get(format!("{base}/v1/nothing")).send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2202);
+
+    // Operations endpoints.
+    for p in ["/healthz", "/readyz"] {
+        let r = c.get(format!("{base}{p}")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{p}");
+    }
+    let metrics = c.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+    for name in ["keygen_http_requests_total", "keygen_http_request_duration_seconds_bucket", "keygen_keygen_duration_seconds", "keygen_pool_depth", "keygen_queue_depth"] {
+        assert!(metrics.contains(name), "{name} missing from /metrics");
+    }
+    let served = c.get(format!("{base}/v1/openapi.json")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(served, include_str!("../../../openapi.json"));
+
+    // A request id sent is echoed.
+    let r = c.get(format!("{base}/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+    assert_eq!(r.headers()["x-request-id"], "abc-123");
+}
+
+const CONFIG: &str = r#"
+zones = ["eu-west-0", "eu-west-1"]
+[[credentials]]
+name = "reader"
+bearer_sha256 = "READER"
+projects = ["p1"]
+write = false
+[[credentials]]
+name = "writer"
+api_key_sha256 = "WRITER"
+projects = ["p1"]
+write = true
+[[credentials]]
+name = "other"
+bearer_sha256 = "OTHER"
+projects = ["p2"]
+write = true
+"#;
+
+fn config() -> String {
+    use keygen_service::auth::hash_secret;
+    CONFIG
+        .replace("READER", &hash_secret("reader-token"))
+        .replace("WRITER", &hash_secret("writer-key"))
+        .replace("OTHER", &hash_secret("other-token"))
+}
+
+#[tokio::test]
+async fn auth_matrix() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), Some(&config()), 0);
+    let base = &server.base;
+    let c = client();
+    let p1 = format!("{base}{}", keypairs("p1", "eu-west-0"));
+    let p2 = format!("{base}{}", keypairs("p2", "eu-west-0"));
+    let body = json!({"name": "k", "publicKey": public_key()});
+
+    // No credential, wrong token, wrong key: 401.
+    let r = c.get(&p1).send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::UNAUTHORIZED).await, 2100);
+    let r = c.get(&p1).header("authorization", "Bearer nope").send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::UNAUTHORIZED).await, 2100);
+    let r = c.get(&p1).header("x-api-key", "nope").send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::UNAUTHORIZED).await, 2100);
+    let r = c.get(&p1).header("authorization", "Basic cmVhZGVyLXRva2Vu").send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::UNAUTHORIZED).await, 2100);
+
+    // Writer (API key) creates in p1.
+    let r = c.post(&p1).header("x-api-key", "writer-key").json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+
+    // Reader reads p1 but may not write: 403.
+    let r = c.get(&p1).header("authorization", "Bearer reader-token").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = c.post(&p1).header("authorization", "Bearer reader-token").json(&json!({"name": "r", "publicKey": public_key()})).send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, 2101);
+    let r = c.delete(format!("{p1}/{id}")).header("authorization", "Bearer reader-token").send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, 2101);
+
+    // Right token, wrong project: 403; its own project never shows p1's key.
+    let r = c.get(format!("{p1}/{id}")).header("authorization", "Bearer other-token").send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, 2101);
+    let r = c.get(format!("{p2}/{id}")).header("authorization", "Bearer other-token").send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
+    let r = c.delete(format!("{p2}/{id}")).header("authorization", "Bearer other-token").send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
+    let r = c.get(&p2).header("authorization", "Bearer other-token").send().await.unwrap();
+    assert_eq!(r.headers()["x-total-count"], "0");
+    // The same id in another zone of the same project is not found either.
+    let r = c.get(format!("{base}{}/{id}", keypairs("p1", "eu-west-1"))).header("authorization", "Bearer reader-token").send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
+
+    // A zone that is not served: 404.
+    let r = c.get(format!("{base}{}", keypairs("p1", "us-east-1"))).header("x-api-key", "writer-key").send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2201);
+}
+
+#[tokio::test]
+async fn bad_input_is_a_400_with_the_standard_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), None, 0);
+    let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
+    let c = client();
+    let post = |body: Vec<u8>, content_type: &'static str| {
+        c.post(&url).header("authorization", bearer(ADMIN)).header("content-type", content_type).body(body).send()
+    };
+    let cases: Vec<(Vec<u8>, &str, u64)> = vec![
+        (b"{\"name\": \"a\"".to_vec(), "application/json", 2000),
+        (b"not json".to_vec(), "application/json", 2000),
+        (b"{\"name\": \"a\xff\"}".to_vec(), "application/json", 2000),
+        (b"{\"name\": \"a\"}".to_vec(), "text/plain", 2001),
+        (b"{\"name\": \"a\"}".to_vec(), "application/x-www-form-urlencoded", 2001),
+        (vec![b' '; 20_000], "application/json", 2002),
+        (b"{\"name\": \"a\", \"color\": \"red\"}".to_vec(), "application/json", 2003),
+        (b"{\"description\": \"no name\"}".to_vec(), "application/json", 2003),
+        (b"{\"name\": 42}".to_vec(), "application/json", 2003),
+        (b"{\"name\": \"a\", \"tags\": {\"k\": 1}}".to_vec(), "application/json", 2003),
+        (b"[]".to_vec(), "application/json", 2003),
+    ];
+    for (body, content_type, code) in cases {
+        let shown = String::from_utf8_lossy(&body[..body.len().min(40)]).into_owned();
+        let r = post(body, content_type).await.unwrap();
+        assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, code, "{shown}");
+    }
+    // Validator refusals carry the validator's code (1000 and up) and name the field.
+    for body in [
+        json!({"name": "has space"}),
+        json!({"name": ""}),
+        json!({"name": "a".repeat(41)}),
+        json!({"name": "ok", "description": "bell\u{7}"}),
+        json!({"name": "ok", "tags": {"": "v"}}),
+        json!({"name": "ok", "publicKey": format!("command=\"rm -rf /\" {}", public_key())}),
+        json!({"name": "ok", "publicKey": "ssh-rsa AAAA"}),
+        json!({"name": "ok", "publicKey": format!("{}\nssh-rsa AAAA", public_key())}),
+    ] {
+        let r = c.post(&url).header("authorization", bearer(ADMIN)).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{body}");
+        let e: Value = r.json().await.unwrap();
+        let code = e["code"].as_u64().unwrap();
+        assert!((1000..2000).contains(&code), "{body} -> {e}");
+        let field = ["name", "description", "tags", "publicKey"].iter().any(|f| e["message"].as_str().unwrap().contains(f));
+        assert!(field, "message does not name the field: {e}");
+    }
+    // Query parameters.
+    for q in ["limit=0", "limit=abc", "limit=1001", "offset=-1", "provisioningState=gone", "sort=color", "sort=-", "name=bad%20name", "colour=red", "limit=1&limit=2"] {
+        let r = c.get(format!("{url}?{q}")).header("authorization", bearer(ADMIN)).send().await.unwrap();
+        let code = error_code(r, StatusCode::BAD_REQUEST).await;
+        assert!(code == 2005 || (1000..2000).contains(&code), "{q}: {code}");
+    }
+    // Path segments.
+    let r = c.get(format!("{}{}", server.base, keypairs("p1", "Bad_Zone"))).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, 2006);
+    let r = c.get(format!("{}/v1/projects/p%FF/zones/z/keypairs", server.base)).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, 2006);
+}
+
+#[tokio::test]
+async fn fifty_racing_creates_of_one_name_make_one_key_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), None, 0);
+    let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
+    let c = client();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (c, url) = (c.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = c.post(&url).header("authorization", bearer(ADMIN)).json(&json!({"name": "race", "publicKey": public_key()})).send().await.unwrap();
+            let status = r.status();
+            let body: Value = r.json().await.unwrap();
+            (status, body)
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        match status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::BAD_REQUEST => assert_eq!(body["code"], 2004, "{body}"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(created, 1);
+    let r = c.get(&url).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    assert_eq!(r.headers()["x-total-count"], "1");
+}
+
+/// Every fragment of the secret part of each private key: 24-character runs
+/// of its base64 past the public modulus, and 16-byte runs of its DER.
+fn secret_fragments(private_b64: &str) -> (Vec<String>, Vec<Vec<u8>>) {
+    use base64ct::{Base64, Encoding};
+    let text: Vec<String> = private_b64.as_bytes()[760..].chunks_exact(24).map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
+    let der = Base64::decode_vec(private_b64).unwrap();
+    let binary = der[600..].chunks_exact(16).map(<[u8]>::to_vec).collect();
+    (text, binary)
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn private_keys_reach_neither_disk_nor_logs_and_survive_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), None, 2);
+    let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
+    let c = client();
+    let mut privates = Vec::new();
+    let mut ids = HashSet::new();
+    for i in 0..3 {
+        let r = c.post(&url).header("authorization", bearer(ADMIN)).json(&json!({"name": format!("g{i}")})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let body: Value = r.json().await.unwrap();
+        privates.push(body["privateKey"].as_str().unwrap().to_owned());
+        ids.insert(body["id"].as_str().unwrap().to_owned());
+    }
+    // A graceful stop (SIGTERM), then a restart on the same data.
+    assert!(server.signal("TERM").success());
+    let server = start(dir.path(), None, 0);
+    let r = c.get(format!("{}{}", server.base, keypairs("p1", "eu-west-0"))).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let items: Vec<Value> = r.json().await.unwrap();
+    let found: HashSet<String> = items.iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(found, ids);
+    drop(server);
+
+    let files = files_under(dir.path());
+    assert!(files.iter().any(|f| f.to_string_lossy().contains("keygen.sqlite3")));
+    assert!(files.iter().any(|f| f.to_string_lossy().contains("log-")));
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for private in &privates {
+            let (text_fragments, der_fragments) = secret_fragments(private);
+            for f in &text_fragments {
+                assert!(!text.contains(f.as_str()), "private key text in {}", file.display());
+            }
+            for f in &der_fragments {
+                assert!(!bytes.windows(f.len()).any(|w| w == f.as_slice()), "private key bytes in {}", file.display());
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn sigkill_mid_stream_loses_no_acknowledged_create() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), None, 0);
+    let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (url, acked) = (url.clone(), std::sync::Arc::clone(&acked));
+        writers.push(tokio::spawn(async move {
+            let c = client();
+            for i in 0.. {
+                let r = c.post(&url).header("authorization", bearer(ADMIN)).json(&json!({"name": format!("w{w}-{i}"), "publicKey": public_key()})).send().await;
+                match r {
+                    Ok(r) if r.status() == StatusCode::CREATED => {
+                        let body: Value = r.json().await.unwrap();
+                        acked.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
+                    }
+                    _ => break,
+                }
+            }
+        }));
+    }
+    // Let the stream run, then kill the server without warning.
+    while acked.lock().unwrap().len() < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server.signal("KILL");
+    for w in writers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    let server = start(dir.path(), None, 0);
+    let c = client();
+    for id in &acked {
+        let r = c.get(format!("{url_base}/{id}", url_base = format!("{}{}", server.base, keypairs("p1", "eu-west-0")))).header("authorization", bearer(ADMIN)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "acknowledged create {id} lost");
+    }
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_503_with_retry_after_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), Some("workers = 1\nqueue = 0\npool_size = 0\nper_credential_generations = 8\n"), 0);
+    let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
+    let mut tasks = Vec::new();
+    for i in 0..4 {
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let start = std::time::Instant::now();
+            let r = client().post(&url).header("authorization", bearer(ADMIN)).json(&json!({"name": format!("q{i}")})).send().await.unwrap();
+            let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+            (r.status(), retry, start.elapsed())
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        let (status, retry, elapsed) = t.await.unwrap();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(retry.as_deref(), Some("1"));
+            assert!(elapsed < std::time::Duration::from_millis(500), "503 took {elapsed:?}");
+        }
+        statuses.push(status);
+    }
+    assert!(statuses.contains(&StatusCode::CREATED), "{statuses:?}");
+    assert!(statuses.contains(&StatusCode::SERVICE_UNAVAILABLE), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn per_credential_limit_protects_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), Some(&format!("workers = 2\nqueue = 8\npool_size = 0\nper_credential_generations = 1\n{}", config())), 0);
+    let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
+    let mut tasks = Vec::new();
+    for i in 0..3 {
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            client().post(&url).header("x-api-key", "writer-key").json(&json!({"name": format!("c{i}")})).send().await.unwrap().status()
+        }));
+    }
+    // Meanwhile the admin still gets a key generated.
+    let admin = client().post(&url).header("authorization", bearer(ADMIN)).json(&json!({"name": "admin-key"})).send().await.unwrap().status();
+    assert_eq!(admin, StatusCode::CREATED);
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert!(statuses.contains(&StatusCode::SERVICE_UNAVAILABLE), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn sigterm_finishes_creates_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), None, 0);
+    let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
+    let request = tokio::spawn(async move {
+        client().post(&url).header("authorization", bearer(ADMIN)).json(&json!({"name": "inflight"})).send().await.unwrap()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let status = tokio::task::spawn_blocking(move || server.signal("TERM")).await.unwrap();
+    assert!(status.success());
+    let r = request.await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["privateKey"].is_string());
+}
+
+#[test]
+fn openapi_document_lists_exactly_the_served_routes() {
+    let doc: Value = serde_json::from_str(include_str!("../../../openapi.json")).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let mut documented: Vec<(String, Vec<String>)> = paths
+        .iter()
+        .map(|(p, item)| {
+            let mut methods: Vec<String> = item.as_object().unwrap().keys().filter(|k| *k != "parameters").map(|m| m.to_uppercase()).collect();
+            methods.sort();
+            (p.clone(), methods)
+        })
+        .collect();
+    documented.sort();
+    let mut served: Vec<(String, Vec<String>)> = keygen_service::routes::ROUTES
+        .iter()
+        .map(|(p, m)| {
+            let mut m: Vec<String> = m.iter().map(|s| (*s).to_owned()).collect();
+            m.sort();
+            ((*p).to_owned(), m)
+        })
+        .collect();
+    served.sort();
+    assert_eq!(documented, served);
+}
