@@ -423,7 +423,10 @@ async fn delete(
     ApiPath((project, zone, id)): ApiPath<(String, String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    scope(&state, &headers, &project, &zone, true)?;
+    let principal = scope(&state, &headers, &project, &zone, true)?;
+    // Checked for the same rules as on create, though a deleted resource
+    // keeps no record of who deleted it.
+    requester(&headers, &principal)?;
     if uuid::Uuid::parse_str(&id).is_err() {
         return Err(ApiError::not_found());
     }
@@ -436,6 +439,8 @@ async fn delete(
 
 /// Largest page a find returns.
 pub const MAX_LIMIT: u64 = 1000;
+/// Largest offset (2^53 − 1: exact in every JSON client).
+pub const MAX_OFFSET: u64 = (1 << 53) - 1;
 
 fn parse_find(raw: Option<&str>, project: String, zone: String) -> Result<FindQuery, ApiError> {
     let mut q = FindQuery { project, zone, name: None, state: None, offset: 0, limit: 100, sort: Vec::new() };
@@ -460,7 +465,9 @@ fn parse_find(raw: Option<&str>, project: String, zone: String) -> Result<FindQu
             "offset" => {
                 q.offset = value
                     .parse()
-                    .map_err(|_| ApiError::invalid_query("offset: an integer, 0 or more"))?;
+                    .ok()
+                    .filter(|o| *o <= MAX_OFFSET)
+                    .ok_or_else(|| ApiError::invalid_query(format!("offset: an integer from 0 to {MAX_OFFSET}")))?;
             }
             "limit" => {
                 q.limit = value
