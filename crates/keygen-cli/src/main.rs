@@ -14,6 +14,7 @@ use keygen_core::{PrivateKeyReport, RsaKeyPair};
 use serde_json::json;
 use zeroize::Zeroizing;
 
+mod check_public_key;
 
 /// Generate and check SSH key pairs in a cloud key-pair API's exact format.
 #[derive(Debug, Parser)]
@@ -47,6 +48,14 @@ enum Command {
         #[arg(default_value = "-")]
         file: String,
     },
+    /// Validate an OpenSSH public key line as the API would on import (the
+    /// 512-character minimum aside): exit 0 with a JSON report when
+    /// accepted, 1 with the reason when not.
+    CheckPublicKey {
+        /// File to read, or `-` for standard input.
+        #[arg(default_value = "-")]
+        file: String,
+    },
     /// Print the SHA256 and MD5 fingerprints of an OpenSSH public key line.
     Fingerprint {
         /// File to read, or `-` for standard input.
@@ -58,11 +67,20 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Generate { count, out, comment } => match out {
+        Command::Generate {
+            count,
+            out,
+            comment,
+        } => match out {
             Some(dir) => generate_files(count, &dir, &comment),
             None => generate_json(count),
         },
         Command::CheckPrivateKey { file } => check_private(&file),
+        Command::CheckPublicKey { file } => read_text(&file).map(|text| {
+            let (code, report) = check_public_key::run(&text);
+            println!("{report}");
+            u8::try_from(code).unwrap_or(2)
+        }),
         Command::Fingerprint { file } => read_text(&file).map(|text| fingerprint(&text)),
     };
     match result {
@@ -84,7 +102,8 @@ fn read_input(file: &str) -> Result<Zeroizing<Vec<u8>>, String> {
             .map_err(|e| format!("cannot read standard input: {e}"))?;
     } else {
         let mut f = fs::File::open(file).map_err(|e| format!("cannot read {file}: {e}"))?;
-        f.read_to_end(&mut buf).map_err(|e| format!("cannot read {file}: {e}"))?;
+        f.read_to_end(&mut buf)
+            .map_err(|e| format!("cannot read {file}: {e}"))?;
     }
     Ok(buf)
 }
@@ -101,8 +120,10 @@ fn generate_json(count: u32) -> Result<u8, String> {
     let progress = (count > 1 && io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(u64::from(count));
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} keys, {elapsed} elapsed, eta {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} keys, {elapsed} elapsed, eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
     });
@@ -201,8 +222,16 @@ fn private_report_json(report: &PrivateKeyReport) -> serde_json::Value {
         .iter()
         .map(|c| json!({"name": c.name, "passed": c.passed, "fatal": c.fatal, "detail": c.detail}))
         .collect();
-    let failed: Vec<_> = report.failed().filter(|c| c.fatal).map(|c| c.name).collect();
-    let warnings: Vec<_> = report.failed().filter(|c| !c.fatal).map(|c| c.name).collect();
+    let failed: Vec<_> = report
+        .failed()
+        .filter(|c| c.fatal)
+        .map(|c| c.name)
+        .collect();
+    let warnings: Vec<_> = report
+        .failed()
+        .filter(|c| !c.fatal)
+        .map(|c| c.name)
+        .collect();
     json!({
         "sound": report.is_sound(),
         "format": report.format.map(|f| format!("{f:?}")),
@@ -221,7 +250,10 @@ fn fingerprint(text: &str) -> u8 {
     use base64ct::{Base64, Encoding};
     let mut fields = text.split_ascii_whitespace();
     let (Some(kind), Some(b64)) = (fields.next(), fields.next()) else {
-        println!("{}", json!({"error": "expected an OpenSSH public key line: type base64 [comment]"}));
+        println!(
+            "{}",
+            json!({"error": "expected an OpenSSH public key line: type base64 [comment]"})
+        );
         return 1;
     };
     let Ok(blob) = Base64::decode_vec(b64) else {
@@ -234,7 +266,10 @@ fn fingerprint(text: &str) -> u8 {
         .and_then(|len| usize::try_from(u32::from_be_bytes([len[0], len[1], len[2], len[3]])).ok())
         .and_then(|len| blob.get(4..4 + len));
     if inner != Some(kind.as_bytes()) {
-        println!("{}", json!({"error": "the key blob's type does not match the line's type"}));
+        println!(
+            "{}",
+            json!({"error": "the key blob's type does not match the line's type"})
+        );
         return 1;
     }
     println!(

@@ -17,15 +17,18 @@ fn keygen(args: &[&str], stdin: &[u8]) -> Output {
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not json ({e}): {}", String::from_utf8_lossy(&out.stdout))
-    })
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not json ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 #[test]
 fn generate_prints_api_json_lines_that_check_as_sound() {
     let out = keygen(&["generate", "--count", "2"], b"");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2);
@@ -55,13 +58,20 @@ fn generate_prints_api_json_lines_that_check_as_sound() {
 
 #[test]
 fn check_private_key_names_the_seed_examples_flaw() {
-    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../keygen-core/tests/data/seed-example-private-key.txt");
+    let seed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../keygen-core/tests/data/seed-example-private-key.txt"
+    );
     let out = keygen(&["check-private-key", seed], b"");
     assert_eq!(out.status.code(), Some(1));
     let report = json(&out);
     assert_eq!(report["sound"], false);
-    let failed: Vec<&str> =
-        report["failed"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let failed: Vec<&str> = report["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     assert!(failed.contains(&"n_equals_pq"), "{failed:?}");
 }
 
@@ -87,17 +97,32 @@ fn generate_out_writes_ssh_files_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("keys");
     let t = target.to_str().unwrap();
-    let out = keygen(&["generate", "--out", t, "--comment", "deploy@example"], b"");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = keygen(
+        &["generate", "--out", t, "--comment", "deploy@example"],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let private = target.join("id_rsa");
     let public = target.join("id_rsa.pub");
     let mode = std::fs::metadata(&private).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let pub_line = std::fs::read_to_string(&public).unwrap();
     assert!(pub_line.starts_with("ssh-rsa ") && pub_line.ends_with(" deploy@example\n"));
-    assert!(std::fs::read_to_string(&private).unwrap().starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
+    assert!(
+        std::fs::read_to_string(&private)
+            .unwrap()
+            .starts_with("-----BEGIN OPENSSH PRIVATE KEY-----")
+    );
     // ssh-keygen reads the private key file back to the same public key.
-    let derived = Command::new("ssh-keygen").args(["-y", "-f"]).arg(&private).output().unwrap();
+    let derived = Command::new("ssh-keygen")
+        .args(["-y", "-f"])
+        .arg(&private)
+        .output()
+        .unwrap();
     assert!(derived.status.success());
     let derived = String::from_utf8(derived.stdout).unwrap();
     assert_eq!(

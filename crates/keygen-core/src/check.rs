@@ -72,7 +72,12 @@ impl PrivateKeyReport {
     }
 
     fn push(&mut self, name: &'static str, passed: bool, fatal: bool, detail: impl Into<String>) {
-        self.checks.push(Check { name, passed, fatal, detail: detail.into() });
+        self.checks.push(Check {
+            name,
+            passed,
+            fatal,
+            detail: detail.into(),
+        });
     }
 }
 
@@ -101,7 +106,12 @@ impl fmt::Debug for PrivateKeyReport {
 #[must_use]
 pub fn check_private_key(input: &str) -> PrivateKeyReport {
     let text = input.trim();
-    let mut report = PrivateKeyReport { format: None, bits: None, public_key: None, checks: Vec::new() };
+    let mut report = PrivateKeyReport {
+        format: None,
+        bits: None,
+        public_key: None,
+        checks: Vec::new(),
+    };
     if text.is_empty() {
         report.push("encoding", false, true, "the input is empty");
         return report;
@@ -173,14 +183,24 @@ fn check_pkcs8(der: &[u8], report: &mut PrivateKeyReport) {
     let info = match pkcs8::PrivateKeyInfoRef::from_der(der) {
         Ok(info) => info,
         Err(e) => {
-            report.push("der_canonical", false, true, format!("not a pkcs#8 PrivateKeyInfo: {e}"));
+            report.push(
+                "der_canonical",
+                false,
+                true,
+                format!("not a pkcs#8 PrivateKeyInfo: {e}"),
+            );
             return;
         }
     };
     let reencoded = info.to_der().map(Zeroizing::new);
     let canonical = reencoded.as_ref().is_ok_and(|r| r.as_slice() == der);
     if !canonical {
-        report.push("der_canonical", false, true, "PrivateKeyInfo does not re-encode to the same bytes");
+        report.push(
+            "der_canonical",
+            false,
+            true,
+            "PrivateKeyInfo does not re-encode to the same bytes",
+        );
         return;
     }
     let oid_ok = info.algorithm.oid == pkcs1::ALGORITHM_OID;
@@ -223,23 +243,39 @@ fn check_pkcs1(der: &[u8], report: &mut PrivateKeyReport) {
     let key = match pkcs1::RsaPrivateKeyRef::from_der(der) {
         Ok(key) => key,
         Err(e) => {
-            report.push("der_canonical", false, true, format!("not a pkcs#1 RSAPrivateKey: {e}"));
+            report.push(
+                "der_canonical",
+                false,
+                true,
+                format!("not a pkcs#1 RSAPrivateKey: {e}"),
+            );
             return;
         }
     };
-    let canonical = key.to_der().map(Zeroizing::new).is_ok_and(|r| r.as_slice() == der);
+    let canonical = key
+        .to_der()
+        .map(Zeroizing::new)
+        .is_ok_and(|r| r.as_slice() == der);
     report.push(
         "der_canonical",
         canonical,
         true,
-        if canonical { "well-formed der" } else { "RSAPrivateKey does not re-encode to the same bytes" },
+        if canonical {
+            "well-formed der"
+        } else {
+            "RSAPrivateKey does not re-encode to the same bytes"
+        },
     );
     let two_prime = key.other_prime_infos.is_none();
     report.push(
         "pkcs1_version",
         two_prime,
         true,
-        if two_prime { "version 0, two primes" } else { "multi-prime keys are not supported" },
+        if two_prime {
+            "version 0, two primes"
+        } else {
+            "multi-prime keys are not supported"
+        },
     );
     if !canonical || !two_prime {
         return;
@@ -247,8 +283,10 @@ fn check_pkcs1(der: &[u8], report: &mut PrivateKeyReport) {
     let n_bytes = key.modulus.as_bytes();
     let n_bits = bit_len(n_bytes);
     report.bits = Some(n_bits);
-    report.public_key =
-        Some(RsaPublicKey::from_be_bytes(n_bytes, key.public_exponent.as_bytes()));
+    report.public_key = Some(RsaPublicKey::from_be_bytes(
+        n_bytes,
+        key.public_exponent.as_bytes(),
+    ));
     if !(MIN_SOUND_MODULUS_BITS..=MAX_CHECKED_MODULUS_BITS).contains(&n_bits) {
         report.push(
             "modulus_size",
@@ -280,7 +318,9 @@ fn check_pkcs1(der: &[u8], report: &mut PrivateKeyReport) {
             oversized.push(name);
             values.push(Zeroizing::new(BoxedUint::zero_with_precision(precision)));
         } else {
-            values.push(Zeroizing::new(BoxedUint::from_be_slice_vartime(v.as_bytes()).resize(precision)));
+            values.push(Zeroizing::new(
+                BoxedUint::from_be_slice_vartime(v.as_bytes()).resize(precision),
+            ));
         }
     }
     report.push(
@@ -297,7 +337,10 @@ fn check_pkcs1(der: &[u8], report: &mut PrivateKeyReport) {
         return;
     }
     let mut it = values.into_iter();
-    let mut next = || it.next().unwrap_or_else(|| Zeroizing::new(BoxedUint::zero()));
+    let mut next = || {
+        it.next()
+            .unwrap_or_else(|| Zeroizing::new(BoxedUint::zero()))
+    };
     let f = Fields {
         n: next(),
         e: next(),
@@ -316,7 +359,12 @@ fn bit_len(be: &[u8]) -> u32 {
     let rest = &be[start..];
     match rest.first() {
         None => 0,
-        Some(&top) => u32::try_from(rest.len()).unwrap_or(u32::MAX / 8).saturating_mul(8) - top.leading_zeros(),
+        Some(&top) => {
+            u32::try_from(rest.len())
+                .unwrap_or(u32::MAX / 8)
+                .saturating_mul(8)
+                - top.leading_zeros()
+        }
     }
 }
 
@@ -326,23 +374,64 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
 
     // e: odd, 3 ≤ e < n.
     let e_ok = f.e.bit_vartime(0) && *f.e >= BoxedUint::from(3u32).resize(precision) && *f.e < *f.n;
-    report.push("public_exponent", e_ok, true, if e_ok { "odd, at least 3, below n" } else { "e must be odd, at least 3 and below n" });
+    report.push(
+        "public_exponent",
+        e_ok,
+        true,
+        if e_ok {
+            "odd, at least 3, below n"
+        } else {
+            "e must be odd, at least 3 and below n"
+        },
+    );
 
     // n = p·q.
     let pq = Zeroizing::new(f.p.concatenating_mul(&*f.q));
     let n_eq = *pq == *resized(&f.n, wide);
-    report.push("n_equals_pq", n_eq, true, if n_eq { "n = p·q" } else { "n ≠ p·q: the primes do not belong to this modulus" });
+    report.push(
+        "n_equals_pq",
+        n_eq,
+        true,
+        if n_eq {
+            "n = p·q"
+        } else {
+            "n ≠ p·q: the primes do not belong to this modulus"
+        },
+    );
 
     // Primality: Baillie–PSW (Miller–Rabin base 2 and a strong Lucas test).
     let p_prime = crypto_primes::is_prime(crypto_primes::Flavor::Any, &*f.p);
     let q_prime = crypto_primes::is_prime(crypto_primes::Flavor::Any, &*f.q);
-    report.push("p_prime", p_prime, true, if p_prime { "p is a probable prime (baillie-psw)" } else { "p is composite" });
-    report.push("q_prime", q_prime, true, if q_prime { "q is a probable prime (baillie-psw)" } else { "q is composite" });
+    report.push(
+        "p_prime",
+        p_prime,
+        true,
+        if p_prime {
+            "p is a probable prime (baillie-psw)"
+        } else {
+            "p is composite"
+        },
+    );
+    report.push(
+        "q_prime",
+        q_prime,
+        true,
+        if q_prime {
+            "q is a probable prime (baillie-psw)"
+        } else {
+            "q is composite"
+        },
+    );
 
     let half = n_bits.div_ceil(2);
     let (pb, qb) = (f.p.bit_width_vartime(), f.q.bit_width_vartime());
     let sizes = pb == half && qb == half;
-    report.push("prime_sizes", sizes, true, format!("p has {pb} bits, q has {qb} bits; expected {half} each"));
+    report.push(
+        "prime_sizes",
+        sizes,
+        true,
+        format!("p has {pb} bits, q has {qb} bits; expected {half} each"),
+    );
 
     let min_log2 = half.saturating_sub(100);
     report.push(
@@ -358,8 +447,12 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
     let p1 = Zeroizing::new(f.p.wrapping_sub(&one));
     let q1 = Zeroizing::new(f.q.wrapping_sub(&one));
     let (Some(p1_nz), Some(q1_nz)) = (
-        NonZero::new((*p1).clone()).into_option().map(Zeroizing::new),
-        NonZero::new((*q1).clone()).into_option().map(Zeroizing::new),
+        NonZero::new((*p1).clone())
+            .into_option()
+            .map(Zeroizing::new),
+        NonZero::new((*q1).clone())
+            .into_option()
+            .map(Zeroizing::new),
     ) else {
         return;
     };
@@ -371,30 +464,99 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
     let ed = Zeroizing::new(f.e.concatenating_mul(&*f.d));
     let ed_mod = Zeroizing::new(ed.rem(&lambda_nz));
     let inverse = *ed_mod == BoxedUint::one_with_precision(wide);
-    report.push("e_d_inverse", inverse, true, if inverse { "e·d ≡ 1 mod λ(n)" } else { "e·d ≢ 1 mod λ(n): d does not invert e" });
+    report.push(
+        "e_d_inverse",
+        inverse,
+        true,
+        if inverse {
+            "e·d ≡ 1 mod λ(n)"
+        } else {
+            "e·d ≢ 1 mod λ(n): d does not invert e"
+        },
+    );
 
     let d_big = f.d.bit_width_vartime() > half;
-    report.push("d_size", d_big, true, format!("d must exceed 2^{half} (fips 186-5 a.1.1)"));
+    report.push(
+        "d_size",
+        d_big,
+        true,
+        format!("d must exceed 2^{half} (fips 186-5 a.1.1)"),
+    );
 
     let dp_ok = *f.dp == f.d.rem(&p1_nz);
-    report.push("dp", dp_ok, true, if dp_ok { "dP = d mod (p − 1)" } else { "dP ≠ d mod (p − 1)" });
+    report.push(
+        "dp",
+        dp_ok,
+        true,
+        if dp_ok {
+            "dP = d mod (p − 1)"
+        } else {
+            "dP ≠ d mod (p − 1)"
+        },
+    );
     let dq_ok = *f.dq == f.d.rem(&q1_nz);
-    report.push("dq", dq_ok, true, if dq_ok { "dQ = d mod (q − 1)" } else { "dQ ≠ d mod (q − 1)" });
+    report.push(
+        "dq",
+        dq_ok,
+        true,
+        if dq_ok {
+            "dQ = d mod (q − 1)"
+        } else {
+            "dQ ≠ d mod (q − 1)"
+        },
+    );
 
     let qinv_ok = Odd::new((*f.p).clone()).into_option().is_some_and(|p_odd| {
         let p_odd = Zeroizing::new(p_odd);
-        *f.qinv < *f.p && f.q.invert_odd_mod(&p_odd).into_option().map(Zeroizing::new).is_some_and(|inv| *inv == *f.qinv)
+        *f.qinv < *f.p
+            && f.q
+                .invert_odd_mod(&p_odd)
+                .into_option()
+                .map(Zeroizing::new)
+                .is_some_and(|inv| *inv == *f.qinv)
     });
-    report.push("qinv", qinv_ok, true, if qinv_ok { "qInv = q⁻¹ mod p" } else { "qInv ≠ q⁻¹ mod p" });
+    report.push(
+        "qinv",
+        qinv_ok,
+        true,
+        if qinv_ok {
+            "qInv = q⁻¹ mod p"
+        } else {
+            "qInv ≠ q⁻¹ mod p"
+        },
+    );
 
     let reduced = *resized(&f.d, wide) < *lambda;
-    report.push("d_reduced_mod_lambda", reduced, false, if reduced { "d < λ(n), as in the api's keys" } else { "d is not reduced mod λ(n) (perhaps mod φ(n)): valid, but not the api's layout" });
+    report.push(
+        "d_reduced_mod_lambda",
+        reduced,
+        false,
+        if reduced {
+            "d < λ(n), as in the api's keys"
+        } else {
+            "d is not reduced mod λ(n) (perhaps mod φ(n)): valid, but not the api's layout"
+        },
+    );
     let p_gt_q = *f.p > *f.q;
-    report.push("p_greater_than_q", p_gt_q, false, if p_gt_q { "p > q, as in the api's keys" } else { "p < q: valid, but not the api's layout" });
-    let is_4096 = n_bits == MODULUS_BITS && *f.e == BoxedUint::from(u64::from(PUBLIC_EXPONENT)).resize(precision);
-    report.push("modulus_4096", is_4096, false, format!("the api generates 4096-bit keys with e = {PUBLIC_EXPONENT}"));
+    report.push(
+        "p_greater_than_q",
+        p_gt_q,
+        false,
+        if p_gt_q {
+            "p > q, as in the api's keys"
+        } else {
+            "p < q: valid, but not the api's layout"
+        },
+    );
+    let is_4096 = n_bits == MODULUS_BITS
+        && *f.e == BoxedUint::from(u64::from(PUBLIC_EXPONENT)).resize(precision);
+    report.push(
+        "modulus_4096",
+        is_4096,
+        false,
+        format!("the api generates 4096-bit keys with e = {PUBLIC_EXPONENT}"),
+    );
 }
-
 
 /// A copy of `v` at `bits` of precision (at least its own), zeroized on drop.
 fn resized(v: &BoxedUint, bits: u32) -> Zeroizing<BoxedUint> {

@@ -128,10 +128,13 @@ fn random_prime<R: CryptoRng + ?Sized>(
 
 /// |a − b| > 2^k.
 pub(crate) fn distance_above(a: &BoxedUint, b: &BoxedUint, k: u32) -> bool {
-    let diff = if a > b { a.wrapping_sub(b) } else { b.wrapping_sub(a) };
+    let diff = if a > b {
+        a.wrapping_sub(b)
+    } else {
+        b.wrapping_sub(a)
+    };
     // diff > 2^k  ⇔  diff − 1 ≥ 2^k  ⇔  bit_width(diff − 1) > k.
-    diff.bit_width_vartime() > 0
-        && diff.wrapping_sub(BoxedUint::one()).bit_width_vartime() > k
+    diff.bit_width_vartime() > 0 && diff.wrapping_sub(BoxedUint::one()).bit_width_vartime() > k
 }
 
 /// Generates a key pair, returning the work counters too.
@@ -180,16 +183,21 @@ pub(crate) fn assemble(p: BoxedUint, q: BoxedUint) -> Result<Option<RsaKeyPair>>
     if d.bit_width() <= PRIME_BITS {
         return Ok(None);
     }
-    let p1_nz = NonZero::new(p1).into_option().ok_or(Error::Arithmetic("p - 1 is zero"))?;
-    let q1_nz = NonZero::new(q1).into_option().ok_or(Error::Arithmetic("q - 1 is zero"))?;
+    let p1_nz = NonZero::new(p1)
+        .into_option()
+        .ok_or(Error::Arithmetic("p - 1 is zero"))?;
+    let q1_nz = NonZero::new(q1)
+        .into_option()
+        .ok_or(Error::Arithmetic("q - 1 is zero"))?;
     let dp = d.rem(&p1_nz);
     let dq = d.rem(&q1_nz);
-    let p_odd = Odd::new(p.clone()).into_option().ok_or(Error::Arithmetic("p is even"))?;
+    let p_odd = Odd::new(p.clone())
+        .into_option()
+        .ok_or(Error::Arithmetic("p is even"))?;
     let qinv = q
         .invert_odd_mod(&p_odd)
         .into_option()
         .ok_or(Error::Arithmetic("q is not invertible mod p"))?;
-
 
     Ok(Some(RsaKeyPair::from_parts(n, e, d, p, q, dp, dq, qinv)))
 }

@@ -82,7 +82,16 @@ impl RsaKeyPair {
         dq: BoxedUint,
         qinv: BoxedUint,
     ) -> Self {
-        Self { n, e, d, p, q, dp, dq, qinv }
+        Self {
+            n,
+            e,
+            d,
+            p,
+            q,
+            dp,
+            dq,
+            qinv,
+        }
     }
 
     /// The public half.
@@ -163,7 +172,10 @@ impl RsaKeyPair {
             ssh_key::Mpint::from_positive_bytes(&bytes)
         };
         let keypair = ssh_key::private::RsaKeypair {
-            public: ssh_key::public::RsaPublicKey { e: mpint(&self.e)?, n: mpint(&self.n)? },
+            public: ssh_key::public::RsaPublicKey {
+                e: mpint(&self.e)?,
+                n: mpint(&self.n)?,
+            },
             private: ssh_key::private::RsaPrivateKey {
                 d: mpint(&self.d)?,
                 iqmp: mpint(&self.qinv)?,
@@ -209,7 +221,6 @@ impl RsaKeyPair {
             & eq(&self.dq, &other.dq)
             & eq(&self.qinv, &other.qinv)
     }
-
 }
 
 impl Zeroize for RsaKeyPair {
@@ -252,7 +263,10 @@ impl fmt::Debug for RsaKeyPair {
 /// beyond the byte length that DER publishes anyway.
 fn be_trimmed(v: &BoxedUint) -> Vec<u8> {
     let full = Zeroizing::new(v.to_be_bytes());
-    let start = full.iter().position(|&b| b != 0).unwrap_or(full.len().saturating_sub(1));
+    let start = full
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(full.len().saturating_sub(1));
     full[start..].to_vec()
 }
 
@@ -272,7 +286,10 @@ impl RsaPublicKey {
             let start = b.iter().position(|&x| x != 0).unwrap_or(b.len());
             b[start..].to_vec()
         };
-        Self { n: trim(n), e: trim(e) }
+        Self {
+            n: trim(n),
+            e: trim(e),
+        }
     }
 
     /// The modulus size in bits.
@@ -392,7 +409,12 @@ mod tests {
             assert!(!debug.contains(window), "{window} leaked into Debug");
         }
         for v in [&k.d, &k.p, &k.q] {
-            let hex: String = v.to_be_bytes().iter().take(8).map(|b| format!("{b:02x}")).collect();
+            let hex: String = v
+                .to_be_bytes()
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect();
             assert!(!debug.to_lowercase().contains(&hex));
         }
         assert!(debug.contains("[REDACTED]") && debug.contains("SHA256:"));
@@ -401,7 +423,10 @@ mod tests {
         for v in [&k.n, &k.e, &k.d, &k.p, &k.q, &k.dp, &k.dq, &k.qinv] {
             assert!(bool::from(v.is_zero()), "component left non-zero");
         }
-        assert!(!bool::from(k.ct_eq(&same)), "a cleared key differs from the original");
+        assert!(
+            !bool::from(k.ct_eq(&same)),
+            "a cleared key differs from the original"
+        );
     }
 
     #[test]

@@ -22,4 +22,9 @@ pub use generate::{
 pub use keypair::{EncodedKeyPair, RsaKeyPair, RsaPublicKey};
 
 // validators: begin
+mod validate;
+pub use validate::{
+    Blocklist, BlocklistError, Description, KeyType, KeyWarning, Name, PublicKeyLine,
+    PublicKeyOptions, Reason, Rejection, Tags,
+};
 // validators: end

@@ -42,7 +42,12 @@ fn the_redacted_seed_example_is_inconsistent() {
     assert!(failed.contains(&"n_equals_pq"), "{failed:?}");
     // It still parses: the layout is the API's.
     assert_eq!(report.bits, Some(4096));
-    for name in ["encoding", "der_canonical", "pkcs8_algorithm", "pkcs1_version"] {
+    for name in [
+        "encoding",
+        "der_canonical",
+        "pkcs8_algorithm",
+        "pkcs1_version",
+    ] {
         assert!(!failed.contains(&name), "{name} failed: {report:?}");
     }
 }
@@ -86,7 +91,7 @@ fn tamper(api: &str, edit: impl FnOnce(&mut [Vec<u8>; 8])) -> String {
     Base64::encode_string(&info.to_der().unwrap())
 }
 
-fn bump(v: &mut Vec<u8>) {
+fn bump(v: &mut [u8]) {
     let last = v.len() - 1;
     v[last] ^= 2;
 }
@@ -94,7 +99,8 @@ fn bump(v: &mut Vec<u8>) {
 #[test]
 fn each_damage_is_named() {
     let api = common::keys()[0].to_api_private_key().unwrap();
-    let cases: [(&str, fn(&mut [Vec<u8>; 8])); 7] = [
+    type Edit = fn(&mut [Vec<u8>; 8]);
+    let cases: [(&str, Edit); 7] = [
         ("e_d_inverse", |f| bump(&mut f[2])),
         ("dp", |f| bump(&mut f[5])),
         ("dq", |f| bump(&mut f[6])),
@@ -106,19 +112,35 @@ fn each_damage_is_named() {
     for (name, edit) in cases {
         let report = check_private_key(&tamper(&api, edit));
         assert!(!report.is_sound(), "{name}");
-        assert!(failed(&report).contains(&name), "{name}: {:?}", failed(&report));
+        assert!(
+            failed(&report).contains(&name),
+            "{name}: {:?}",
+            failed(&report)
+        );
     }
     // p and q swapped: still a valid key, but qInv and the layout fail.
     let swapped = check_private_key(&tamper(&api, |f| f.swap(3, 4)));
     let names = failed(&swapped);
-    assert!(names.contains(&"p_greater_than_q") && names.contains(&"qinv"), "{names:?}");
-    let layout = swapped.checks.iter().find(|c| c.name == "p_greater_than_q").unwrap();
+    assert!(
+        names.contains(&"p_greater_than_q") && names.contains(&"qinv"),
+        "{names:?}"
+    );
+    let layout = swapped
+        .checks
+        .iter()
+        .find(|c| c.name == "p_greater_than_q")
+        .unwrap();
     assert!(!layout.fatal);
 }
 
 #[test]
 fn unreadable_and_non_canonical_input_is_reported_not_panicked() {
-    for input in ["", "not base64!", "AAAA", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"] {
+    for input in [
+        "",
+        "not base64!",
+        "AAAA",
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+    ] {
         let report = check_private_key(input);
         assert!(!report.is_sound(), "{input:?}");
         assert!(!failed(&report).is_empty());
@@ -131,6 +153,7 @@ fn unreadable_and_non_canonical_input_is_reported_not_panicked() {
     let report = check_private_key(&Base64::encode_string(&der));
     assert!(failed(&report).contains(&"der_canonical"), "{report:?}");
     // The wrong PEM label.
-    let report = check_private_key("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+    let report =
+        check_private_key("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
     assert_eq!(failed(&report), ["encoding"]);
 }

@@ -84,7 +84,10 @@ fn encodings_are_byte_exact() {
         let enc = key.to_encoded().unwrap();
         // publicKey: "ssh-rsa " + base64(string "ssh-rsa", mpint e, mpint n).
         assert_eq!(enc.public_key.len(), 724);
-        assert!(enc.public_key.starts_with("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAACAQ"));
+        assert!(
+            enc.public_key
+                .starts_with("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAACAQ")
+        );
         assert!(!enc.public_key.contains('\n'));
         let blob = Base64::decode_vec(&enc.public_key[8..]).unwrap();
         let k = parts(key);
@@ -109,7 +112,8 @@ fn encodings_are_byte_exact() {
         // PrivateKeyInfo: version 0, AlgorithmIdentifier rsaEncryption NULL.
         let prefix = [
             0x02, 0x01, 0x00, // INTEGER 0
-            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, // rsaEncryption
+            0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01,
+            0x01, // rsaEncryption
             0x05, 0x00, // NULL
             0x04, 0x82, // OCTET STRING, two-byte length
         ];
@@ -137,7 +141,10 @@ fn an_independent_rsa_implementation_accepts_the_keys() {
         let theirs = rsa::PrivateKey::from_pkcs8_der(&der).unwrap();
         theirs.validate().unwrap();
         let k = parts(key);
-        assert_eq!(theirs.n().to_be_bytes_trimmed_vartime().as_ref(), k.n.to_bytes_be());
+        assert_eq!(
+            theirs.n().to_be_bytes_trimmed_vartime().as_ref(),
+            k.n.to_bytes_be()
+        );
     }
 }
 

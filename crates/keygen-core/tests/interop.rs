@@ -38,7 +38,10 @@ fn openssl_accepts_the_decoded_private_key() {
         let der = Base64::decode_vec(&key.to_api_private_key().unwrap()).unwrap();
         write_secret(&path, &der);
         let p = path.to_str().unwrap();
-        let out = run("openssl", &["pkey", "-inform", "DER", "-in", p, "-check", "-noout"]);
+        let out = run(
+            "openssl",
+            &["pkey", "-inform", "DER", "-in", p, "-check", "-noout"],
+        );
         assert!(out.contains("Key is valid"), "{out}");
 
         // The outer layout: PrivateKeyInfo, version 0, rsaEncryption, NULL,
@@ -46,19 +49,31 @@ fn openssl_accepts_the_decoded_private_key() {
         let outer = run("openssl", &["asn1parse", "-inform", "DER", "-in", p]);
         let lines: Vec<&str> = outer.lines().collect();
         assert!(lines[0].contains("cons: SEQUENCE"), "{outer}");
-        assert!(lines[1].contains("prim: INTEGER") && lines[1].ends_with(":00"), "{outer}");
+        assert!(
+            lines[1].contains("prim: INTEGER") && lines[1].ends_with(":00"),
+            "{outer}"
+        );
         assert!(lines[3].contains(":rsaEncryption"), "{outer}");
         assert!(lines[4].contains("prim: NULL"), "{outer}");
         assert!(lines[5].contains("prim: OCTET STRING"), "{outer}");
         // Inside: SEQUENCE of nine INTEGERs, the first 0 (two-prime).
-        let inner = run("openssl", &["asn1parse", "-inform", "DER", "-in", p, "-strparse", "22"]);
-        let ints: Vec<&str> = inner.lines().filter(|l| l.contains("prim: INTEGER")).collect();
+        let inner = run(
+            "openssl",
+            &["asn1parse", "-inform", "DER", "-in", p, "-strparse", "22"],
+        );
+        let ints: Vec<&str> = inner
+            .lines()
+            .filter(|l| l.contains("prim: INTEGER"))
+            .collect();
         assert_eq!(ints.len(), 9, "{inner}");
         assert!(ints[0].ends_with(":00"), "{inner}");
         assert!(ints[2].ends_with(":010001"), "{inner}");
 
         // And OpenSSL's own reading of the numbers matches ours.
-        let text = run("openssl", &["rsa", "-inform", "DER", "-in", p, "-noout", "-text"]);
+        let text = run(
+            "openssl",
+            &["rsa", "-inform", "DER", "-in", p, "-noout", "-text"],
+        );
         assert!(text.contains("Private-Key: (4096 bit, 2 primes)"), "{text}");
     }
 }
@@ -85,7 +100,11 @@ fn ssh_keygen_derives_our_public_key_and_fingerprints() {
         let p = pub_path.to_str().unwrap();
         let sha = run("ssh-keygen", &["-l", "-E", "sha256", "-f", p]);
         let public = key.public_key();
-        assert_eq!(sha.split_whitespace().nth(1), Some(public.sha256_fingerprint().as_str()), "{sha}");
+        assert_eq!(
+            sha.split_whitespace().nth(1),
+            Some(public.sha256_fingerprint().as_str()),
+            "{sha}"
+        );
         assert!(sha.starts_with("4096 "), "{sha}");
         let md5 = run("ssh-keygen", &["-l", "-E", "md5", "-f", p]);
         assert_eq!(
@@ -103,7 +122,15 @@ fn keys_made_by_openssl_pass_our_check() {
     let p = path.to_str().unwrap();
     run(
         "openssl",
-        &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", p],
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            p,
+        ],
     );
     let report = keygen_core::check_private_key(&fs::read_to_string(&path).unwrap());
     assert!(report.is_sound(), "{report:?}");

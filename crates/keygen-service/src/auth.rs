@@ -58,10 +58,14 @@ impl Principal {
     /// [`ApiError::forbidden`].
     pub fn authorize(&self, project: &str, write: bool) -> Result<(), ApiError> {
         if !(self.all_projects || self.projects.iter().any(|p| p == project)) {
-            return Err(ApiError::forbidden("this credential is not granted this project"));
+            return Err(ApiError::forbidden(
+                "this credential is not granted this project",
+            ));
         }
         if write && !self.write {
-            return Err(ApiError::forbidden("this credential may read but not create or delete"));
+            return Err(ApiError::forbidden(
+                "this credential may read but not create or delete",
+            ));
         }
         Ok(())
     }
@@ -111,7 +115,10 @@ impl Authenticator {
         let bearer = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(|t| Sha256::digest(t.trim().as_bytes()));
         let api_key = headers
             .get("x-api-key")

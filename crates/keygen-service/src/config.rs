@@ -82,7 +82,8 @@ impl Config {
     ///
     /// A message naming the file and what is wrong with it.
     pub fn from_file(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let config: Self = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         config.check()?;
         Ok(config)
@@ -110,11 +111,17 @@ impl Config {
         }
         for c in &self.credentials {
             if c.bearer_sha256.is_none() && c.api_key_sha256.is_none() {
-                return Err(format!("credential {:?} has neither bearer_sha256 nor api_key_sha256", c.name));
+                return Err(format!(
+                    "credential {:?} has neither bearer_sha256 nor api_key_sha256",
+                    c.name
+                ));
             }
             for h in [&c.bearer_sha256, &c.api_key_sha256].into_iter().flatten() {
                 if crate::auth::parse_hex_digest(h).is_none() {
-                    return Err(format!("credential {:?}: {h:?} is not 64 hex digits", c.name));
+                    return Err(format!(
+                        "credential {:?}: {h:?} is not 64 hex digits",
+                        c.name
+                    ));
                 }
             }
         }

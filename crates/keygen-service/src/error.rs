@@ -49,8 +49,18 @@ struct Body<'a> {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: u16, message: impl Into<String>, description: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), description: description.into() }
+    fn new(
+        status: StatusCode,
+        code: u16,
+        message: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            description: description.into(),
+        }
     }
 
     /// The HTTP status.
@@ -67,7 +77,12 @@ impl ApiError {
 
     /// 400: the body is not JSON.
     pub fn malformed_json(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, 2000, "request body is not valid json", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            2000,
+            "request body is not valid json",
+            detail,
+        )
     }
 
     /// 400: wrong or missing `Content-Type`.
@@ -92,7 +107,12 @@ impl ApiError {
 
     /// 400: JSON of the wrong shape.
     pub fn invalid_body(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, 2003, "request body does not match the schema", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            2003,
+            "request body does not match the schema",
+            detail,
+        )
     }
 
     /// 400: the name is taken in this project and zone.
@@ -107,12 +127,22 @@ impl ApiError {
 
     /// 400: a query parameter is invalid.
     pub fn invalid_query(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, 2005, "invalid query parameter", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            2005,
+            "invalid query parameter",
+            detail,
+        )
     }
 
     /// 400: a path segment is invalid.
     pub fn invalid_path(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, 2006, "invalid path parameter", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            2006,
+            "invalid path parameter",
+            detail,
+        )
     }
 
     /// 401: no usable credential.
@@ -127,7 +157,12 @@ impl ApiError {
 
     /// 403: valid credential, not allowed here.
     pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, 2101, "not enough privileges for this operation", detail)
+        Self::new(
+            StatusCode::FORBIDDEN,
+            2101,
+            "not enough privileges for this operation",
+            detail,
+        )
     }
 
     /// 404: no such key pair in this project and zone.
@@ -142,7 +177,12 @@ impl ApiError {
 
     /// 404: the zone is not served.
     pub fn zone_not_served() -> Self {
-        Self::new(StatusCode::NOT_FOUND, 2201, "zone not found", "this service does not serve that zone")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            2201,
+            "zone not found",
+            "this service does not serve that zone",
+        )
     }
 
     /// 404: no such route.
@@ -197,13 +237,23 @@ impl ApiError {
 
     /// 503: the service is stopping.
     pub fn shutting_down() -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, 2602, "service is shutting down", "retry on another instance")
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            2602,
+            "service is shutting down",
+            "retry on another instance",
+        )
     }
 }
 
 impl From<Rejection> for ApiError {
     fn from(r: Rejection) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, r.code(), r.message(), format!("accepted: {}", r.accepted()))
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            r.code(),
+            r.message(),
+            format!("accepted: {}", r.accepted()),
+        )
     }
 }
 
@@ -214,10 +264,15 @@ impl IntoResponse for ApiError {
             message: &self.message,
             description: &self.description,
         })
-        .unwrap_or_else(|_| b"{\"code\":2500,\"message\":\"unexpected error\",\"description\":\"\"}".to_vec());
+        .unwrap_or_else(|_| {
+            b"{\"code\":2500,\"message\":\"unexpected error\",\"description\":\"\"}".to_vec()
+        });
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
         }

@@ -35,7 +35,11 @@ struct CredentialSlot<'a> {
 
 impl Drop for CredentialSlot<'_> {
     fn drop(&mut self) {
-        let mut map = self.source.per_credential.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut map = self
+            .source
+            .per_credential
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(n) = map.get_mut(&self.name) {
             *n = n.saturating_sub(1);
             if *n == 0 {
@@ -49,7 +53,9 @@ fn generate(metrics: &Metrics) -> Result<EncodedKeyPair, keygen_core::Error> {
     let start = Instant::now();
     let key = RsaKeyPair::generate_os()?;
     let encoded = key.to_encoded()?;
-    metrics.keygen_seconds.observe(start.elapsed().as_secs_f64());
+    metrics
+        .keygen_seconds
+        .observe(start.elapsed().as_secs_f64());
     Ok(encoded)
 }
 
@@ -57,7 +63,13 @@ impl KeySource {
     /// A source with `pool_size` pooled keys, `workers` threads and room for
     /// `queue` waiting generations.
     #[must_use]
-    pub fn new(pool_size: usize, workers: usize, queue: usize, per_credential_limit: usize, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        pool_size: usize,
+        workers: usize,
+        queue: usize,
+        per_credential_limit: usize,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
             pool: Mutex::new(VecDeque::with_capacity(pool_size)),
             pool_size,
@@ -71,16 +83,24 @@ impl KeySource {
     }
 
     fn pooled(&self) -> Option<EncodedKeyPair> {
-        let mut pool = self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut pool = self
+            .pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let key = pool.pop_front();
-        self.metrics.pool_depth.set(i64::try_from(pool.len()).unwrap_or(i64::MAX));
+        self.metrics
+            .pool_depth
+            .set(i64::try_from(pool.len()).unwrap_or(i64::MAX));
         key
     }
 
     /// Keys now in the pool.
     #[must_use]
     pub fn pool_len(&self) -> usize {
-        self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+        self.pool
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     /// A fresh key pair for `credential`: from the pool when it has one,
@@ -98,14 +118,20 @@ impl KeySource {
         }
         self.metrics.pool_misses.inc();
         let _slot = {
-            let mut map = self.per_credential.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut map = self
+                .per_credential
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let n = map.entry(credential.to_owned()).or_insert(0);
             if *n >= self.per_credential_limit {
                 self.metrics.generation_rejected.inc();
                 return Err(ApiError::generation_busy());
             }
             *n += 1;
-            CredentialSlot { source: self, name: credential.to_owned() }
+            CredentialSlot {
+                source: self,
+                name: credential.to_owned(),
+            }
         };
         let Ok(admitted) = Arc::clone(&self.admission).try_acquire_owned() else {
             self.metrics.generation_rejected.inc();
@@ -145,9 +171,14 @@ impl KeySource {
                 let metrics = Arc::clone(&self.metrics);
                 match tokio::task::spawn_blocking(move || generate(&metrics)).await {
                     Ok(Ok(key)) => {
-                        let mut pool = self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        let mut pool = self
+                            .pool
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
                         pool.push_back(key);
-                        self.metrics.pool_depth.set(i64::try_from(pool.len()).unwrap_or(i64::MAX));
+                        self.metrics
+                            .pool_depth
+                            .set(i64::try_from(pool.len()).unwrap_or(i64::MAX));
                     }
                     Ok(Err(e)) => {
                         tracing::error!(error = %e, "pool refill failed");

@@ -58,7 +58,14 @@ impl AppState {
             config.per_credential_generations,
             Arc::clone(&metrics),
         ));
-        Self { auth: Authenticator::new(&config, admin_sha256), config, store, keys, metrics, blocklist }
+        Self {
+            auth: Authenticator::new(&config, admin_sha256),
+            config,
+            store,
+            keys,
+            metrics,
+            blocklist,
+        }
     }
 
     /// The public-key policy for imports.

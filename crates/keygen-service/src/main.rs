@@ -72,12 +72,17 @@ fn run(args: Args) -> Result<(), String> {
     config.check()?;
     let blocklist = match &config.blocklist_file {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            Some(keygen_core::Blocklist::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?)
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Some(
+                keygen_core::Blocklist::parse(&text)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+            )
         }
         None => None,
     };
-    let store = SqliteStore::open(&config.data_dir, config.workers.max(4)).map_err(|e| e.to_string())?;
+    let store =
+        SqliteStore::open(&config.data_dir, config.workers.max(4)).map_err(|e| e.to_string())?;
     let admin = admin_token(&store)?;
     let store: Arc<dyn Store> = Arc::new(store);
 
@@ -111,20 +116,32 @@ fn admin_token(store: &SqliteStore) -> Result<[u8; 32], String> {
             return Err("KEYGEN_ADMIN_TOKEN must be at least 16 characters".into());
         }
         let digest = auth::hash_secret(&token);
-        store.set_setting(ADMIN_SETTING, &digest).map_err(|e| e.to_string())?;
+        store
+            .set_setting(ADMIN_SETTING, &digest)
+            .map_err(|e| e.to_string())?;
         digest
     } else if let Some(digest) = store.setting(ADMIN_SETTING).map_err(|e| e.to_string())? {
         digest
     } else {
         let mut raw = zeroize::Zeroizing::new([0u8; 32]);
-        getrandom::fill(raw.as_mut()).map_err(|e| format!("cannot generate the admin token: {e}"))?;
-        let token = zeroize::Zeroizing::new(format!("kg_{}", Base64UrlUnpadded::encode_string(raw.as_ref())));
+        getrandom::fill(raw.as_mut())
+            .map_err(|e| format!("cannot generate the admin token: {e}"))?;
+        let token = zeroize::Zeroizing::new(format!(
+            "kg_{}",
+            Base64UrlUnpadded::encode_string(raw.as_ref())
+        ));
         let digest = auth::hash_secret(&token);
-        store.set_setting(ADMIN_SETTING, &digest).map_err(|e| e.to_string())?;
-        println!("admin token (shown once; only its SHA-256 is stored): {}", token.as_str());
+        store
+            .set_setting(ADMIN_SETTING, &digest)
+            .map_err(|e| e.to_string())?;
+        println!(
+            "admin token (shown once; only its SHA-256 is stored): {}",
+            token.as_str()
+        );
         digest
     };
-    auth::parse_hex_digest(&digest).ok_or_else(|| "the stored admin token digest is malformed".into())
+    auth::parse_hex_digest(&digest)
+        .ok_or_else(|| "the stored admin token digest is malformed".into())
 }
 
 async fn shutdown_signal() {

@@ -61,20 +61,50 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("keygen");
         let requests = Family::<RequestLabels, Counter>::default();
-        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
         let keygen_seconds = Histogram::new(exponential_buckets(0.01, 1.5, 16));
         let pool_depth = Gauge::default();
         let queue_depth = Gauge::default();
         let pool_hits = Counter::default();
         let pool_misses = Counter::default();
         let generation_rejected = Counter::default();
-        registry.register("http_requests", "HTTP requests by route, method and status", requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
-        registry.register("keygen_duration_seconds", "Time to generate one RSA-4096 key pair", keygen_seconds.clone());
-        registry.register("pool_depth", "Pre-generated key pairs waiting in the pool", pool_depth.clone());
-        registry.register("queue_depth", "Generations waiting for a worker", queue_depth.clone());
-        registry.register("pool_hits", "Creates served from the key pool", pool_hits.clone());
-        registry.register("pool_misses", "Creates that generated because the pool was empty", pool_misses.clone());
+        registry.register(
+            "http_requests",
+            "HTTP requests by route, method and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            latency.clone(),
+        );
+        registry.register(
+            "keygen_duration_seconds",
+            "Time to generate one RSA-4096 key pair",
+            keygen_seconds.clone(),
+        );
+        registry.register(
+            "pool_depth",
+            "Pre-generated key pairs waiting in the pool",
+            pool_depth.clone(),
+        );
+        registry.register(
+            "queue_depth",
+            "Generations waiting for a worker",
+            queue_depth.clone(),
+        );
+        registry.register(
+            "pool_hits",
+            "Creates served from the key pool",
+            pool_hits.clone(),
+        );
+        registry.register(
+            "pool_misses",
+            "Creates that generated because the pool was empty",
+            pool_misses.clone(),
+        );
         registry.register(
             "generation_rejected",
             "Creates refused with 503 for lack of generation capacity",

@@ -43,7 +43,9 @@ pub const OPENAPI: &str = include_str!("../../../openapi.json");
 /// Project ids: 1–64 characters of `[A-Za-z0-9._-]`.
 #[must_use]
 pub fn project_is_well_formed(p: &str) -> bool {
-    (1..=64).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    (1..=64).contains(&p.len())
+        && p.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 /// Zone names: 1–63 characters of `[a-z0-9-]`, not starting or ending
@@ -51,7 +53,8 @@ pub fn project_is_well_formed(p: &str) -> bool {
 #[must_use]
 pub fn zone_is_well_formed(z: &str) -> bool {
     (1..=63).contains(&z.len())
-        && z.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && z.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !z.starts_with('-')
         && !z.ends_with('-')
 }
@@ -85,10 +88,17 @@ async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Nex
     let elapsed = start.elapsed();
     let m = &state.metrics;
     m.requests
-        .get_or_create(&crate::metrics::RequestLabels { route: route.clone(), method: method.to_string(), status })
+        .get_or_create(&crate::metrics::RequestLabels {
+            route: route.clone(),
+            method: method.to_string(),
+            status,
+        })
         .inc();
     m.latency
-        .get_or_create(&crate::metrics::RouteLabels { route: route.clone(), method: method.to_string() })
+        .get_or_create(&crate::metrics::RouteLabels {
+            route: route.clone(),
+            method: method.to_string(),
+        })
         .observe(elapsed.as_secs_f64());
     tracing::info!(%method, %route, status, latency_us = elapsed.as_micros() as u64, "request");
     response
@@ -107,7 +117,9 @@ fn allow_for(path: &str) -> Option<&'static str> {
 async fn method_not_allowed(request: Request) -> Response {
     let mut response = ApiError::method_not_allowed().into_response();
     if let Some(allow) = allow_for(request.uri().path()) {
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
     }
     response
 }
@@ -142,13 +154,19 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 
 async fn openapi() -> Response {
     let mut response = OPENAPI.into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
 fn json_response(status: StatusCode, value: &Value) -> Response {
     let mut response = (status, value.to_string()).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -186,7 +204,9 @@ fn scope(
 ) -> Result<crate::auth::Principal, ApiError> {
     let principal = state.auth.authenticate(headers)?;
     if !project_is_well_formed(project) {
-        return Err(ApiError::invalid_path("projectId: 1 to 64 characters of [A-Za-z0-9._-]"));
+        return Err(ApiError::invalid_path(
+            "projectId: 1 to 64 characters of [A-Za-z0-9._-]",
+        ));
     }
     if !zone_is_well_formed(zone) {
         return Err(ApiError::invalid_path(
@@ -209,7 +229,9 @@ fn requester(headers: &HeaderMap, principal: &crate::auth::Principal) -> Result<
                 ApiError::invalid_body("X-Requester-Id: printable ASCII, at most 128 characters")
             })?;
             if s.is_empty() || s.len() > 128 || !s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-                return Err(ApiError::invalid_body("X-Requester-Id: printable ASCII, at most 128 characters"));
+                return Err(ApiError::invalid_body(
+                    "X-Requester-Id: printable ASCII, at most 128 characters",
+                ));
             }
             Ok(s.to_owned())
         }
@@ -225,7 +247,10 @@ fn now_us() -> i64 {
 fn rfc3339(us: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -267,7 +292,11 @@ struct CreateBody {
 
 /// Reads a JSON body: content type first, then at most `limit` bytes (no
 /// further), then the schema. Every failure is a 400 in the API's format.
-async fn read_json<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: Body, limit: usize) -> Result<T, ApiError> {
+async fn read_json<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<T, ApiError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -310,20 +339,36 @@ async fn create(
     let requester = requester(&headers, &principal)?;
     let req: CreateBody = read_json(&headers, body, state.config.max_body_bytes).await?;
     let name = Name::new(&req.name)?;
-    let description = req.description.as_deref().map(Description::new).transpose()?;
+    let description = req
+        .description
+        .as_deref()
+        .map(Description::new)
+        .transpose()?;
     let tags = Tags::from_map(req.tags.unwrap_or_default())?;
 
     let (public_key, fingerprint, generated) = match &req.public_key {
         Some(line) => {
             let key = PublicKeyLine::with_options(line, &state.public_key_options())?;
-            (key.as_str().to_owned(), key.fingerprint_sha256().to_owned(), None)
+            (
+                key.as_str().to_owned(),
+                key.fingerprint_sha256().to_owned(),
+                None,
+            )
         }
         None => {
             // Refuse a duplicate before spending a key on it; the unique
             // index still decides races.
             let (p, z, n) = (project.clone(), zone.clone(), name.as_str().to_owned());
             let (taken, _) = blocking(&state, move |s| {
-                s.find(&FindQuery { project: p, zone: z, name: Some(n), state: None, offset: 0, limit: 1, sort: vec![] })
+                s.find(&FindQuery {
+                    project: p,
+                    zone: z,
+                    name: Some(n),
+                    state: None,
+                    offset: 0,
+                    limit: 1,
+                    sort: vec![],
+                })
             })
             .await?;
             if taken > 0 {
@@ -356,12 +401,17 @@ async fn create(
     let body_bytes = match &generated {
         Some(key) => {
             if let Some(obj) = body.as_object_mut() {
-                obj.insert("privateKey".into(), Value::String(key.private_key.as_str().to_owned()));
+                obj.insert(
+                    "privateKey".into(),
+                    Value::String(key.private_key.as_str().to_owned()),
+                );
             }
             // The serialised body holds the private key: hand it to hyper
             // in a buffer that is zeroized when hyper releases it.
             let bytes = zeroize::Zeroizing::new(body.to_string().into_bytes());
-            if let Some(Value::String(s)) = body.as_object_mut().and_then(|o| o.get_mut("privateKey")) {
+            if let Some(Value::String(s)) =
+                body.as_object_mut().and_then(|o| o.get_mut("privateKey"))
+            {
                 zeroize::Zeroize::zeroize(s);
             }
             Bytes::from_owner(ZeroizingBody(bytes))
@@ -370,7 +420,10 @@ async fn create(
     };
     let mut response = (StatusCode::CREATED, body_bytes).into_response();
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Ok(v) = HeaderValue::from_str(&location) {
         h.insert(header::LOCATION, v);
     }
@@ -414,7 +467,9 @@ async fn get_one(
     if uuid::Uuid::parse_str(&id).is_err() {
         return Err(ApiError::not_found());
     }
-    let record = blocking(&state, move |s| s.get(&project, &zone, &id)).await?.ok_or_else(ApiError::not_found)?;
+    let record = blocking(&state, move |s| s.get(&project, &zone, &id))
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok(json_response(StatusCode::OK, &resource(&record)))
 }
 
@@ -443,11 +498,21 @@ pub const MAX_LIMIT: u64 = 1000;
 pub const MAX_OFFSET: u64 = (1 << 53) - 1;
 
 fn parse_find(raw: Option<&str>, project: String, zone: String) -> Result<FindQuery, ApiError> {
-    let mut q = FindQuery { project, zone, name: None, state: None, offset: 0, limit: 100, sort: Vec::new() };
+    let mut q = FindQuery {
+        project,
+        zone,
+        name: None,
+        state: None,
+        offset: 0,
+        limit: 100,
+        sort: Vec::new(),
+    };
     let mut seen = std::collections::HashSet::new();
     for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         if !seen.insert(key.clone().into_owned()) {
-            return Err(ApiError::invalid_query(format!("{key}: given more than once")));
+            return Err(ApiError::invalid_query(format!(
+                "{key}: given more than once"
+            )));
         }
         match key.as_ref() {
             "name" => {
@@ -455,7 +520,9 @@ fn parse_find(raw: Option<&str>, project: String, zone: String) -> Result<FindQu
                 q.name = Some(name.as_str().to_owned());
             }
             "provisioningState" => match value.as_ref() {
-                "creating" | "updating" | "deleting" | "active" | "error" => q.state = Some(value.into_owned()),
+                "creating" | "updating" | "deleting" | "active" | "error" => {
+                    q.state = Some(value.into_owned())
+                }
                 _ => {
                     return Err(ApiError::invalid_query(
                         "provisioningState: one of creating, updating, deleting, active, error",
@@ -467,14 +534,20 @@ fn parse_find(raw: Option<&str>, project: String, zone: String) -> Result<FindQu
                     .parse()
                     .ok()
                     .filter(|o| *o <= MAX_OFFSET)
-                    .ok_or_else(|| ApiError::invalid_query(format!("offset: an integer from 0 to {MAX_OFFSET}")))?;
+                    .ok_or_else(|| {
+                        ApiError::invalid_query(format!(
+                            "offset: an integer from 0 to {MAX_OFFSET}"
+                        ))
+                    })?;
             }
             "limit" => {
                 q.limit = value
                     .parse()
                     .ok()
                     .filter(|l| (1..=MAX_LIMIT).contains(l))
-                    .ok_or_else(|| ApiError::invalid_query(format!("limit: an integer from 1 to {MAX_LIMIT}")))?;
+                    .ok_or_else(|| {
+                        ApiError::invalid_query(format!("limit: an integer from 1 to {MAX_LIMIT}"))
+                    })?;
             }
             "sort" => {
                 if value.len() > 100 {
@@ -524,7 +597,10 @@ pub fn methods_of(route: &str) -> Vec<Method> {
     ROUTES
         .iter()
         .filter(|(r, _)| *r == route)
-        .flat_map(|(_, m)| m.iter().filter_map(|m| Method::from_bytes(m.as_bytes()).ok()))
+        .flat_map(|(_, m)| {
+            m.iter()
+                .filter_map(|m| Method::from_bytes(m.as_bytes()).ok())
+        })
         .collect()
 }
 
@@ -535,7 +611,10 @@ mod tests {
 
     fn state(dir: &std::path::Path) -> Arc<AppState> {
         let store = crate::store::SqliteStore::open(dir, 1).unwrap();
-        let config = crate::config::Config { pool_size: 0, ..Default::default() };
+        let config = crate::config::Config {
+            pool_size: 0,
+            ..Default::default()
+        };
         Arc::new(AppState::new(config, [0; 32], Arc::new(store), None))
     }
 
@@ -554,14 +633,29 @@ mod tests {
         for (route, methods) in ROUTES {
             let uri = concrete(route);
             for method in all {
-                let request = Request::builder().method(method).uri(&uri).body(Body::empty()).unwrap();
+                let request = Request::builder()
+                    .method(method)
+                    .uri(&uri)
+                    .body(Body::empty())
+                    .unwrap();
                 let response = app.clone().oneshot(request).await.unwrap();
                 if methods.contains(&method) {
-                    assert_ne!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {route}");
+                    assert_ne!(
+                        response.status(),
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "{method} {route}"
+                    );
                     assert_ne!(response.status(), StatusCode::NOT_FOUND, "{method} {route}");
                 } else {
-                    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {route}");
-                    assert!(response.headers().contains_key(header::ALLOW), "{method} {route}");
+                    assert_eq!(
+                        response.status(),
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "{method} {route}"
+                    );
+                    assert!(
+                        response.headers().contains_key(header::ALLOW),
+                        "{method} {route}"
+                    );
                 }
             }
         }
@@ -570,8 +664,17 @@ mod tests {
     #[test]
     fn names_of_projects_and_zones() {
         assert!(project_is_well_formed("p1") && project_is_well_formed("Proj_1.a-b"));
-        assert!(!project_is_well_formed("") && !project_is_well_formed("a/b") && !project_is_well_formed(&"a".repeat(65)));
+        assert!(
+            !project_is_well_formed("")
+                && !project_is_well_formed("a/b")
+                && !project_is_well_formed(&"a".repeat(65))
+        );
         assert!(zone_is_well_formed("eu-west-0") && zone_is_well_formed("a"));
-        assert!(!zone_is_well_formed("-a") && !zone_is_well_formed("a-") && !zone_is_well_formed("EU") && !zone_is_well_formed(""));
+        assert!(
+            !zone_is_well_formed("-a")
+                && !zone_is_well_formed("a-")
+                && !zone_is_well_formed("EU")
+                && !zone_is_well_formed("")
+        );
     }
 }

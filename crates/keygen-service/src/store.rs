@@ -171,8 +171,7 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Schema history, applied in order; `PRAGMA user_version` records how far.
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE keypairs (
+const MIGRATIONS: &[&str] = &["CREATE TABLE keypairs (
         id TEXT PRIMARY KEY,
         project TEXT NOT NULL,
         zone TEXT NOT NULL,
@@ -187,8 +186,7 @@ const MIGRATIONS: &[&str] = &[
         state TEXT NOT NULL
     );
     CREATE UNIQUE INDEX keypairs_project_zone_name ON keypairs (project, zone, name);
-    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-];
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"];
 
 /// SQLite in one file: WAL, `synchronous = FULL` (an acknowledged create
 /// survives a crash of the process or the machine), one writer connection
@@ -201,16 +199,22 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("readers", &self.readers.len()).finish()
+        f.debug_struct("SqliteStore")
+            .field("readers", &self.readers.len())
+            .finish()
     }
 }
 
 fn sql_err(e: &rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
         Some(ErrorCode::ConstraintViolation) => StoreError::Duplicate,
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen | ErrorCode::SystemIoFailure | ErrorCode::DiskFull) => {
-            StoreError::Unavailable(e.to_string())
-        }
+        Some(
+            ErrorCode::DatabaseBusy
+            | ErrorCode::DatabaseLocked
+            | ErrorCode::CannotOpen
+            | ErrorCode::SystemIoFailure
+            | ErrorCode::DiskFull,
+        ) => StoreError::Unavailable(e.to_string()),
         _ => StoreError::Other(e.to_string()),
     }
 }
@@ -227,43 +231,58 @@ impl SqliteStore {
         let path = dir.join("keygen.sqlite3");
         let open = || -> Result<Connection, StoreError> {
             let conn = Connection::open(&path).map_err(|e| sql_err(&e))?;
-            conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| sql_err(&e))?;
-            conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            conn.busy_timeout(std::time::Duration::from_secs(5))
                 .map_err(|e| sql_err(&e))?;
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| sql_err(&e))?;
             Ok(conn)
         };
         let mut writer = open()?;
         migrate(&mut writer)?;
-        let readers = (0..readers.max(1)).map(|_| open().map(Mutex::new)).collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) })
+        let readers = (0..readers.max(1))
+            .map(|_| open().map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
     }
 
     fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         // A poisoned lock only means another thread panicked mid-query;
         // SQLite's own state is consistent, so keep using the connection.
-        self.readers[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.readers[i]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| sql_err(&e))?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| sql_err(&e))?;
     let done = usize::try_from(version).unwrap_or(0);
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
         let tx = conn.transaction().map_err(|e| sql_err(&e))?;
         tx.execute_batch(sql).map_err(|e| sql_err(&e))?;
-        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1)).map_err(|e| sql_err(&e))?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+            .map_err(|e| sql_err(&e))?;
         tx.commit().map_err(|e| sql_err(&e))?;
     }
     Ok(())
 }
 
-const COLUMNS: &str =
-    "id, project, zone, name, description, tags, public_key, fingerprint, created_us, modified_us, requester, state";
+const COLUMNS: &str = "id, project, zone, name, description, tags, public_key, fingerprint, created_us, modified_us, requester, state";
 
 fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
     let tags: String = row.get(5)?;
@@ -311,7 +330,9 @@ impl Store for SqliteStore {
     fn get(&self, project: &str, zone: &str, id: &str) -> Result<Option<Record>, StoreError> {
         self.reader()
             .query_row(
-                &format!("SELECT {COLUMNS} FROM keypairs WHERE project = ?1 AND zone = ?2 AND id = ?3"),
+                &format!(
+                    "SELECT {COLUMNS} FROM keypairs WHERE project = ?1 AND zone = ?2 AND id = ?3"
+                ),
                 [project, zone, id],
                 row_to_record,
             )
@@ -331,15 +352,20 @@ impl Store for SqliteStore {
             filter.push_str(&format!(" AND state = ?{}", args.len()));
         }
         // Column names come from the SortField enum, never from the request.
-        let mut order: Vec<String> =
-            q.sort.iter().map(|(f, desc)| format!("{} {}", f.column(), if *desc { "DESC" } else { "ASC" })).collect();
+        let mut order: Vec<String> = q
+            .sort
+            .iter()
+            .map(|(f, desc)| format!("{} {}", f.column(), if *desc { "DESC" } else { "ASC" }))
+            .collect();
         order.push("created_us ASC".into());
         order.push("id ASC".into());
         let conn = self.reader();
         let total: i64 = conn
-            .query_row(&format!("SELECT COUNT(*) FROM keypairs WHERE {filter}"), params_from_iter(args.iter()), |r| {
-                r.get(0)
-            })
+            .query_row(
+                &format!("SELECT COUNT(*) FROM keypairs WHERE {filter}"),
+                params_from_iter(args.iter()),
+                |r| r.get(0),
+            )
             .map_err(|e| sql_err(&e))?;
         let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
         let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
@@ -358,18 +384,25 @@ impl Store for SqliteStore {
 
     fn delete(&self, project: &str, zone: &str, id: &str) -> Result<bool, StoreError> {
         self.writer()
-            .execute("DELETE FROM keypairs WHERE project = ?1 AND zone = ?2 AND id = ?3", [project, zone, id])
+            .execute(
+                "DELETE FROM keypairs WHERE project = ?1 AND zone = ?2 AND id = ?3",
+                [project, zone, id],
+            )
             .map(|n| n > 0)
             .map_err(|e| sql_err(&e))
     }
 
     fn ping(&self) -> Result<(), StoreError> {
-        self.reader().query_row("SELECT 1", [], |_| Ok(())).map_err(|e| sql_err(&e))
+        self.reader()
+            .query_row("SELECT 1", [], |_| Ok(()))
+            .map_err(|e| sql_err(&e))
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.reader()
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(|e| sql_err(&e))
     }

@@ -28,7 +28,10 @@ async fn error_code(response: reqwest::Response, status: StatusCode) -> u64 {
     assert_eq!(response.headers()["content-type"], "application/json");
     assert!(response.headers().contains_key("x-request-id"));
     let body: Value = response.json().await.unwrap();
-    assert!(body["message"].is_string() && body["description"].is_string(), "{body}");
+    assert!(
+        body["message"].is_string() && body["description"].is_string(),
+        "{body}"
+    );
     body["code"].as_u64().unwrap()
 }
 
@@ -46,8 +49,14 @@ async fn every_route_and_status() {
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     let created: Value = r.json().await.unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
-    assert_eq!(location, format!("/v1/projects/p1/zones/eu-west-0/keypairs/{id}"));
-    assert_eq!(created["hRef"], format!("/projects/p1/zones/eu-west-0/keypairs/{id}"));
+    assert_eq!(
+        location,
+        format!("/v1/projects/p1/zones/eu-west-0/keypairs/{id}")
+    );
+    assert_eq!(
+        created["hRef"],
+        format!("/projects/p1/zones/eu-west-0/keypairs/{id}")
+    );
     assert_eq!(created["publicKey"], public_key());
     assert!(created.get("privateKey").is_none());
 
@@ -58,11 +67,22 @@ async fn every_route_and_status() {
     let private = generated["privateKey"].as_str().unwrap();
     let report = keygen_core::check_private_key(private);
     assert!(report.is_sound());
-    assert_eq!(report.public_key.unwrap().to_openssh(), generated["publicKey"].as_str().unwrap());
+    assert_eq!(
+        report.public_key.unwrap().to_openssh(),
+        generated["publicKey"].as_str().unwrap()
+    );
     assert_eq!(generated["publicKey"].as_str().unwrap().len(), 724);
 
     // Get: the resource, without privateKey.
-    let r = c.get(format!("{base}{path}/{}", generated["id"].as_str().unwrap())).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let r = c
+        .get(format!(
+            "{base}{path}/{}",
+            generated["id"].as_str().unwrap()
+        ))
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let got: Value = r.json().await.unwrap();
     assert!(got.get("privateKey").is_none());
@@ -70,40 +90,92 @@ async fn every_route_and_status() {
     assert_eq!(got["provisioningState"], "active");
     assert_eq!(got["lastRequesterId"], "admin");
     assert!(got["fingerprint"].as_str().unwrap().starts_with("SHA256:"));
-    time::OffsetDateTime::parse(got["createdDate"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    time::OffsetDateTime::parse(
+        got["createdDate"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
 
     // Find: filters, paging, sorting and the count headers.
-    let r = c.get(format!("{base}{path}?sort=-name&limit=1")).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let r = c
+        .get(format!("{base}{path}?sort=-name&limit=1"))
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["x-total-count"], "2");
     assert_eq!(r.headers()["x-result-count"], "1");
     let items: Vec<Value> = r.json().await.unwrap();
     assert_eq!(items[0]["name"], "imported");
-    let r = c.get(format!("{base}{path}?name=imported&provisioningState=active")).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let r = c
+        .get(format!(
+            "{base}{path}?name=imported&provisioningState=active"
+        ))
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
     let items: Vec<Value> = r.json().await.unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["description"], "laptop");
     assert_eq!(items[0]["tags"]["team"], "a");
-    let r = c.get(format!("{base}{path}?offset=5")).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let r = c
+        .get(format!("{base}{path}?offset=5"))
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["x-total-count"], "2");
     assert_eq!(r.headers()["x-result-count"], "0");
 
     // Delete: 202, then 404 for get and delete.
     let item = format!("{base}{path}/{id}");
-    let r = c.delete(&item).header("authorization", bearer(ADMIN)).header("x-requester-id", "alice").send().await.unwrap();
+    let r = c
+        .delete(&item)
+        .header("authorization", bearer(ADMIN))
+        .header("x-requester-id", "alice")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let r = c.get(&item).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let r = c
+        .get(&item)
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
-    let r = c.delete(&item).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let r = c
+        .delete(&item)
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
-    let r = c.get(format!("{base}{path}/not-a-uuid")).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let r = c
+        .get(format!("{base}{path}/not-a-uuid"))
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
 
     // 405 with Allow on known routes; 404 on unknown ones.
-    let r = c.put(format!("{base}{path}")).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let r = c
+        .put(format!("{base}{path}"))
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["allow"], "GET, HEAD, POST");
     assert_eq!(error_code(r, StatusCode::METHOD_NOT_ALLOWED).await, 2300);
-    let r = c.post(&item).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let r = c
+        .post(&item)
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["allow"], "DELETE, GET, HEAD");
     assert_eq!(error_code(r, StatusCode::METHOD_NOT_ALLOWED).await, 2300);
     let r = c.get(format!("{base}/v1/nothing")).send().await.unwrap();
@@ -114,15 +186,40 @@ async fn every_route_and_status() {
         let r = c.get(format!("{base}{p}")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{p}");
     }
-    let metrics = c.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
-    for name in ["keygen_http_requests_total", "keygen_http_request_duration_seconds_bucket", "keygen_keygen_duration_seconds", "keygen_pool_depth", "keygen_queue_depth"] {
+    let metrics = c
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "keygen_http_requests_total",
+        "keygen_http_request_duration_seconds_bucket",
+        "keygen_keygen_duration_seconds",
+        "keygen_pool_depth",
+        "keygen_queue_depth",
+    ] {
         assert!(metrics.contains(name), "{name} missing from /metrics");
     }
-    let served = c.get(format!("{base}/v1/openapi.json")).send().await.unwrap().text().await.unwrap();
+    let served = c
+        .get(format!("{base}/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(served, include_str!("../../../openapi.json"));
 
     // A request id sent is echoed.
-    let r = c.get(format!("{base}/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+    let r = c
+        .get(format!("{base}/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["x-request-id"], "abc-123");
 }
 
@@ -166,41 +263,106 @@ async fn auth_matrix() {
     // No credential, wrong token, wrong key: 401.
     let r = c.get(&p1).send().await.unwrap();
     assert_eq!(error_code(r, StatusCode::UNAUTHORIZED).await, 2100);
-    let r = c.get(&p1).header("authorization", "Bearer nope").send().await.unwrap();
+    let r = c
+        .get(&p1)
+        .header("authorization", "Bearer nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::UNAUTHORIZED).await, 2100);
     let r = c.get(&p1).header("x-api-key", "nope").send().await.unwrap();
     assert_eq!(error_code(r, StatusCode::UNAUTHORIZED).await, 2100);
-    let r = c.get(&p1).header("authorization", "Basic cmVhZGVyLXRva2Vu").send().await.unwrap();
+    let r = c
+        .get(&p1)
+        .header("authorization", "Basic cmVhZGVyLXRva2Vu")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::UNAUTHORIZED).await, 2100);
 
     // Writer (API key) creates in p1.
-    let r = c.post(&p1).header("x-api-key", "writer-key").json(&body).send().await.unwrap();
+    let r = c
+        .post(&p1)
+        .header("x-api-key", "writer-key")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
-    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // Reader reads p1 but may not write: 403.
-    let r = c.get(&p1).header("authorization", "Bearer reader-token").send().await.unwrap();
+    let r = c
+        .get(&p1)
+        .header("authorization", "Bearer reader-token")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let r = c.post(&p1).header("authorization", "Bearer reader-token").json(&json!({"name": "r", "publicKey": public_key()})).send().await.unwrap();
+    let r = c
+        .post(&p1)
+        .header("authorization", "Bearer reader-token")
+        .json(&json!({"name": "r", "publicKey": public_key()}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, 2101);
-    let r = c.delete(format!("{p1}/{id}")).header("authorization", "Bearer reader-token").send().await.unwrap();
+    let r = c
+        .delete(format!("{p1}/{id}"))
+        .header("authorization", "Bearer reader-token")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, 2101);
 
     // Right token, wrong project: 403; its own project never shows p1's key.
-    let r = c.get(format!("{p1}/{id}")).header("authorization", "Bearer other-token").send().await.unwrap();
+    let r = c
+        .get(format!("{p1}/{id}"))
+        .header("authorization", "Bearer other-token")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::FORBIDDEN).await, 2101);
-    let r = c.get(format!("{p2}/{id}")).header("authorization", "Bearer other-token").send().await.unwrap();
+    let r = c
+        .get(format!("{p2}/{id}"))
+        .header("authorization", "Bearer other-token")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
-    let r = c.delete(format!("{p2}/{id}")).header("authorization", "Bearer other-token").send().await.unwrap();
+    let r = c
+        .delete(format!("{p2}/{id}"))
+        .header("authorization", "Bearer other-token")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
-    let r = c.get(&p2).header("authorization", "Bearer other-token").send().await.unwrap();
+    let r = c
+        .get(&p2)
+        .header("authorization", "Bearer other-token")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["x-total-count"], "0");
     // The same id in another zone of the same project is not found either.
-    let r = c.get(format!("{base}{}/{id}", keypairs("p1", "eu-west-1"))).header("authorization", "Bearer reader-token").send().await.unwrap();
+    let r = c
+        .get(format!("{base}{}/{id}", keypairs("p1", "eu-west-1")))
+        .header("authorization", "Bearer reader-token")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
 
     // A zone that is not served: 404.
-    let r = c.get(format!("{base}{}", keypairs("p1", "us-east-1"))).header("x-api-key", "writer-key").send().await.unwrap();
+    let r = c
+        .get(format!("{base}{}", keypairs("p1", "us-east-1")))
+        .header("x-api-key", "writer-key")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2201);
 }
 
@@ -211,25 +373,49 @@ async fn bad_input_is_a_400_with_the_standard_body() {
     let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
     let c = client();
     let post = |body: Vec<u8>, content_type: &'static str| {
-        c.post(&url).header("authorization", bearer(ADMIN)).header("content-type", content_type).body(body).send()
+        c.post(&url)
+            .header("authorization", bearer(ADMIN))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
     };
     let cases: Vec<(Vec<u8>, &str, u64)> = vec![
         (b"{\"name\": \"a\"".to_vec(), "application/json", 2000),
         (b"not json".to_vec(), "application/json", 2000),
         (b"{\"name\": \"a\xff\"}".to_vec(), "application/json", 2000),
         (b"{\"name\": \"a\"}".to_vec(), "text/plain", 2001),
-        (b"{\"name\": \"a\"}".to_vec(), "application/x-www-form-urlencoded", 2001),
+        (
+            b"{\"name\": \"a\"}".to_vec(),
+            "application/x-www-form-urlencoded",
+            2001,
+        ),
         (vec![b' '; 20_000], "application/json", 2002),
-        (b"{\"name\": \"a\", \"color\": \"red\"}".to_vec(), "application/json", 2003),
-        (b"{\"description\": \"no name\"}".to_vec(), "application/json", 2003),
+        (
+            b"{\"name\": \"a\", \"color\": \"red\"}".to_vec(),
+            "application/json",
+            2003,
+        ),
+        (
+            b"{\"description\": \"no name\"}".to_vec(),
+            "application/json",
+            2003,
+        ),
         (b"{\"name\": 42}".to_vec(), "application/json", 2003),
-        (b"{\"name\": \"a\", \"tags\": {\"k\": 1}}".to_vec(), "application/json", 2003),
+        (
+            b"{\"name\": \"a\", \"tags\": {\"k\": 1}}".to_vec(),
+            "application/json",
+            2003,
+        ),
         (b"[]".to_vec(), "application/json", 2003),
     ];
     for (body, content_type, code) in cases {
         let shown = String::from_utf8_lossy(&body[..body.len().min(40)]).into_owned();
         let r = post(body, content_type).await.unwrap();
-        assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, code, "{shown}");
+        assert_eq!(
+            error_code(r, StatusCode::BAD_REQUEST).await,
+            code,
+            "{shown}"
+        );
     }
     // Validator refusals carry the validator's code (1000 and up) and name the field.
     for body in [
@@ -242,24 +428,58 @@ async fn bad_input_is_a_400_with_the_standard_body() {
         json!({"name": "ok", "publicKey": "ssh-rsa AAAA"}),
         json!({"name": "ok", "publicKey": format!("{}\nssh-rsa AAAA", public_key())}),
     ] {
-        let r = c.post(&url).header("authorization", bearer(ADMIN)).json(&body).send().await.unwrap();
+        let r = c
+            .post(&url)
+            .header("authorization", bearer(ADMIN))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{body}");
         let e: Value = r.json().await.unwrap();
         let code = e["code"].as_u64().unwrap();
         assert!((1000..2000).contains(&code), "{body} -> {e}");
-        let field = ["name", "description", "tags", "publicKey"].iter().any(|f| e["message"].as_str().unwrap().contains(f));
+        let field = ["name", "description", "tags", "publicKey"]
+            .iter()
+            .any(|f| e["message"].as_str().unwrap().contains(f));
         assert!(field, "message does not name the field: {e}");
     }
     // Query parameters.
-    for q in ["limit=0", "limit=abc", "limit=1001", "offset=-1", "provisioningState=gone", "sort=color", "sort=-", "name=bad%20name", "colour=red", "limit=1&limit=2"] {
-        let r = c.get(format!("{url}?{q}")).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    for q in [
+        "limit=0",
+        "limit=abc",
+        "limit=1001",
+        "offset=-1",
+        "provisioningState=gone",
+        "sort=color",
+        "sort=-",
+        "name=bad%20name",
+        "colour=red",
+        "limit=1&limit=2",
+    ] {
+        let r = c
+            .get(format!("{url}?{q}"))
+            .header("authorization", bearer(ADMIN))
+            .send()
+            .await
+            .unwrap();
         let code = error_code(r, StatusCode::BAD_REQUEST).await;
         assert!(code == 2005 || (1000..2000).contains(&code), "{q}: {code}");
     }
     // Path segments.
-    let r = c.get(format!("{}{}", server.base, keypairs("p1", "Bad_Zone"))).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let r = c
+        .get(format!("{}{}", server.base, keypairs("p1", "Bad_Zone")))
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, 2006);
-    let r = c.get(format!("{}/v1/projects/p%FF/zones/z/keypairs", server.base)).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let r = c
+        .get(format!("{}/v1/projects/p%FF/zones/z/keypairs", server.base))
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, 2006);
 }
 
@@ -273,7 +493,13 @@ async fn fifty_racing_creates_of_one_name_make_one_key_pair() {
     for _ in 0..50 {
         let (c, url) = (c.clone(), url.clone());
         tasks.push(tokio::spawn(async move {
-            let r = c.post(&url).header("authorization", bearer(ADMIN)).json(&json!({"name": "race", "publicKey": public_key()})).send().await.unwrap();
+            let r = c
+                .post(&url)
+                .header("authorization", bearer(ADMIN))
+                .json(&json!({"name": "race", "publicKey": public_key()}))
+                .send()
+                .await
+                .unwrap();
             let status = r.status();
             let body: Value = r.json().await.unwrap();
             (status, body)
@@ -289,7 +515,12 @@ async fn fifty_racing_creates_of_one_name_make_one_key_pair() {
         }
     }
     assert_eq!(created, 1);
-    let r = c.get(&url).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let r = c
+        .get(&url)
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["x-total-count"], "1");
 }
 
@@ -297,7 +528,10 @@ async fn fifty_racing_creates_of_one_name_make_one_key_pair() {
 /// of its base64 past the public modulus, and 16-byte runs of its DER.
 fn secret_fragments(private_b64: &str) -> (Vec<String>, Vec<Vec<u8>>) {
     use base64ct::{Base64, Encoding};
-    let text: Vec<String> = private_b64.as_bytes()[760..].chunks_exact(24).map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
+    let text: Vec<String> = private_b64.as_bytes()[760..]
+        .chunks_exact(24)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect();
     let der = Base64::decode_vec(private_b64).unwrap();
     let binary = der[600..].chunks_exact(16).map(<[u8]>::to_vec).collect();
     (text, binary)
@@ -325,7 +559,13 @@ async fn private_keys_reach_neither_disk_nor_logs_and_survive_restart() {
     let mut privates = Vec::new();
     let mut ids = HashSet::new();
     for i in 0..3 {
-        let r = c.post(&url).header("authorization", bearer(ADMIN)).json(&json!({"name": format!("g{i}")})).send().await.unwrap();
+        let r = c
+            .post(&url)
+            .header("authorization", bearer(ADMIN))
+            .json(&json!({"name": format!("g{i}")}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::CREATED);
         let body: Value = r.json().await.unwrap();
         privates.push(body["privateKey"].as_str().unwrap().to_owned());
@@ -334,14 +574,26 @@ async fn private_keys_reach_neither_disk_nor_logs_and_survive_restart() {
     // A graceful stop (SIGTERM), then a restart on the same data.
     assert!(server.signal("TERM").success());
     let server = start(dir.path(), None, 0);
-    let r = c.get(format!("{}{}", server.base, keypairs("p1", "eu-west-0"))).header("authorization", bearer(ADMIN)).send().await.unwrap();
+    let r = c
+        .get(format!("{}{}", server.base, keypairs("p1", "eu-west-0")))
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
     let items: Vec<Value> = r.json().await.unwrap();
-    let found: HashSet<String> = items.iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect();
+    let found: HashSet<String> = items
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(found, ids);
     drop(server);
 
     let files = files_under(dir.path());
-    assert!(files.iter().any(|f| f.to_string_lossy().contains("keygen.sqlite3")));
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().contains("keygen.sqlite3"))
+    );
     assert!(files.iter().any(|f| f.to_string_lossy().contains("log-")));
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
@@ -349,10 +601,18 @@ async fn private_keys_reach_neither_disk_nor_logs_and_survive_restart() {
         for private in &privates {
             let (text_fragments, der_fragments) = secret_fragments(private);
             for f in &text_fragments {
-                assert!(!text.contains(f.as_str()), "private key text in {}", file.display());
+                assert!(
+                    !text.contains(f.as_str()),
+                    "private key text in {}",
+                    file.display()
+                );
             }
             for f in &der_fragments {
-                assert!(!bytes.windows(f.len()).any(|w| w == f.as_slice()), "private key bytes in {}", file.display());
+                assert!(
+                    !bytes.windows(f.len()).any(|w| w == f.as_slice()),
+                    "private key bytes in {}",
+                    file.display()
+                );
             }
         }
     }
@@ -370,11 +630,19 @@ async fn sigkill_mid_stream_loses_no_acknowledged_create() {
         writers.push(tokio::spawn(async move {
             let c = client();
             for i in 0.. {
-                let r = c.post(&url).header("authorization", bearer(ADMIN)).json(&json!({"name": format!("w{w}-{i}"), "publicKey": public_key()})).send().await;
+                let r = c
+                    .post(&url)
+                    .header("authorization", bearer(ADMIN))
+                    .json(&json!({"name": format!("w{w}-{i}"), "publicKey": public_key()}))
+                    .send()
+                    .await;
                 match r {
                     Ok(r) if r.status() == StatusCode::CREATED => {
                         let body: Value = r.json().await.unwrap();
-                        acked.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
+                        acked
+                            .lock()
+                            .unwrap()
+                            .push(body["id"].as_str().unwrap().to_owned());
                     }
                     _ => break,
                 }
@@ -392,8 +660,14 @@ async fn sigkill_mid_stream_loses_no_acknowledged_create() {
     let acked = acked.lock().unwrap().clone();
     let server = start(dir.path(), None, 0);
     let c = client();
+    let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
     for id in &acked {
-        let r = c.get(format!("{url_base}/{id}", url_base = format!("{}{}", server.base, keypairs("p1", "eu-west-0")))).header("authorization", bearer(ADMIN)).send().await.unwrap();
+        let r = c
+            .get(format!("{url}/{id}"))
+            .header("authorization", bearer(ADMIN))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "acknowledged create {id} lost");
     }
 }
@@ -401,15 +675,28 @@ async fn sigkill_mid_stream_loses_no_acknowledged_create() {
 #[tokio::test]
 async fn a_full_queue_answers_503_with_retry_after_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), Some("workers = 1\nqueue = 0\npool_size = 0\nper_credential_generations = 8\n"), 0);
+    let server = start(
+        dir.path(),
+        Some("workers = 1\nqueue = 0\npool_size = 0\nper_credential_generations = 8\n"),
+        0,
+    );
     let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
     let mut tasks = Vec::new();
     for i in 0..4 {
         let url = url.clone();
         tasks.push(tokio::spawn(async move {
             let start = std::time::Instant::now();
-            let r = client().post(&url).header("authorization", bearer(ADMIN)).json(&json!({"name": format!("q{i}")})).send().await.unwrap();
-            let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+            let r = client()
+                .post(&url)
+                .header("authorization", bearer(ADMIN))
+                .json(&json!({"name": format!("q{i}")}))
+                .send()
+                .await
+                .unwrap();
+            let retry = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned());
             (r.status(), retry, start.elapsed())
         }));
     }
@@ -418,34 +705,64 @@ async fn a_full_queue_answers_503_with_retry_after_at_once() {
         let (status, retry, elapsed) = t.await.unwrap();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             assert_eq!(retry.as_deref(), Some("1"));
-            assert!(elapsed < std::time::Duration::from_millis(500), "503 took {elapsed:?}");
+            assert!(
+                elapsed < std::time::Duration::from_millis(500),
+                "503 took {elapsed:?}"
+            );
         }
         statuses.push(status);
     }
     assert!(statuses.contains(&StatusCode::CREATED), "{statuses:?}");
-    assert!(statuses.contains(&StatusCode::SERVICE_UNAVAILABLE), "{statuses:?}");
+    assert!(
+        statuses.contains(&StatusCode::SERVICE_UNAVAILABLE),
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
 async fn per_credential_limit_protects_others() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), Some(&format!("workers = 2\nqueue = 8\npool_size = 0\nper_credential_generations = 1\n{}", config())), 0);
+    let server = start(
+        dir.path(),
+        Some(&format!(
+            "workers = 2\nqueue = 8\npool_size = 0\nper_credential_generations = 1\n{}",
+            config()
+        )),
+        0,
+    );
     let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
     let mut tasks = Vec::new();
     for i in 0..3 {
         let url = url.clone();
         tasks.push(tokio::spawn(async move {
-            client().post(&url).header("x-api-key", "writer-key").json(&json!({"name": format!("c{i}")})).send().await.unwrap().status()
+            client()
+                .post(&url)
+                .header("x-api-key", "writer-key")
+                .json(&json!({"name": format!("c{i}")}))
+                .send()
+                .await
+                .unwrap()
+                .status()
         }));
     }
     // Meanwhile the admin still gets a key generated.
-    let admin = client().post(&url).header("authorization", bearer(ADMIN)).json(&json!({"name": "admin-key"})).send().await.unwrap().status();
+    let admin = client()
+        .post(&url)
+        .header("authorization", bearer(ADMIN))
+        .json(&json!({"name": "admin-key"}))
+        .send()
+        .await
+        .unwrap()
+        .status();
     assert_eq!(admin, StatusCode::CREATED);
     let mut statuses = Vec::new();
     for t in tasks {
         statuses.push(t.await.unwrap());
     }
-    assert!(statuses.contains(&StatusCode::SERVICE_UNAVAILABLE), "{statuses:?}");
+    assert!(
+        statuses.contains(&StatusCode::SERVICE_UNAVAILABLE),
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
@@ -454,10 +771,18 @@ async fn sigterm_finishes_creates_in_flight() {
     let server = start(dir.path(), None, 0);
     let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
     let request = tokio::spawn(async move {
-        client().post(&url).header("authorization", bearer(ADMIN)).json(&json!({"name": "inflight"})).send().await.unwrap()
+        client()
+            .post(&url)
+            .header("authorization", bearer(ADMIN))
+            .json(&json!({"name": "inflight"}))
+            .send()
+            .await
+            .unwrap()
     });
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-    let status = tokio::task::spawn_blocking(move || server.signal("TERM")).await.unwrap();
+    let status = tokio::task::spawn_blocking(move || server.signal("TERM"))
+        .await
+        .unwrap();
     assert!(status.success());
     let r = request.await.unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
@@ -472,7 +797,13 @@ fn openapi_document_lists_exactly_the_served_routes() {
     let mut documented: Vec<(String, Vec<String>)> = paths
         .iter()
         .map(|(p, item)| {
-            let mut methods: Vec<String> = item.as_object().unwrap().keys().filter(|k| *k != "parameters").map(|m| m.to_uppercase()).collect();
+            let mut methods: Vec<String> = item
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| *k != "parameters")
+                .map(|m| m.to_uppercase())
+                .collect();
             methods.sort();
             (p.clone(), methods)
         })

@@ -45,14 +45,22 @@ pub fn start(dir: &Path, config: Option<&str>, pool: usize) -> Server {
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let base = loop {
-        let line = lines.next().expect("server exited before listening").unwrap();
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
         if let Some(addr) = line.strip_prefix("listening on ") {
             break addr.to_owned();
         }
     };
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, base, dir: dir.to_path_buf(), log }
+    Server {
+        child,
+        base,
+        dir: dir.to_path_buf(),
+        log,
+    }
 }
 
 impl Server {
@@ -63,7 +71,10 @@ impl Server {
     /// Sends a signal and waits for the process to end.
     pub fn signal(mut self, signal: &str) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
-        Command::new("kill").args(["-s", signal, &pid]).status().unwrap();
+        Command::new("kill")
+            .args(["-s", signal, &pid])
+            .status()
+            .unwrap();
         let status = self.child.wait().unwrap();
         std::mem::forget(self);
         status
@@ -78,13 +89,21 @@ impl Drop for Server {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap()
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .unwrap()
 }
 
 /// A valid 724-character public key line (RSA-4096), generated once.
 pub fn public_key() -> &'static str {
     static KEY: OnceLock<String> = OnceLock::new();
-    KEY.get_or_init(|| keygen_core::RsaKeyPair::generate_os().unwrap().public_key().to_openssh())
+    KEY.get_or_init(|| {
+        keygen_core::RsaKeyPair::generate_os()
+            .unwrap()
+            .public_key()
+            .to_openssh()
+    })
 }
 
 pub fn keypairs(project: &str, zone: &str) -> String {

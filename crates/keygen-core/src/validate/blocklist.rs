@@ -1,0 +1,259 @@
+//! Blocklists of known-compromised public keys, in the digest form of badkeys.
+//!
+//! A key is identified as badkeys does (its `docs/BLOCKLISTFORMAT.md`,
+//! "BKHASH"): one number of the public key, encoded big-endian without
+//! leading zero bytes, hashed with SHA-256 and truncated to 120 bits. The
+//! number is the modulus `n` for RSA, the `x` coordinate for ECDSA, and the
+//! 32 key bytes read as a big-endian integer for Ed25519. Identifying a key
+//! by one number makes every encoding of it (and every exponent paired with
+//! a compromised RSA modulus) match.
+
+use core::fmt;
+use std::sync::OnceLock;
+
+use sha2::{Digest, Sha256};
+
+/// Bytes of a blocklist digest: SHA-256 truncated to 120 bits (BKHASH120).
+const DIGEST_LEN: usize = 15;
+
+/// A sorted set of key digests.
+///
+/// The built-in list ([`Blocklist::builtin`]) holds well-known insecure keys
+/// whose private halves are public: the Vagrant insecure keys (RSA and
+/// Ed25519) and the Ed25519 test keys of RFC 8032 section 7.1. An operator
+/// can add a larger list, such as badkeys' own, with [`Blocklist::parse`]
+/// (text) or [`Blocklist::from_badkeys_dat`] (badkeys' binary
+/// `blocklist.dat`); the core does no I/O, so the caller reads the file.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Blocklist {
+    digests: Vec<[u8; DIGEST_LEN]>,
+}
+
+impl fmt::Debug for Blocklist {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Blocklist")
+            .field("len", &self.digests.len())
+            .finish()
+    }
+}
+
+/// Why a blocklist file could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlocklistError {
+    line: usize,
+    message: &'static str,
+}
+
+impl BlocklistError {
+    /// The 1-based line (text) or record (binary) at fault.
+    #[must_use]
+    pub fn line(&self) -> usize {
+        self.line
+    }
+}
+
+impl fmt::Display for BlocklistError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "blocklist line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for BlocklistError {}
+
+impl Blocklist {
+    /// The digest of a key number (big-endian; leading zero bytes are
+    /// stripped here): SHA-256 truncated to 120 bits, as badkeys computes it.
+    #[must_use]
+    pub fn digest(value: &[u8]) -> [u8; 15] {
+        let start = value.iter().position(|&b| b != 0).unwrap_or(value.len());
+        let hash = Sha256::digest(&value[start..]);
+        let mut out = [0u8; DIGEST_LEN];
+        out.copy_from_slice(&hash[..DIGEST_LEN]);
+        out
+    }
+
+    /// Parses a text blocklist: one lowercase or uppercase hex digest per
+    /// line, at least 30 hex digits (badkeys' 120-bit truncation; a full
+    /// 64-digit SHA-256 is also accepted and truncated), optionally followed
+    /// by whitespace or `;` and a label, which is ignored. Blank lines and
+    /// lines starting with `#` are skipped.
+    ///
+    /// # Errors
+    ///
+    /// A [`BlocklistError`] naming the first line that is not such a digest.
+    pub fn parse(text: &str) -> Result<Self, BlocklistError> {
+        let mut digests = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let hex = line
+                .split(|c: char| c.is_whitespace() || c == ';')
+                .next()
+                .unwrap_or("");
+            let err = |message| BlocklistError {
+                line: i + 1,
+                message,
+            };
+            if hex.len() < 2 * DIGEST_LEN || hex.len() > 64 {
+                return Err(err("expected a hex digest of 30 to 64 digits"));
+            }
+            let mut digest = [0u8; DIGEST_LEN];
+            let bytes = hex.as_bytes();
+            for (k, out) in digest.iter_mut().enumerate() {
+                let hi = hex_digit(bytes[2 * k]);
+                let lo = hex_digit(bytes[2 * k + 1]);
+                match (hi, lo) {
+                    (Some(hi), Some(lo)) => *out = hi << 4 | lo,
+                    _ => return Err(err("not a hex digit")),
+                }
+            }
+            if !bytes[2 * DIGEST_LEN..]
+                .iter()
+                .all(|&b| hex_digit(b).is_some())
+            {
+                return Err(err("not a hex digit"));
+            }
+            digests.push(digest);
+        }
+        Ok(Self::from_digests(digests))
+    }
+
+    /// Parses badkeys' binary `blocklist.dat`: sorted 16-byte records of a
+    /// 15-byte digest and a one-byte list id (the id is ignored).
+    ///
+    /// # Errors
+    ///
+    /// A [`BlocklistError`] when the length is not a multiple of 16.
+    pub fn from_badkeys_dat(bytes: &[u8]) -> Result<Self, BlocklistError> {
+        if !bytes.len().is_multiple_of(16) {
+            return Err(BlocklistError {
+                line: bytes.len() / 16 + 1,
+                message: "the file is not a whole number of 16-byte records",
+            });
+        }
+        let digests = bytes
+            .chunks_exact(16)
+            .map(|record| {
+                let mut d = [0u8; DIGEST_LEN];
+                d.copy_from_slice(&record[..DIGEST_LEN]);
+                d
+            })
+            .collect();
+        Ok(Self::from_digests(digests))
+    }
+
+    fn from_digests(mut digests: Vec<[u8; DIGEST_LEN]>) -> Self {
+        digests.sort_unstable();
+        digests.dedup();
+        Self { digests }
+    }
+
+    /// The built-in list of well-known insecure keys, built on first use
+    /// from the public key files shipped in the crate.
+    #[must_use]
+    pub fn builtin() -> &'static Blocklist {
+        static BUILTIN: OnceLock<Blocklist> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            let digests = BUILTIN_KEYS
+                .iter()
+                .flat_map(|file| file.lines())
+                .filter_map(super::public_key::key_number_of_line)
+                .map(|value| Self::digest(&value))
+                .collect();
+            Self::from_digests(digests)
+        })
+    }
+
+    /// Whether the key number `value` (as for [`Blocklist::digest`]) is listed.
+    #[must_use]
+    pub fn contains(&self, value: &[u8]) -> bool {
+        self.contains_digest(&Self::digest(value))
+    }
+
+    /// Whether a digest is listed.
+    #[must_use]
+    pub fn contains_digest(&self, digest: &[u8; 15]) -> bool {
+        self.digests.binary_search(digest).is_ok()
+    }
+
+    /// How many digests the list holds.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.digests.len()
+    }
+
+    /// Whether the list is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.digests.is_empty()
+    }
+}
+
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Well-known insecure public keys whose private halves are published.
+const BUILTIN_KEYS: &[&str] = &[
+    // Vagrant's insecure key pairs (hashicorp/vagrant, keys/), installed on
+    // base boxes so that `vagrant ssh` works before a key is rotated.
+    include_str!("insecure-keys/vagrant-insecure-rsa.pub"),
+    include_str!("insecure-keys/vagrant-insecure-ed25519.pub"),
+    // The test keys of RFC 8032 section 7.1 (TEST 1, 2, 3, 1024, SHA(abc)),
+    // whose secret keys are printed in the RFC.
+    include_str!("insecure-keys/rfc8032-test-keys.pub"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_text() {
+        let d = Blocklist::digest(&[0, 0, 1, 2, 3]);
+        assert_eq!(d, Blocklist::digest(&[1, 2, 3]));
+        let hex: String = d.iter().map(|b| format!("{b:02X}")).collect();
+        let text = format!(
+            "# comment\n\n{hex} vagrant\n{}0123456789abcdef;x\n",
+            "ab".repeat(24)
+        );
+        let list = Blocklist::parse(&text).unwrap();
+        assert_eq!(list.len(), 2);
+        assert!(list.contains(&[1, 2, 3]));
+        assert!(!list.contains(&[1, 2, 4]));
+
+        assert_eq!(Blocklist::parse("abc\n").unwrap_err().line(), 1);
+        let bad = format!("# c\n{}\n", "g".repeat(30));
+        let e = Blocklist::parse(&bad).unwrap_err();
+        assert_eq!(e.line(), 2);
+        assert!(e.to_string().contains("line 2"));
+    }
+
+    #[test]
+    fn parse_dat() {
+        let d = Blocklist::digest(&[7; 40]);
+        let mut record = d.to_vec();
+        record.push(3);
+        let list = Blocklist::from_badkeys_dat(&record).unwrap();
+        assert!(list.contains(&[7; 40]));
+        assert!(Blocklist::from_badkeys_dat(&record[..15]).is_err());
+    }
+
+    #[test]
+    fn builtin_has_every_shipped_key() {
+        let lines: usize = BUILTIN_KEYS
+            .iter()
+            .flat_map(|f| f.lines())
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .count();
+        assert_eq!(Blocklist::builtin().len(), lines);
+        assert!(lines >= 7);
+    }
+}

@@ -1,0 +1,258 @@
+//! Elliptic-curve public-key checks: ECDSA over NIST P-256/384/521 (RFC 5656) and Ed25519 (RFC 8709).
+
+use curve25519_dalek::edwards::CompressedEdwardsY;
+use p256::elliptic_curve::sec1::FromSec1Point;
+
+use super::reason::{Reason, Rejection};
+
+/// The NIST curves of RFC 5656 section 10.1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Curve {
+    P256,
+    P384,
+    P521,
+}
+
+impl Curve {
+    /// The curve identifier inside the blob (RFC 5656 section 6.1).
+    pub(crate) fn identifier(self) -> &'static str {
+        match self {
+            Self::P256 => "nistp256",
+            Self::P384 => "nistp384",
+            Self::P521 => "nistp521",
+        }
+    }
+
+    pub(crate) fn bits(self) -> u32 {
+        match self {
+            Self::P256 => 256,
+            Self::P384 => 384,
+            Self::P521 => 521,
+        }
+    }
+
+    fn field_bytes(self) -> usize {
+        self.bits().div_ceil(8) as usize
+    }
+
+    /// The field prime, big-endian (SEC 2 sections 2.4.2, 2.5.1; FIPS 186-5
+    /// / SP 800-186 section 3.2.1).
+    fn prime(self) -> &'static [u8] {
+        const P256: [u8; 32] =
+            hex32(b"ffffffff00000001000000000000000000000000ffffffffffffffffffffffff");
+        const P384: [u8; 48] = {
+            let mut p = [0xffu8; 48];
+            // 2^384 − 2^128 − 2^96 + 2^32 − 1
+            let tail: [u8; 16] = [
+                0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                0x00, 0x00,
+            ];
+            let mut i = 0;
+            while i < 16 {
+                p[28 + i] = tail[i];
+                i += 1;
+            }
+            p[44] = 0xff;
+            p[45] = 0xff;
+            p[46] = 0xff;
+            p[47] = 0xff;
+            p
+        };
+        const P521: [u8; 66] = {
+            // 2^521 − 1
+            let mut p = [0xffu8; 66];
+            p[0] = 0x01;
+            p
+        };
+        match self {
+            Self::P256 => &P256,
+            Self::P384 => &P384,
+            Self::P521 => &P521,
+        }
+    }
+}
+
+const fn hex32(hex: &[u8; 64]) -> [u8; 32] {
+    const fn nibble(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => panic!("not hex"),
+        }
+    }
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        out[i] = nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
+
+fn reject(reason: Reason, message: String) -> Rejection {
+    Rejection::new(reason, format!("publicKey: {message}"))
+}
+
+/// Checks the curve identifier and the SEC 1 point `Q` of an ECDSA blob
+/// (RFC 5656 section 3.1): uncompressed form, coordinates below the field
+/// prime, on the curve, not the point at infinity. Returns the point's `x`
+/// coordinate (the value badkeys' blocklist hashes).
+pub(crate) fn check_ecdsa<'q>(
+    curve: Curve,
+    identifier: &[u8],
+    q: &'q [u8],
+) -> Result<&'q [u8], Rejection> {
+    if identifier != curve.identifier().as_bytes() {
+        return Err(reject(
+            Reason::EcdsaCurveMismatch,
+            format!(
+                "the curve identifier in the key blob is not {}",
+                curve.identifier()
+            ),
+        ));
+    }
+    let len = curve.field_bytes();
+    match q.first() {
+        // SEC 1 section 2.3.4: a single 0x00 byte encodes the point at infinity.
+        Some(0x00) if q.len() == 1 => {
+            return Err(reject(
+                Reason::EcdsaPointAtInfinity,
+                "the ecdsa public point is the point at infinity".to_owned(),
+            ));
+        }
+        Some(0x04) if q.len() == 1 + 2 * len => {}
+        Some(0x02 | 0x03) => {
+            return Err(reject(
+                Reason::EcdsaPointEncoding,
+                "the ecdsa public point is compressed; openssh requires the uncompressed form"
+                    .to_owned(),
+            ));
+        }
+        _ => {
+            return Err(reject(
+                Reason::EcdsaPointEncoding,
+                format!(
+                    "the ecdsa public point must be 0x04 followed by two {len}-byte coordinates"
+                ),
+            ));
+        }
+    }
+    let (x, y) = q[1..].split_at(len);
+    let p = curve.prime();
+    for (name, c) in [("x", x), ("y", y)] {
+        if c >= p {
+            return Err(reject(
+                Reason::EcdsaCoordinateOutOfRange,
+                format!("the ecdsa {name} coordinate is not below the field prime"),
+            ));
+        }
+    }
+    let on_curve = match curve {
+        Curve::P256 => p256::Sec1Point::from_bytes(q)
+            .ok()
+            .and_then(|pt| p256::AffinePoint::from_sec1_point(&pt).into_option())
+            .is_some(),
+        Curve::P384 => p384::Sec1Point::from_bytes(q)
+            .ok()
+            .and_then(|pt| p384::AffinePoint::from_sec1_point(&pt).into_option())
+            .is_some(),
+        Curve::P521 => p521::Sec1Point::from_bytes(q)
+            .ok()
+            .and_then(|pt| p521::AffinePoint::from_sec1_point(&pt).into_option())
+            .is_some(),
+    };
+    if !on_curve {
+        return Err(reject(
+            Reason::EcdsaPointNotOnCurve,
+            format!(
+                "the ecdsa public point is not on the curve {}",
+                curve.identifier()
+            ),
+        ));
+    }
+    Ok(x)
+}
+
+/// Checks an Ed25519 public key (RFC 8709 section 4): exactly 32 bytes, a
+/// canonical encoding of a point of edwards25519 (RFC 8032 section 5.1.3),
+/// not of small order. Mixed-order points (a large-order point plus a
+/// torsion component) cannot arise from RFC 8032 key generation but are not
+/// refused: telling them apart costs a full scalar multiplication.
+pub(crate) fn check_ed25519(key: &[u8]) -> Result<(), Rejection> {
+    let Ok(bytes) = <[u8; 32]>::try_from(key) else {
+        return Err(reject(
+            Reason::Ed25519KeyLength,
+            format!("the ed25519 key is {} bytes, not 32", key.len()),
+        ));
+    };
+    // RFC 8032 section 5.1.3 step 1: y must be below p = 2^255 − 19. The
+    // non-canonical values are 2^255 − 19 … 2^255 − 1, whose low byte is at
+    // least 0xed and whose other bits (sign bit aside) are all ones.
+    let y_high_all_ones = bytes[1..31].iter().all(|&b| b == 0xff) && bytes[31] & 0x7f == 0x7f;
+    if y_high_all_ones && bytes[0] >= 0xed {
+        return Err(reject(
+            Reason::Ed25519PointInvalid,
+            "the ed25519 key's y coordinate is not below the field prime".to_owned(),
+        ));
+    }
+    let Some(point) = CompressedEdwardsY(bytes).decompress() else {
+        return Err(reject(
+            Reason::Ed25519PointInvalid,
+            "the ed25519 key does not encode a point of edwards25519".to_owned(),
+        ));
+    };
+    if point.is_small_order() {
+        return Err(reject(
+            Reason::Ed25519SmallOrder,
+            "the ed25519 key is a point of small order".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn primes() {
+        assert_eq!(
+            Curve::P384.prime()[28..],
+            [
+                0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+                0xff, 0xff
+            ]
+        );
+        assert_eq!(Curve::P256.prime()[3..5], [0xff, 0x00]);
+        assert_eq!(Curve::P521.prime().len(), 66);
+    }
+
+    #[test]
+    fn ed25519_small_order_points() {
+        // The identity (y = 1) and the point of order 2 (y = −1).
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert_eq!(
+            check_ed25519(&identity).unwrap_err().reason(),
+            Reason::Ed25519SmallOrder
+        );
+        let mut minus_one = [0xffu8; 32];
+        minus_one[0] = 0xec;
+        minus_one[31] = 0x7f;
+        assert_eq!(
+            check_ed25519(&minus_one).unwrap_err().reason(),
+            Reason::Ed25519SmallOrder
+        );
+        let mut p = [0xffu8; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        assert_eq!(
+            check_ed25519(&p).unwrap_err().reason(),
+            Reason::Ed25519PointInvalid
+        );
+        assert_eq!(
+            check_ed25519(&[0; 31]).unwrap_err().reason(),
+            Reason::Ed25519KeyLength
+        );
+    }
+}

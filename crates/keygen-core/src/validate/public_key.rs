@@ -1,0 +1,769 @@
+//! The `publicKey` validator: an OpenSSH public key line as a user pastes it.
+
+use core::fmt;
+use core::str::FromStr;
+
+use base64ct::{Base64, Encoding};
+
+use super::blob::Reader;
+use super::blocklist::Blocklist;
+use super::curves::{self, Curve};
+use super::reason::{Reason, Rejection, is_invisible, show_char};
+use super::rsa;
+
+/// The key types accepted in `publicKey`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum KeyType {
+    /// `ssh-rsa` (RFC 4253 section 6.6).
+    Rsa,
+    /// `ssh-ed25519` (RFC 8709).
+    Ed25519,
+    /// `ecdsa-sha2-nistp256` (RFC 5656).
+    EcdsaNistp256,
+    /// `ecdsa-sha2-nistp384` (RFC 5656).
+    EcdsaNistp384,
+    /// `ecdsa-sha2-nistp521` (RFC 5656).
+    EcdsaNistp521,
+    /// `sk-ssh-ed25519@openssh.com`, a FIDO authenticator key (OpenSSH PROTOCOL.u2f).
+    SkEd25519,
+    /// `sk-ecdsa-sha2-nistp256@openssh.com`, a FIDO authenticator key (OpenSSH PROTOCOL.u2f).
+    SkEcdsaNistp256,
+}
+
+impl KeyType {
+    /// Every accepted key type.
+    pub const ALL: &'static [KeyType] = &[
+        KeyType::Rsa,
+        KeyType::Ed25519,
+        KeyType::EcdsaNistp256,
+        KeyType::EcdsaNistp384,
+        KeyType::EcdsaNistp521,
+        KeyType::SkEd25519,
+        KeyType::SkEcdsaNistp256,
+    ];
+
+    /// The key type name as it appears in the line and the blob.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Rsa => "ssh-rsa",
+            Self::Ed25519 => "ssh-ed25519",
+            Self::EcdsaNistp256 => "ecdsa-sha2-nistp256",
+            Self::EcdsaNistp384 => "ecdsa-sha2-nistp384",
+            Self::EcdsaNistp521 => "ecdsa-sha2-nistp521",
+            Self::SkEd25519 => "sk-ssh-ed25519@openssh.com",
+            Self::SkEcdsaNistp256 => "sk-ecdsa-sha2-nistp256@openssh.com",
+        }
+    }
+
+    /// The key type with this name, if it is accepted.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|t| t.as_str() == name)
+    }
+
+    fn curve(self) -> Option<Curve> {
+        match self {
+            Self::EcdsaNistp256 | Self::SkEcdsaNistp256 => Some(Curve::P256),
+            Self::EcdsaNistp384 => Some(Curve::P384),
+            Self::EcdsaNistp521 => Some(Curve::P521),
+            Self::Rsa | Self::Ed25519 | Self::SkEd25519 => None,
+        }
+    }
+
+    fn is_sk(self) -> bool {
+        matches!(self, Self::SkEd25519 | Self::SkEcdsaNistp256)
+    }
+}
+
+impl fmt::Display for KeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A property of an accepted key worth telling the user, which does not
+/// make it refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyWarning {
+    /// The RSA modulus has fewer than 3072 bits (NIST SP 800-57: 2048-bit
+    /// RSA is acceptable only until 2030).
+    RsaModulusBelow3072,
+    /// The RSA public exponent is not 65537.
+    RsaExponentNot65537,
+}
+
+impl KeyWarning {
+    /// A stable snake_case name.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::RsaModulusBelow3072 => "rsa_modulus_below_3072",
+            Self::RsaExponentNot65537 => "rsa_exponent_not_65537",
+        }
+    }
+
+    /// A lowercase sentence for the user.
+    #[must_use]
+    pub const fn message(self) -> &'static str {
+        match self {
+            Self::RsaModulusBelow3072 => {
+                "the rsa modulus has fewer than 3072 bits; prefer rsa-3072 or larger, or ed25519"
+            }
+            Self::RsaExponentNot65537 => "the rsa public exponent is not 65537",
+        }
+    }
+}
+
+impl fmt::Display for KeyWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// Options of [`PublicKeyLine::with_options`]. The default,
+/// [`PublicKeyOptions::api`], is the API's policy.
+#[derive(Debug, Clone, Copy)]
+pub struct PublicKeyOptions<'a> {
+    enforce_min_length: bool,
+    max_length: usize,
+    min_rsa_bits: u32,
+    max_rsa_exponent_bits: u32,
+    blocklist: Option<&'a Blocklist>,
+}
+
+impl Default for PublicKeyOptions<'_> {
+    fn default() -> Self {
+        Self::api()
+    }
+}
+
+impl<'a> PublicKeyOptions<'a> {
+    /// The API's policy: the 512–2000 character bounds, RSA of at least 2048
+    /// bits with an exponent of at most 32 bits, the built-in blocklist.
+    #[must_use]
+    pub const fn api() -> Self {
+        Self {
+            enforce_min_length: true,
+            max_length: PublicKeyLine::MAX_LEN,
+            min_rsa_bits: rsa::MIN_BITS,
+            max_rsa_exponent_bits: rsa::MAX_EXPONENT_BITS,
+            blocklist: None,
+        }
+    }
+
+    /// Drops the 512-character minimum (the 2000-character maximum stays),
+    /// so short keys such as an Ed25519 key without a long comment pass: for
+    /// `keygen check-public-key` and tests.
+    #[must_use]
+    pub const fn without_min_length(mut self) -> Self {
+        self.enforce_min_length = false;
+        self
+    }
+
+    /// Drops both bounds of the contract: no minimum, and a maximum of
+    /// [`PublicKeyLine::UNBOUNDED_MAX_LEN`] characters, enough for RSA-16384
+    /// (which the contract's 2000 characters cannot hold). For checking keys
+    /// outside the API, such as with `keygen check-public-key`.
+    #[must_use]
+    pub const fn without_length_bounds(mut self) -> Self {
+        self.enforce_min_length = false;
+        self.max_length = PublicKeyLine::UNBOUNDED_MAX_LEN;
+        self
+    }
+
+    /// Sets the floor of the RSA modulus size in bits, at least 1024 (the
+    /// floor of OpenSSH) and at most 16384. The default is 2048.
+    #[must_use]
+    pub const fn min_rsa_bits(mut self, bits: u32) -> Self {
+        self.min_rsa_bits = if bits < 1024 {
+            1024
+        } else if bits > rsa::MAX_BITS {
+            rsa::MAX_BITS
+        } else {
+            bits
+        };
+        self
+    }
+
+    /// Sets the largest RSA public exponent in bits, from 2 to 16384. The
+    /// default is 32. Above 32 bits, Wiener's small-private-exponent check
+    /// runs too.
+    #[must_use]
+    pub const fn max_rsa_exponent_bits(mut self, bits: u32) -> Self {
+        self.max_rsa_exponent_bits = if bits < 2 {
+            2
+        } else if bits > rsa::MAX_BITS {
+            rsa::MAX_BITS
+        } else {
+            bits
+        };
+        self
+    }
+
+    /// Adds an operator's blocklist, checked after the built-in one.
+    #[must_use]
+    pub const fn blocklist(mut self, list: &'a Blocklist) -> Self {
+        self.blocklist = Some(list);
+        self
+    }
+}
+
+/// A validated OpenSSH public key line, stored normalised.
+///
+/// # Policy
+///
+/// **Line.** Surrounding spaces and tabs are trimmed, and so is one
+/// trailing `\n` or `\r\n`. Fields may be separated by runs of spaces or
+/// tabs, as OpenSSH allows; the key is stored and returned normalised as
+/// `type base64[ comment]` with single spaces (runs of spaces and tabs in the
+/// comment also become one space). The trimmed line may have at most
+/// [`PublicKeyLine::MAX_LEN`] characters and the normalised line must have
+/// at least [`PublicKeyLine::MIN_LEN`] (the contract's bounds; the minimum
+/// can be dropped with [`PublicKeyOptions::without_min_length`]). Anything
+/// else that is not printable is refused: a CR, LF or NUL inside the line
+/// (a second key smuggled on a new line), other control characters, and
+/// invisible formatting characters such as bidirectional overrides.
+///
+/// **Type.** Accepted: `ssh-rsa`, `ssh-ed25519`,
+/// `ecdsa-sha2-nistp256/384/521`, `sk-ssh-ed25519@openssh.com` and
+/// `sk-ecdsa-sha2-nistp256@openssh.com`. Refused, each with its own reason:
+/// an authorized_keys options prefix (`command="…"`, `restrict`, `from=…`,
+/// which would be injected into every VM's authorized_keys), certificates
+/// (`*-cert-v01@openssh.com`), `ssh-dss`, signature algorithm names used as
+/// key types (`rsa-sha2-256`, `rsa-sha2-512`), and any other type.
+///
+/// **Encoding.** The key data is strict, canonical standard base64: the
+/// standard alphabet, `=` padding, no stray bits. The blob is parsed per
+/// RFC 4253 section 6.6: its inner type equals the line's type, mpints are
+/// minimal and non-negative (RFC 4251 section 5), and nothing is left over.
+///
+/// **RSA.** Modulus of 2048 (configurable floor) to 16384 bits, odd;
+/// exponent odd with 3 ≤ e < n and at most 32 bits (configurable). Refused
+/// as weak, with the checks of badkeys that need only the public key: a
+/// prime factor up to 65537, a square modulus, primes close enough for
+/// Fermat's method within 256 steps, the ROCA structure (CVE-2017-15361),
+/// and (when e has more than 32 bits) a private exponent small enough for
+/// Wiener's attack. Accepted with a [`KeyWarning`]: fewer than 3072 bits, an
+/// exponent other than 65537.
+///
+/// **ECDSA** (RFC 5656). The curve identifier matches the type; the point
+/// is uncompressed (0x04 prefix), its coordinates are below the field prime,
+/// it is on the curve and it is not the point at infinity.
+///
+/// **Ed25519** (RFC 8709). Exactly 32 bytes that canonically encode a point
+/// of edwards25519 that is not of small order.
+///
+/// **FIDO** (OpenSSH PROTOCOL.u2f). As the underlying type, plus an
+/// application string that starts with `ssh:`.
+///
+/// **Blocklist.** Keys on the built-in [`Blocklist`] (the Vagrant insecure
+/// keys, the RFC 8032 test keys) and on an operator's list are refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicKeyLine {
+    line: String,
+    key_type: KeyType,
+    bits: u32,
+    comment_at: Option<usize>,
+    blob: Vec<u8>,
+    fingerprint_sha256: String,
+    fingerprint_md5: String,
+    warnings: Vec<KeyWarning>,
+}
+
+fn reject(reason: Reason, message: impl fmt::Display) -> Rejection {
+    Rejection::new(reason, format!("publicKey: {message}"))
+}
+
+/// Shows a short, printable ASCII token in a message; longer or stranger
+/// input is not echoed.
+fn show_token(token: &str) -> String {
+    if token.len() <= 48 && token.bytes().all(|b| b.is_ascii_graphic()) {
+        format!("{token:?}")
+    } else {
+        "(not shown)".to_owned()
+    }
+}
+
+/// Keywords of authorized_keys options without a value (sshd(8),
+/// AUTHORIZED_KEYS FILE FORMAT).
+const OPTION_KEYWORDS: &[&str] = &[
+    "agent-forwarding",
+    "cert-authority",
+    "no-agent-forwarding",
+    "no-port-forwarding",
+    "no-pty",
+    "no-touch-required",
+    "no-user-rc",
+    "no-x11-forwarding",
+    "port-forwarding",
+    "pty",
+    "restrict",
+    "touch-required",
+    "user-rc",
+    "verify-required",
+    "x11-forwarding",
+];
+
+/// Whether a token names a key type, accepted or not (so that a line whose
+/// first token is something else can be recognised as having options).
+fn looks_like_key_type(token: &str) -> bool {
+    KeyType::from_name(token).is_some()
+        || token == "ssh-dss"
+        || token.starts_with("ssh-")
+        || token.starts_with("ecdsa-sha2-")
+        || token.starts_with("sk-")
+        || token.starts_with("rsa-sha2-")
+}
+
+/// Classifies the first token of the line.
+fn classify(first: &str, rest: &[&str]) -> Result<KeyType, Rejection> {
+    if let Some(t) = KeyType::from_name(first) {
+        return Ok(t);
+    }
+    if first.ends_with("-cert-v01@openssh.com") || first.ends_with("-cert-v00@openssh.com") {
+        return Err(reject(
+            Reason::PublicKeyCertificate,
+            format!(
+                "{} is an openssh certificate, not a public key",
+                show_token(first)
+            ),
+        ));
+    }
+    if first == "ssh-dss" {
+        return Err(reject(
+            Reason::PublicKeyDsa,
+            "ssh-dss (dsa) keys are refused: openssh disabled them as too weak",
+        ));
+    }
+    if first == "rsa-sha2-256" || first == "rsa-sha2-512" {
+        return Err(reject(
+            Reason::PublicKeySignatureAlgorithm,
+            format!("{first} names a signature algorithm; the key type of an rsa key is ssh-rsa"),
+        ));
+    }
+    let options_like = first.contains(['=', '"', ','])
+        || OPTION_KEYWORDS
+            .iter()
+            .any(|k| first.eq_ignore_ascii_case(k))
+        || rest.iter().take(4).any(|t| looks_like_key_type(t));
+    if options_like {
+        return Err(reject(
+            Reason::PublicKeyOptionsPrefix,
+            "authorized_keys options before the key type are refused (they would apply on every vm)",
+        ));
+    }
+    Err(reject(
+        Reason::PublicKeyUnknownType,
+        format!("unknown key type {}", show_token(first)),
+    ))
+}
+
+/// The fields of a blob after the type, read structurally.
+#[derive(Debug)]
+enum Fields<'b> {
+    Rsa { e: &'b [u8], n: &'b [u8] },
+    Ed25519 { key: &'b [u8] },
+    Ecdsa { identifier: &'b [u8], q: &'b [u8] },
+}
+
+/// Reads a blob of `key_type` per RFC 4253 section 6.6 (ssh-rsa), RFC 5656
+/// section 3.1 (ecdsa), RFC 8709 section 4 (ssh-ed25519) and PROTOCOL.u2f
+/// (sk- keys append `string application`), refusing a type mismatch, a
+/// truncated field, a bad mpint and trailing bytes.
+fn read_fields(key_type: KeyType, blob: &[u8]) -> Result<(Fields<'_>, Option<&[u8]>), Rejection> {
+    let mut r = Reader::new(blob);
+    let inner = r.read_string("key type")?;
+    if inner != key_type.as_str().as_bytes() {
+        let shown =
+            core::str::from_utf8(inner).map_or_else(|_| "(not shown)".to_owned(), show_token);
+        return Err(reject(
+            Reason::PublicKeyTypeMismatch,
+            format!(
+                "the key blob's type {shown} differs from the line's type {}",
+                key_type.as_str()
+            ),
+        ));
+    }
+    let fields = match key_type {
+        KeyType::Rsa => {
+            // RFC 4253 section 6.6: mpint e, then mpint n.
+            let e = r.read_mpint("e")?;
+            let n = r.read_mpint("n")?;
+            Fields::Rsa { e, n }
+        }
+        KeyType::Ed25519 | KeyType::SkEd25519 => Fields::Ed25519 {
+            key: r.read_string("ed25519 key")?,
+        },
+        KeyType::EcdsaNistp256
+        | KeyType::EcdsaNistp384
+        | KeyType::EcdsaNistp521
+        | KeyType::SkEcdsaNistp256 => {
+            let identifier = r.read_string("curve identifier")?;
+            let q = r.read_string("public point")?;
+            Fields::Ecdsa { identifier, q }
+        }
+    };
+    let application = if key_type.is_sk() {
+        Some(r.read_string("application")?)
+    } else {
+        None
+    };
+    r.finish()?;
+    Ok((fields, application))
+}
+
+/// The number badkeys identifies a key by (see [`Blocklist`]), read from a
+/// line without applying the policy: for building the built-in list.
+pub(crate) fn key_number_of_line(line: &str) -> Option<Vec<u8>> {
+    let mut tokens = line.split_ascii_whitespace();
+    let key_type = KeyType::from_name(tokens.next()?)?;
+    let blob = Base64::decode_vec(tokens.next()?).ok()?;
+    let (fields, _) = read_fields(key_type, &blob).ok()?;
+    match fields {
+        Fields::Rsa { n, .. } => Some(n.to_vec()),
+        Fields::Ed25519 { key } => Some(key.to_vec()),
+        Fields::Ecdsa { q, .. } => {
+            let len = key_type.curve()?.bits().div_ceil(8) as usize;
+            q.get(1..=len).map(<[u8]>::to_vec)
+        }
+    }
+}
+
+impl PublicKeyLine {
+    /// The fewest characters of the normalised line (the contract's bound).
+    pub const MIN_LEN: usize = 512;
+    /// The most characters of the trimmed line (the contract's bound).
+    pub const MAX_LEN: usize = 2000;
+    /// The most characters of the trimmed line with
+    /// [`PublicKeyOptions::without_length_bounds`], which bounds the work.
+    pub const UNBOUNDED_MAX_LEN: usize = 8192;
+    /// The default floor of the RSA modulus size in bits.
+    pub const MIN_RSA_BITS: u32 = rsa::MIN_BITS;
+    /// The largest RSA modulus size in bits.
+    pub const MAX_RSA_BITS: u32 = rsa::MAX_BITS;
+    /// The default largest RSA public exponent, in bits.
+    pub const MAX_RSA_EXPONENT_BITS: u32 = rsa::MAX_EXPONENT_BITS;
+    /// Steps of Fermat's method tried on every RSA modulus.
+    pub const FERMAT_ROUNDS: u32 = rsa::FERMAT_ROUNDS;
+
+    /// Validates a public key line with the API's policy
+    /// ([`PublicKeyOptions::api`]).
+    ///
+    /// # Errors
+    ///
+    /// A [`Rejection`] whose [`Reason`] is one of the `publicKey` reasons.
+    pub fn new(input: &str) -> Result<Self, Rejection> {
+        Self::with_options(input, &PublicKeyOptions::api())
+    }
+
+    /// Validates a public key line with explicit options.
+    ///
+    /// # Errors
+    ///
+    /// A [`Rejection`] whose [`Reason`] is one of the `publicKey` reasons.
+    pub fn with_options(input: &str, options: &PublicKeyOptions<'_>) -> Result<Self, Rejection> {
+        // Trim: trailing blanks, one line terminator, then blanks around.
+        let s = input.trim_end_matches([' ', '\t']);
+        let s = s
+            .strip_suffix("\r\n")
+            .or_else(|| s.strip_suffix('\n'))
+            .unwrap_or(s);
+        let s = s.trim_matches([' ', '\t']);
+
+        if s.chars().nth(options.max_length).is_some() {
+            return Err(reject(
+                Reason::PublicKeyTooLong,
+                format!("the line must be at most {} characters", options.max_length),
+            ));
+        }
+        for (i, c) in s.chars().enumerate() {
+            if c == '\r' || c == '\n' {
+                return Err(reject(
+                    Reason::PublicKeyMultipleLines,
+                    format!(
+                        "line break {} at position {} inside the line is refused (one key per line)",
+                        show_char(c),
+                        i + 1
+                    ),
+                ));
+            }
+            if (c.is_control() && c != '\t') || is_invisible(c) {
+                return Err(reject(
+                    Reason::PublicKeyControlCharacter,
+                    format!(
+                        "character {} at position {} is not printable",
+                        show_char(c),
+                        i + 1
+                    ),
+                ));
+            }
+        }
+
+        let tokens: Vec<&str> = s.split([' ', '\t']).filter(|t| !t.is_empty()).collect();
+        let Some((&first, rest)) = tokens.split_first() else {
+            return Err(reject(
+                Reason::PublicKeyMissingData,
+                "is empty; expected a key type, base64 key data and an optional comment",
+            ));
+        };
+        let key_type = classify(first, rest)?;
+        let Some((&data, comment)) = rest.split_first() else {
+            return Err(reject(
+                Reason::PublicKeyMissingData,
+                format!(
+                    "the key type {} is not followed by base64 key data",
+                    key_type.as_str()
+                ),
+            ));
+        };
+
+        // Normalise: single spaces between all fields.
+        let mut line = String::with_capacity(s.len());
+        line.push_str(key_type.as_str());
+        line.push(' ');
+        line.push_str(data);
+        let comment_at = if comment.is_empty() {
+            None
+        } else {
+            let at = line.len() + 1;
+            for word in comment {
+                line.push(' ');
+                line.push_str(word);
+            }
+            Some(at)
+        };
+        if options.enforce_min_length {
+            let len = line.chars().count();
+            if len < Self::MIN_LEN {
+                return Err(reject(
+                    Reason::PublicKeyTooShort,
+                    format!(
+                        "the normalised line must be at least {} characters, got {len}",
+                        Self::MIN_LEN
+                    ),
+                ));
+            }
+        }
+
+        // base64ct's `Base64` is the strict, constant-time RFC 4648 decoder:
+        // standard alphabet, padding required, non-zero stray bits refused.
+        let blob = Base64::decode_vec(data).map_err(|_| {
+            reject(
+                Reason::PublicKeyBase64,
+                "the key data is not strict padded standard base64",
+            )
+        })?;
+
+        let (fields, application) = read_fields(key_type, &blob)?;
+        let mut warnings = Vec::new();
+        let (bits, number): (u32, &[u8]) = match fields {
+            Fields::Rsa { e, n } => {
+                let policy = rsa::Policy {
+                    min_bits: options.min_rsa_bits,
+                    max_exponent_bits: options.max_rsa_exponent_bits,
+                };
+                (rsa::check(e, n, policy, &mut warnings)?, n)
+            }
+            Fields::Ed25519 { key } => {
+                curves::check_ed25519(key)?;
+                (256, key)
+            }
+            Fields::Ecdsa { identifier, q } => {
+                // `curve()` is Some for every ECDSA type.
+                let curve = key_type.curve().unwrap_or(Curve::P256);
+                (curve.bits(), curves::check_ecdsa(curve, identifier, q)?)
+            }
+        };
+        if application.is_some_and(|app| !app.starts_with(b"ssh:")) {
+            return Err(reject(
+                Reason::SkApplication,
+                "the fido application string must start with \"ssh:\"",
+            ));
+        }
+
+        let digest = Blocklist::digest(number);
+        if Blocklist::builtin().contains_digest(&digest)
+            || options
+                .blocklist
+                .is_some_and(|b| b.contains_digest(&digest))
+        {
+            return Err(reject(
+                Reason::PublicKeyBlocklisted,
+                "the key is a known-compromised key whose private half is public",
+            ));
+        }
+
+        Ok(Self {
+            fingerprint_sha256: crate::sha256_fingerprint(&blob),
+            fingerprint_md5: crate::md5_fingerprint(&blob),
+            line,
+            key_type,
+            bits,
+            comment_at,
+            blob,
+            warnings,
+        })
+    }
+
+    /// The normalised line: `type base64[ comment]`, single spaces.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.line
+    }
+
+    /// The key type.
+    #[must_use]
+    pub fn key_type(&self) -> KeyType {
+        self.key_type
+    }
+
+    /// The key size in bits, as `ssh-keygen -l` prints it: the modulus size
+    /// for RSA, the curve size for ECDSA, 256 for Ed25519.
+    #[must_use]
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+
+    /// The comment, normalised, if there is one.
+    #[must_use]
+    pub fn comment(&self) -> Option<&str> {
+        self.comment_at.map(|at| &self.line[at..])
+    }
+
+    /// The RFC 4253 public-key blob.
+    #[must_use]
+    pub fn blob(&self) -> &[u8] {
+        &self.blob
+    }
+
+    /// The OpenSSH `SHA256:` fingerprint.
+    #[must_use]
+    pub fn fingerprint_sha256(&self) -> &str {
+        &self.fingerprint_sha256
+    }
+
+    /// The legacy MD5 fingerprint, colon-separated hex.
+    #[must_use]
+    pub fn fingerprint_md5(&self) -> &str {
+        &self.fingerprint_md5
+    }
+
+    /// Warnings about an accepted key (RSA under 3072 bits, e ≠ 65537).
+    #[must_use]
+    pub fn warnings(&self) -> &[KeyWarning] {
+        &self.warnings
+    }
+}
+
+impl FromStr for PublicKeyLine {
+    type Err = Rejection;
+    fn from_str(s: &str) -> Result<Self, Rejection> {
+        Self::new(s)
+    }
+}
+
+impl AsRef<str> for PublicKeyLine {
+    fn as_ref(&self) -> &str {
+        &self.line
+    }
+}
+
+impl fmt::Display for PublicKeyLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64ct_is_strict() {
+        // Canonical forms decode; stray bits, missing padding, the URL-safe
+        // alphabet and whitespace do not.
+        assert_eq!(Base64::decode_vec("AA==").unwrap(), [0]);
+        assert_eq!(Base64::decode_vec("AAA=").unwrap(), [0, 0]);
+        for bad in [
+            "AB==", "AAB=", "AA", "AA=", "A===", "-_8=", "AA ==", "AA==\n", "AA==AA==",
+        ] {
+            assert!(Base64::decode_vec(bad).is_err(), "{bad:?} decoded");
+        }
+    }
+
+    const ED: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO3DtkUX66CKs8/HPazTBfgykWRmxBjyie4TP3z+ZOPC";
+
+    fn short() -> PublicKeyOptions<'static> {
+        PublicKeyOptions::api().without_min_length()
+    }
+
+    #[test]
+    fn trims_and_normalises() {
+        let k =
+            PublicKeyLine::with_options(&format!(" \t{ED}\t\tuser@host  laptop \r\n"), &short())
+                .unwrap();
+        assert_eq!(k.as_str(), format!("{ED} user@host laptop"));
+        assert_eq!(k.comment(), Some("user@host laptop"));
+        assert_eq!(k.key_type(), KeyType::Ed25519);
+        assert_eq!(k.bits(), 256);
+        let again = PublicKeyLine::with_options(k.as_str(), &short()).unwrap();
+        assert_eq!(again, k);
+        assert_eq!(
+            PublicKeyLine::new(ED).unwrap_err().reason(),
+            Reason::PublicKeyTooShort
+        );
+    }
+
+    #[test]
+    fn line_refusals() {
+        let cases: &[(String, Reason)] = &[
+            (format!("{ED}\n{ED}"), Reason::PublicKeyMultipleLines),
+            (format!("{ED}\n\n"), Reason::PublicKeyMultipleLines),
+            (format!("{ED} a\rb"), Reason::PublicKeyMultipleLines),
+            (format!("{ED} a\0b"), Reason::PublicKeyControlCharacter),
+            (format!("{ED} \u{1b}[2J"), Reason::PublicKeyControlCharacter),
+            (format!("{ED} \u{202e}"), Reason::PublicKeyControlCharacter),
+            (
+                format!("command=\"id\" {ED}"),
+                Reason::PublicKeyOptionsPrefix,
+            ),
+            (format!("restrict {ED}"), Reason::PublicKeyOptionsPrefix),
+            (
+                format!("from=\"10.0.0.1\",no-pty {ED}"),
+                Reason::PublicKeyOptionsPrefix,
+            ),
+            ("ssh-dss AAAA".to_owned(), Reason::PublicKeyDsa),
+            (
+                "rsa-sha2-512 AAAA".to_owned(),
+                Reason::PublicKeySignatureAlgorithm,
+            ),
+            (
+                "ssh-ed25519-cert-v01@openssh.com AAAA".to_owned(),
+                Reason::PublicKeyCertificate,
+            ),
+            ("ssh-foo AAAA".to_owned(), Reason::PublicKeyUnknownType),
+            ("ssh-ed25519".to_owned(), Reason::PublicKeyMissingData),
+            ("".to_owned(), Reason::PublicKeyMissingData),
+            ("ssh-ed25519 AAAA!".to_owned(), Reason::PublicKeyBase64),
+            ("x".repeat(2001), Reason::PublicKeyTooLong),
+        ];
+        for (input, reason) in cases {
+            let e = PublicKeyLine::with_options(input, &short()).unwrap_err();
+            assert_eq!(e.reason(), *reason, "{input:?}: {}", e.message());
+            assert_eq!(e.field(), "publicKey");
+            assert!(e.message().starts_with("publicKey: "));
+            assert!(e.message().len() < 200);
+        }
+    }
+
+    #[test]
+    fn key_type_names_round_trip() {
+        for t in KeyType::ALL {
+            assert_eq!(KeyType::from_name(t.as_str()), Some(*t));
+        }
+    }
+}

@@ -1,0 +1,425 @@
+#!/usr/bin/env python3
+"""Writes the public-key test vectors of keygen-core from ssh-keygen output.
+
+Usage: generate.py KEYDIR OUTDIR RFC8032_OUT
+
+KEYDIR holds the keys generate.sh made with ssh-keygen. Good vectors are
+named ok_*.pub; each bad vector is named fail_<reason>_*.pub after the
+refusal reason it must get, and differs from a good key in one way.
+Crafted RSA moduli (ROCA structure, close primes, ...) use a seeded RNG so
+reruns give the same files. Python standard library only.
+"""
+
+import base64
+import hashlib
+import math
+import os
+import random
+import struct
+import sys
+
+RNG = random.Random(20240601)
+PAD_TO = 520  # characters; the API's minimum is 512
+
+
+# --- RFC 4251 section 5 encodings -------------------------------------------
+
+def string(b):
+    return struct.pack(">I", len(b)) + b
+
+
+def mpint(x):
+    if x == 0:
+        return string(b"")
+    return string(x.to_bytes((x.bit_length() + 8) // 8, "big"))
+
+
+def read_fields(blob):
+    out = []
+    while blob:
+        (n,) = struct.unpack(">I", blob[:4])
+        out.append(blob[4 : 4 + n])
+        blob = blob[4 + n :]
+    return out
+
+
+def b64(blob):
+    return base64.b64encode(blob).decode()
+
+
+def line(ktype, blob, comment=""):
+    s = f"{ktype} {b64(blob)}"
+    return f"{s} {comment}" if comment else s
+
+
+def pad(text, to=PAD_TO):
+    """Adds a comment so the line reaches `to` characters."""
+    if len(text) >= to:
+        return text
+    filler = "padding-comment-"
+    need = to - len(text) - 1
+    return text + " " + (filler * (need // len(filler) + 1))[:need]
+
+
+def load(keydir, name):
+    with open(os.path.join(keydir, name + ".pub")) as f:
+        t, data = f.read().split()[:2]
+    return t, base64.b64decode(data)
+
+
+# --- Number theory ------------------------------------------------------------
+
+def is_probable_prime(n, rounds=32):
+    if n < 2:
+        return False
+    for p in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37):
+        if n % p == 0:
+            return n == p
+    d, s = n - 1, 0
+    while d % 2 == 0:
+        d, s = d // 2, s + 1
+    for _ in range(rounds):
+        a = RNG.randrange(2, n - 1)
+        x = pow(a, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(s - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def next_prime(n):
+    n |= 1
+    while not is_probable_prime(n):
+        n += 2
+    return n
+
+
+def random_prime(bits):
+    while True:
+        p = RNG.getrandbits(bits) | (3 << (bits - 2)) | 1
+        if is_probable_prime(p):
+            return p
+
+
+def rsa_blob(e, n):
+    return string(b"ssh-rsa") + mpint(e) + mpint(n)
+
+
+def isqrt(n):
+    return math.isqrt(n)
+
+
+# --- Ed25519 (RFC 8032 section 5.1) ----------------------------------------------
+
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
+D = -121665 * pow(121666, P - 2, P) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+
+
+def ed_recover_x(y, sign):
+    if y >= P:
+        return None
+    x2 = (y * y - 1) * pow(D * y * y + 1, P - 2, P) % P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (P + 3) // 8, P)
+    if (x * x - x2) % P != 0:
+        x = x * SQRT_M1 % P
+    if (x * x - x2) % P != 0:
+        return None
+    if x & 1 != sign:
+        x = P - x
+    return x
+
+
+def ed_add(a, b):
+    (x1, y1), (x2, y2) = a, b
+    t = D * x1 * x2 * y1 * y2 % P
+    x3 = (x1 * y2 + x2 * y1) * pow(1 + t, P - 2, P) % P
+    y3 = (y1 * y2 + x1 * x2) * pow(1 - t, P - 2, P) % P
+    return x3, y3
+
+
+def ed_mul(k, pt):
+    acc = (0, 1)
+    while k:
+        if k & 1:
+            acc = ed_add(acc, pt)
+        pt = ed_add(pt, pt)
+        k >>= 1
+    return acc
+
+
+def ed_encode(pt):
+    x, y = pt
+    return (y | ((x & 1) << 255)).to_bytes(32, "little")
+
+
+B = (ed_recover_x(4 * pow(5, P - 2, P) % P, 0), 4 * pow(5, P - 2, P) % P)
+
+
+def ed25519_public(secret):
+    h = hashlib.sha512(secret).digest()
+    a = int.from_bytes(h[:32], "little")
+    a &= (1 << 254) - 8
+    a |= 1 << 254
+    return ed_encode(ed_mul(a, B))
+
+
+def ed_blob(key, ktype=b"ssh-ed25519"):
+    return string(ktype) + string(key)
+
+
+# RFC 8032 section 7.1: secret keys and the public keys printed beside them.
+RFC8032 = [
+    ("TEST 1", "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+     "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"),
+    ("TEST 2", "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+     "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"),
+    ("TEST 3", "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+     "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025"),
+    ("TEST 1024", "f5e5767cf153319517630f226876b86c8160cc583bc013744c6bf255f5cc0ee5",
+     "278117fc144c72340f67d0f2316e8386ceffbf2b2428c9c51fef7c597f1d426e"),
+    ("TEST SHA(abc)", "833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42",
+     "ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e2bf"),
+]
+
+
+# --- ROCA structure ------------------------------------------------------------
+
+ROCA_M = 1
+for _p in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73,
+           79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167):
+    ROCA_M *= _p
+
+
+def roca_prime(bits):
+    """A prime k*M + (65537^a mod M), the form of Infineon's RSALib (ROCA),
+    at least sqrt(2) * 2^(bits-1) so that a product of two has 2*bits bits."""
+    lo = math.isqrt(2 ** (2 * bits - 1)) // ROCA_M + 1
+    hi = 2**bits // ROCA_M - 1
+    while True:
+        a = RNG.randrange(1, 2**62)
+        p = RNG.randrange(lo, hi) * ROCA_M + pow(65537, a, ROCA_M)
+        if is_probable_prime(p):
+            return p
+
+
+def roca_modulus(bits):
+    n = roca_prime(bits // 2) * roca_prime(bits // 2)
+    assert n.bit_length() == bits
+    return n
+
+
+# --- Vectors -----------------------------------------------------------------------
+
+def main():
+    keydir, out, rfc_out = sys.argv[1:4]
+    files = {}
+
+    def put(name, text):
+        files[name] = text if text.endswith("\n") else text + "\n"
+
+    # Good keys from ssh-keygen, padded to the API's minimum where needed.
+    good = {}
+    for name in ("rsa2048", "rsa3072", "rsa4096", "rsa8192", "ed25519",
+                 "ecdsa256", "ecdsa384", "ecdsa521"):
+        t, blob = load(keydir, name)
+        good[name] = (t, blob)
+        put(f"ok_{name}.pub", pad(line(t, blob, "user@example")))
+
+    ed_t, ed = good["ed25519"]
+    ed_key = read_fields(ed)[1]
+    r3_t, r3 = good["rsa3072"]
+    _, e3, n3 = read_fields(r3)
+    n3 = int.from_bytes(n3, "big")
+    ec_t, ec = good["ecdsa256"]
+    _, ec_id, ec_q = read_fields(ec)
+
+    # FIDO keys, crafted (no authenticator here): the key of a good key plus
+    # the application string of PROTOCOL.u2f.
+    put("ok_sk_ed25519.pub", pad(line("sk-ssh-ed25519@openssh.com",
+        string(b"sk-ssh-ed25519@openssh.com") + string(ed_key) + string(b"ssh:"), "yubikey")))
+    put("ok_sk_ecdsa256.pub", pad(line("sk-ecdsa-sha2-nistp256@openssh.com",
+        string(b"sk-ecdsa-sha2-nistp256@openssh.com") + string(ec_id) + string(ec_q) + string(b"ssh:"),
+        "yubikey")))
+    # RSA with e = 3 and e = 2^32 + ... (accepted, with a warning).
+    while True:
+        p, q = random_prime(1536), random_prime(1536)
+        if (p - 1) % 3 and (q - 1) % 3 and (p * q).bit_length() == 3072:
+            break
+    put("ok_rsa3072_e3.pub", line("ssh-rsa", rsa_blob(3, p * q), "e3"))
+    # Primes far enough apart that Fermat's method needs far more than 256 steps.
+    x = RNG.getrandbits(1536) | (3 << 1534)
+    p = next_prime(x)
+    q = next_prime(x + (1 << 790))
+    put("ok_rsa3072_fermat_far.pub", line("ssh-rsa", rsa_blob(65537, p * q), "far-primes"))
+
+    ed_line = lambda blob, t="ssh-ed25519": pad(line(t, blob, "user@example"))
+    rsa_line = lambda blob, t="ssh-rsa": line(t, blob, "user@example")
+
+    # --- the line
+    put("fail_public_key_too_short_ed25519.pub", line(ed_t, ed, "user@example"))
+    put("fail_public_key_too_long_rsa8192.pub",
+        pad(line(*good["rsa8192"], "user@example"), 2001))
+    put("fail_public_key_multiple_lines_two_keys.pub",
+        ed_line(ed) + "\n" + ed_line(ed))
+    put("fail_public_key_multiple_lines_cr.pub", ed_line(ed) + "\rssh-ed25519 x")
+    put("fail_public_key_control_character_nul.pub", ed_line(ed) + "\0")
+    put("fail_public_key_control_character_escape.pub", ed_line(ed) + " \x1b[2J")
+    put("fail_public_key_options_prefix_command.pub", 'command="/bin/sh -c id" ' + ed_line(ed))
+    put("fail_public_key_options_prefix_restrict.pub", "restrict " + ed_line(ed))
+    put("fail_public_key_options_prefix_from.pub", 'from="10.0.0.0/8" ' + ed_line(ed))
+    t, cert = load(keydir, "ed25519-cert")
+    put("fail_public_key_certificate_ed25519.pub", pad(line(t, cert, "user@example")))
+    t, dsa = load(keydir, "dsa")
+    put("fail_public_key_dsa.pub", pad(line(t, dsa, "user@example")))
+    put("fail_public_key_signature_algorithm_rsa_sha2_256.pub", rsa_line(r3, "rsa-sha2-256"))
+    put("fail_public_key_unknown_type_ed448.pub",
+        ed_line(string(b"ssh-ed448") + string(bytes(57)), "ssh-ed448"))
+    put("fail_public_key_missing_data.pub", "ssh-ed25519")
+
+    # --- base64
+    data = b64(r3)
+    assert data.endswith("=") and not data.endswith("==")
+    last = data[-2]
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    stray = alphabet[alphabet.index(last) | 1]  # a non-zero unused low bit
+    assert stray != last or alphabet.index(last) & 1
+    if stray == last:
+        stray = alphabet[alphabet.index(last) | 2]
+    put("fail_public_key_base64_stray_bits.pub", f"ssh-rsa {data[:-2]}{stray}= user@example")
+    put("fail_public_key_base64_no_padding.pub", f"ssh-rsa {data[:-1]} user@example")
+    i = next(i for i, c in enumerate(data) if c in "+/")
+    urlsafe = data[:i] + {"+": "-", "/": "_"}[data[i]] + data[i + 1 :]
+    put("fail_public_key_base64_urlsafe.pub", f"ssh-rsa {urlsafe} user@example")
+
+    # --- the blob
+    put("fail_public_key_blob_truncated_ed25519.pub",
+        ed_line(string(b"ssh-ed25519") + struct.pack(">I", 32) + ed_key[:31]))
+    put("fail_public_key_blob_trailing_data_ed25519.pub", ed_line(ed + b"\0"))
+    put("fail_public_key_type_mismatch_ecdsa.pub",
+        pad(line("ecdsa-sha2-nistp384", ec, "user@example")))
+    put("fail_public_key_mpint_negative_rsa.pub",
+        rsa_line(string(b"ssh-rsa") + mpint(65537) + string(n3.to_bytes(384, "big"))))
+    put("fail_public_key_mpint_not_minimal_rsa.pub",
+        rsa_line(string(b"ssh-rsa") + string(b"\0\x01\0\x01") + mpint(n3)))
+
+    # --- RSA policy
+    t, r1024 = load(keydir, "rsa1024")
+    put("fail_rsa_modulus_too_small_1024.pub", pad(line(t, r1024, "user@example")))
+    # Only the size matters here: it is checked before anything else.
+    big = RNG.getrandbits(16392) | (1 << 16391) | 1
+    put("fail_rsa_modulus_too_large_unbounded.pub", line("ssh-rsa", rsa_blob(65537, big)))
+    put("fail_rsa_modulus_even.pub", rsa_line(rsa_blob(65537, n3 + 1)))
+    put("fail_rsa_exponent_too_small_1.pub", rsa_line(rsa_blob(1, n3)))
+    put("fail_rsa_exponent_even.pub", rsa_line(rsa_blob(65536, n3)))
+    put("fail_rsa_exponent_too_large_33_bits.pub", rsa_line(rsa_blob(2**32 + 15, n3)))
+    q = random_prime(3055)
+    put("fail_rsa_small_prime_factor_65537.pub", rsa_line(rsa_blob(65537, 65537 * q)))
+    q = random_prime(3071)
+    put("fail_rsa_small_prime_factor_3.pub", rsa_line(rsa_blob(65537, 3 * q)))
+    p = random_prime(1536)
+    put("fail_rsa_square_modulus.pub", rsa_line(rsa_blob(65537, p * p)))
+    x = RNG.getrandbits(1536) | (3 << 1534)
+    p = next_prime(x)
+    q = next_prime(p + (1 << 700))
+    put("fail_rsa_fermat_factorable_close.pub", rsa_line(rsa_blob(65537, p * q)))
+    # About 100 steps: (p - q)^2 / (8 sqrt(n)) ~ 100.
+    gap = isqrt(800 * isqrt(p * p))
+    q = next_prime(p + 2 * (gap // 2))
+    put("fail_rsa_fermat_factorable_100_steps.pub", rsa_line(rsa_blob(65537, p * q)))
+    put("fail_rsa_roca_3072.pub", rsa_line(rsa_blob(65537, roca_modulus(3072))))
+    put("fail_rsa_roca_2048.pub", pad(rsa_line(rsa_blob(65537, roca_modulus(2048)))))
+    # Wiener: d of ~500 bits < n^(1/4)/3 for a 2048-bit n; e is then ~n.
+    while True:
+        p, q = random_prime(1024), random_prime(1024)
+        phi = (p - 1) * (q - 1)
+        d = RNG.getrandbits(500) | (1 << 499) | 1
+        try:
+            e = pow(d, -1, phi)
+        except ValueError:
+            continue
+        if e % 2 == 1 and (p * q).bit_length() == 2048:
+            break
+    put("fail_rsa_small_private_exponent_large_e.pub", pad(rsa_line(rsa_blob(e, p * q))))
+
+    # --- ECDSA
+    ec_line = lambda blob, t="ecdsa-sha2-nistp256": pad(line(t, blob, "user@example"))
+    x, y = ec_q[1:33], ec_q[33:]
+    put("fail_ecdsa_curve_mismatch.pub",
+        ec_line(string(b"ecdsa-sha2-nistp256") + string(b"nistp384") + string(ec_q)))
+    ysign = 2 + (y[-1] & 1)
+    put("fail_ecdsa_point_encoding_compressed.pub",
+        ec_line(string(b"ecdsa-sha2-nistp256") + string(ec_id) + string(bytes([ysign]) + x)))
+    put("fail_ecdsa_point_at_infinity.pub",
+        ec_line(string(b"ecdsa-sha2-nistp256") + string(ec_id) + string(b"\0")))
+    p256 = 2**256 - 2**224 + 2**192 + 2**96 - 1
+    put("fail_ecdsa_coordinate_out_of_range.pub",
+        ec_line(string(b"ecdsa-sha2-nistp256") + string(ec_id)
+                + string(b"\x04" + p256.to_bytes(32, "big") + y)))
+    y_off = y[:-1] + bytes([y[-1] ^ 1])
+    put("fail_ecdsa_point_not_on_curve.pub",
+        ec_line(string(b"ecdsa-sha2-nistp256") + string(ec_id) + string(b"\x04" + x + y_off)))
+
+    # --- Ed25519
+    put("fail_ed25519_key_length_31.pub", ed_line(ed_blob(ed_key[:31])))
+    y = 2
+    while ed_recover_x(y, 0) is not None:
+        y += 1
+    put("fail_ed25519_point_invalid_not_on_curve.pub", ed_line(ed_blob(y.to_bytes(32, "little"))))
+    put("fail_ed25519_point_invalid_non_canonical.pub",
+        ed_line(ed_blob((P + 1).to_bytes(32, "little"))))
+    put("fail_ed25519_small_order_identity.pub", ed_line(ed_blob((1).to_bytes(32, "little"))))
+    # A point of order 8: the torsion subgroup is generated by any such point.
+    y = 2
+    while True:
+        xx = ed_recover_x(y, 0)
+        if xx is not None:
+            pt = ed_mul(L, (xx, y))  # kill the large-order part
+            if pt != (0, 1) and ed_mul(4, pt) != (0, 1):
+                break
+        y += 1
+    put("fail_ed25519_small_order_8.pub", ed_line(ed_blob(ed_encode(pt))))
+
+    # --- FIDO
+    put("fail_sk_application_https.pub", pad(line("sk-ssh-ed25519@openssh.com",
+        string(b"sk-ssh-ed25519@openssh.com") + string(ed_key) + string(b"https://example.com"),
+        "yubikey")))
+
+    # --- blocklist
+    with open(os.path.join(os.path.dirname(rfc_out), "vagrant-insecure-rsa.pub")) as f:
+        vt, vdata = f.read().split()[:2]
+    put("fail_public_key_blocklisted_vagrant_rsa.pub", pad(f"{vt} {vdata} vagrant"))
+    with open(os.path.join(os.path.dirname(rfc_out), "vagrant-insecure-ed25519.pub")) as f:
+        vt, vdata = f.read().split()[:2]
+    put("fail_public_key_blocklisted_vagrant_ed25519.pub", pad(f"{vt} {vdata} vagrant"))
+
+    rfc_lines = [
+        "# The Ed25519 test keys of RFC 8032 section 7.1: their secret keys are",
+        "# printed in the RFC. Public keys derived from the secret keys by",
+        "# crates/keygen-core/tests/examples/generate.py and checked against the RFC.",
+    ]
+    for label, secret, public in RFC8032:
+        derived = ed25519_public(bytes.fromhex(secret))
+        assert derived.hex() == public, label
+        rfc_lines.append(line("ssh-ed25519", ed_blob(derived), "rfc8032-" + label.lower()
+                              .replace(" ", "-").replace("(", "").replace(")", "")))
+    with open(rfc_out, "w") as f:
+        f.write("\n".join(rfc_lines) + "\n")
+    put("fail_public_key_blocklisted_rfc8032_test1.pub", pad(rfc_lines[3]))
+
+    for name, text in sorted(files.items()):
+        with open(os.path.join(out, name), "w", newline="") as f:
+            f.write(text)
+    print(f"wrote {len(files)} vectors")
+
+
+if __name__ == "__main__":
+    main()
