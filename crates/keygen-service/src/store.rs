@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, mpsc};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params_from_iter};
@@ -189,10 +189,12 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE keypairs (
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"];
 
 /// SQLite in one file: WAL, `synchronous = FULL` (an acknowledged create
-/// survives a crash of the process or the machine), one writer connection
-/// and a few readers.
+/// survives a crash of the process or the machine), a few reader
+/// connections, and one writer thread that commits concurrent writes
+/// together (group commit: one fsync for a batch, each write still
+/// acknowledged only after its batch is durable).
 pub struct SqliteStore {
-    writer: Mutex<Connection>,
+    writer: Mutex<mpsc::Sender<WriteOp>>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
 }
@@ -245,7 +247,7 @@ impl SqliteStore {
             .map(|_| open().map(Mutex::new))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
-            writer: Mutex::new(writer),
+            writer: Mutex::new(spawn_writer(writer)?),
             readers,
             next_reader: AtomicUsize::new(0),
         })
@@ -260,11 +262,76 @@ impl SqliteStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
+    /// Runs one write on the writer thread and waits until its batch is
+    /// committed.
+    fn write<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let job: WriteOp = Box::new(move |conn: &Connection| {
+            let result = op(conn);
+            Box::new(move |committed: Result<(), StoreError>| {
+                let _ = tx.send(committed.and(result));
+            }) as Reply
+        });
         self.writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .send(job)
+            .map_err(|_| StoreError::Unavailable("the writer thread stopped".into()))?;
+        rx.recv()
+            .map_err(|_| StoreError::Unavailable("the write could not be committed".into()))?
     }
+}
+
+/// Sends a write's outcome once its batch's commit is known.
+type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+/// One write: runs inside the batch's transaction, returns how to reply.
+type WriteOp = Box<dyn FnOnce(&Connection) -> Reply + Send>;
+
+/// Writes committed in one transaction at most.
+const MAX_BATCH: usize = 256;
+
+fn spawn_writer(conn: Connection) -> Result<mpsc::Sender<WriteOp>, StoreError> {
+    let (tx, rx) = mpsc::channel::<WriteOp>();
+    std::thread::Builder::new()
+        .name("keygen-sqlite-writer".into())
+        .spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(op) => batch.push(op),
+                        Err(_) => break,
+                    }
+                }
+                // A failing statement (such as a duplicate name) is undone
+                // alone; the transaction and the other writes go on.
+                let begun = conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| sql_err(&e));
+                let replies: Vec<Reply> = match &begun {
+                    Ok(()) => batch.into_iter().map(|op| op(&conn)).collect(),
+                    Err(_) => batch
+                        .into_iter()
+                        .map(|_| Box::new(|_: Result<(), StoreError>| {}) as Reply)
+                        .collect(),
+                };
+                let committed = begun.and_then(|()| {
+                    conn.execute_batch("COMMIT").map_err(|e| {
+                        let _ = conn.execute_batch("ROLLBACK");
+                        sql_err(&e)
+                    })
+                });
+                for reply in replies {
+                    reply(match &committed {
+                        Ok(()) => Ok(()),
+                        Err(e) => Err(StoreError::Unavailable(e.to_string())),
+                    });
+                }
+            }
+        })
+        .map_err(|e| StoreError::Other(format!("cannot start the writer thread: {e}")))?;
+    Ok(tx)
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -305,10 +372,13 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
 impl Store for SqliteStore {
     fn insert(&self, r: &Record) -> Result<(), StoreError> {
         let tags = serde_json::to_string(&r.tags).map_err(|e| StoreError::Other(e.to_string()))?;
-        self.writer()
-            .execute(
-                &format!("INSERT INTO keypairs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
-                rusqlite::params![
+        let r = r.clone();
+        self.write(move |conn| {
+            conn.prepare_cached(&format!(
+                "INSERT INTO keypairs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+            ))
+            .and_then(|mut stmt| {
+                stmt.execute(rusqlite::params![
                     r.id,
                     r.project,
                     r.zone,
@@ -321,21 +391,21 @@ impl Store for SqliteStore {
                     r.modified_us,
                     r.requester,
                     r.state
-                ],
-            )
+                ])
+            })
             .map(|_| ())
             .map_err(|e| sql_err(&e))
+        })
     }
 
     fn get(&self, project: &str, zone: &str, id: &str) -> Result<Option<Record>, StoreError> {
-        self.reader()
-            .query_row(
-                &format!(
-                    "SELECT {COLUMNS} FROM keypairs WHERE project = ?1 AND zone = ?2 AND id = ?3"
-                ),
-                [project, zone, id],
-                row_to_record,
-            )
+        let conn = self.reader();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM keypairs WHERE project = ?1 AND zone = ?2 AND id = ?3"
+            ))
+            .map_err(|e| sql_err(&e))?;
+        stmt.query_row([project, zone, id], row_to_record)
             .optional()
             .map_err(|e| sql_err(&e))
     }
@@ -361,11 +431,8 @@ impl Store for SqliteStore {
         order.push("id ASC".into());
         let conn = self.reader();
         let total: i64 = conn
-            .query_row(
-                &format!("SELECT COUNT(*) FROM keypairs WHERE {filter}"),
-                params_from_iter(args.iter()),
-                |r| r.get(0),
-            )
+            .prepare_cached(&format!("SELECT COUNT(*) FROM keypairs WHERE {filter}"))
+            .and_then(|mut stmt| stmt.query_row(params_from_iter(args.iter()), |r| r.get(0)))
             .map_err(|e| sql_err(&e))?;
         let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
         let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
@@ -383,13 +450,15 @@ impl Store for SqliteStore {
     }
 
     fn delete(&self, project: &str, zone: &str, id: &str) -> Result<bool, StoreError> {
-        self.writer()
-            .execute(
+        let (project, zone, id) = (project.to_owned(), zone.to_owned(), id.to_owned());
+        self.write(move |conn| {
+            conn.execute(
                 "DELETE FROM keypairs WHERE project = ?1 AND zone = ?2 AND id = ?3",
                 [project, zone, id],
             )
             .map(|n| n > 0)
             .map_err(|e| sql_err(&e))
+        })
     }
 
     fn ping(&self) -> Result<(), StoreError> {
@@ -408,12 +477,15 @@ impl Store for SqliteStore {
     }
 
     fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.writer()
-            .execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [key, value],
             )
             .map(|_| ())
             .map_err(|e| sql_err(&e))
+        })
     }
 }
