@@ -291,12 +291,8 @@ struct CreateBody {
 }
 
 /// Reads a JSON body: content type first, then at most `limit` bytes (no
-/// further), then the schema. Every failure is a 400 in the API's format.
-async fn read_json<T: serde::de::DeserializeOwned>(
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-) -> Result<T, ApiError> {
+/// further). Every failure is a 400 in the API's format.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -312,20 +308,60 @@ async fn read_json<T: serde::de::DeserializeOwned>(
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(ApiError::body_too_large(limit));
     }
-    let bytes: Bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
         if format!("{e:?}").contains("LengthLimit") {
             ApiError::body_too_large(limit)
         } else {
             ApiError::malformed_json("the request body could not be read")
         }
-    })?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    })
+}
+
+/// A create request, every field validated by keygen-core.
+#[derive(Debug)]
+pub struct CreateRequest {
+    /// The key pair's name.
+    pub name: Name,
+    /// Its description.
+    pub description: Option<Description>,
+    /// Its tags.
+    pub tags: Tags,
+    /// The imported public key; `None` asks for a generated key pair.
+    pub public_key: Option<PublicKeyLine>,
+}
+
+/// Parses and validates a create request body (raw bytes, as received):
+/// JSON syntax, the schema (unknown fields refused), then each field.
+///
+/// # Errors
+///
+/// The 400 the API answers: malformed JSON (2000), schema (2003), or the
+/// validator's refusal (1000–1199).
+pub fn parse_create_request(
+    body: &[u8],
+    options: &keygen_core::PublicKeyOptions<'_>,
+) -> Result<CreateRequest, ApiError> {
+    let req: CreateBody = serde_json::from_slice(body).map_err(|e| {
         let mut detail = e.to_string();
         detail.truncate(200);
         match e.classify() {
             serde_json::error::Category::Data => ApiError::invalid_body(detail),
             _ => ApiError::malformed_json(detail),
         }
+    })?;
+    Ok(CreateRequest {
+        name: Name::new(&req.name)?,
+        description: req
+            .description
+            .as_deref()
+            .map(Description::new)
+            .transpose()?,
+        tags: Tags::from_map(req.tags.unwrap_or_default())?,
+        public_key: req
+            .public_key
+            .as_deref()
+            .map(|line| PublicKeyLine::with_options(line, options))
+            .transpose()?,
     })
 }
 
@@ -337,24 +373,20 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let principal = scope(&state, &headers, &project, &zone, true)?;
     let requester = requester(&headers, &principal)?;
-    let req: CreateBody = read_json(&headers, body, state.config.max_body_bytes).await?;
-    let name = Name::new(&req.name)?;
-    let description = req
-        .description
-        .as_deref()
-        .map(Description::new)
-        .transpose()?;
-    let tags = Tags::from_map(req.tags.unwrap_or_default())?;
+    let bytes = read_body(&headers, body, state.config.max_body_bytes).await?;
+    let CreateRequest {
+        name,
+        description,
+        tags,
+        public_key,
+    } = parse_create_request(&bytes, &state.public_key_options())?;
 
-    let (public_key, fingerprint, generated) = match &req.public_key {
-        Some(line) => {
-            let key = PublicKeyLine::with_options(line, &state.public_key_options())?;
-            (
-                key.as_str().to_owned(),
-                key.fingerprint_sha256().to_owned(),
-                None,
-            )
-        }
+    let (public_key, fingerprint, generated) = match public_key {
+        Some(key) => (
+            key.as_str().to_owned(),
+            key.fingerprint_sha256().to_owned(),
+            None,
+        ),
         None => {
             // Refuse a duplicate before spending a key on it; the unique
             // index still decides races.
