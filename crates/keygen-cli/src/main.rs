@@ -95,23 +95,62 @@ fn main() -> ExitCode {
 /// Reads a file or standard input, zeroized when dropped (it may hold a
 /// private key).
 fn read_input(file: &str) -> Result<Zeroizing<Vec<u8>>, String> {
-    let mut buf = Zeroizing::new(Vec::new());
-    if file == "-" {
-        io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
+    let mut stdin;
+    let mut f;
+    let reader: &mut dyn Read = if file == "-" {
+        stdin = io::stdin().lock();
+        &mut stdin
     } else {
-        let mut f = fs::File::open(file).map_err(|e| format!("cannot read {file}: {e}"))?;
-        f.read_to_end(&mut buf)
-            .map_err(|e| format!("cannot read {file}: {e}"))?;
+        f = fs::File::open(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+        &mut f
+    };
+    read_zeroizing(reader).map_err(|e| {
+        let name = if file == "-" { "standard input" } else { file };
+        format!("cannot read {name}: {e}")
+    })
+}
+
+/// Largest input read: far above any key, far below a mistake's size.
+const MAX_INPUT: usize = 1 << 20;
+
+/// Reads everything into a buffer that is zeroized when dropped. It grows
+/// by copying into a new zeroizing buffer, so no reallocation leaves an
+/// unwiped copy of a private key behind.
+fn read_zeroizing(reader: &mut dyn Read) -> io::Result<Zeroizing<Vec<u8>>> {
+    let mut buf = Zeroizing::new(vec![0u8; 8192]);
+    let mut len = 0;
+    loop {
+        if len == buf.len() {
+            if buf.len() >= MAX_INPUT {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "input larger than 1 MiB",
+                ));
+            }
+            let mut bigger = Zeroizing::new(vec![0u8; buf.len() * 2]);
+            bigger[..len].copy_from_slice(&buf[..len]);
+            buf = bigger;
+        }
+        match reader.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
-    Ok(buf)
+    let mut out = Zeroizing::new(Vec::with_capacity(len));
+    out.extend_from_slice(&buf[..len]);
+    Ok(out)
 }
 
 fn read_text(file: &str) -> Result<Zeroizing<String>, String> {
     let bytes = read_input(file)?;
     match std::str::from_utf8(&bytes) {
-        Ok(s) => Ok(Zeroizing::new(s.to_owned())),
+        Ok(s) => {
+            let mut text = Zeroizing::new(String::with_capacity(s.len()));
+            text.push_str(s);
+            Ok(text)
+        }
         Err(_) => Err(format!("{file} is not UTF-8 text")),
     }
 }
@@ -131,17 +170,19 @@ fn generate_json(count: u32) -> Result<u8, String> {
     for _ in 0..count {
         let key = RsaKeyPair::generate_os().map_err(|e| e.to_string())?;
         let enc = key.to_encoded().map_err(|e| e.to_string())?;
-        let mut line = Zeroizing::new(
-            json!({
-                "publicKey": enc.public_key,
-                "privateKey": enc.private_key.as_str(),
-                "fingerprint": enc.fingerprint,
-            })
-            .to_string(),
-        );
-        line.push('\n');
+        // Serialised into a buffer sized for the whole line, so it never
+        // reallocates and leaves no unwiped copy of the private key.
+        let fields = GeneratedLine {
+            public_key: &enc.public_key,
+            private_key: &enc.private_key,
+            fingerprint: &enc.fingerprint,
+        };
+        let capacity = 128 + enc.public_key.len() + enc.private_key.len() + enc.fingerprint.len();
+        let mut line = Zeroizing::new(Vec::with_capacity(capacity));
+        serde_json::to_writer(&mut *line, &fields).map_err(|e| e.to_string())?;
+        line.push(b'\n');
         let mut out = stdout.lock();
-        out.write_all(line.as_bytes())
+        out.write_all(&line)
             .and_then(|()| out.flush())
             .map_err(|e| format!("cannot write to standard output: {e}"))?;
         if let Some(bar) = &progress {
@@ -152,6 +193,16 @@ fn generate_json(count: u32) -> Result<u8, String> {
         bar.finish_and_clear();
     }
     Ok(0)
+}
+
+/// One line of `keygen generate`.
+#[derive(serde::Serialize)]
+struct GeneratedLine<'a> {
+    #[serde(rename = "publicKey")]
+    public_key: &'a str,
+    #[serde(rename = "privateKey")]
+    private_key: &'a str,
+    fingerprint: &'a str,
 }
 
 fn generate_files(count: u32, dir: &Path, comment: &str) -> Result<u8, String> {

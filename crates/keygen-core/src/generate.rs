@@ -4,12 +4,13 @@
 //! rather than λ(n), and checks neither |p − q| nor the size of `d`. We search
 //! the primes with crypto-primes' sieve and tests and assemble the key here.
 
-use crypto_bigint::{BoxedUint, ConcatenatingMul, Lcm, NonZero, Odd, Resize};
+use crypto_bigint::{BoxedUint, ConcatenatingMul, Lcm, NonZero, Odd};
 use crypto_primes::hazmat::{
     LucasCheck, MillerRabin, SelfridgeBase, SetBits, SieveFactory, SmallFactorsSieveFactory,
     lucas_test,
 };
 use rand_core::CryptoRng;
+use zeroize::Zeroizing;
 
 use crate::keypair::RsaKeyPair;
 use crate::{Error, Result};
@@ -143,14 +144,14 @@ pub(crate) fn generate_with_stats<R: CryptoRng + ?Sized>(
 ) -> Result<(RsaKeyPair, GenerationStats)> {
     let mut stats = GenerationStats::default();
     loop {
-        let a = random_prime(rng, &mut stats)?;
-        let b = random_prime(rng, &mut stats)?;
+        let a = Zeroizing::new(random_prime(rng, &mut stats)?);
+        let b = Zeroizing::new(random_prime(rng, &mut stats)?);
         if !distance_above(&a, &b, MIN_PRIME_DISTANCE_LOG2) {
             stats.rejected_pairs += 1;
             continue;
         }
         // The API's keys have p > q, so that qInv = q⁻¹ mod p.
-        let (p, q) = if a > b { (a, b) } else { (b, a) };
+        let (p, q) = if *a > *b { (&a, &b) } else { (&b, &a) };
         match assemble(p, q)? {
             Some(key) => return Ok((key, stats)),
             None => stats.rejected_pairs += 1,
@@ -158,46 +159,78 @@ pub(crate) fn generate_with_stats<R: CryptoRng + ?Sized>(
     }
 }
 
+/// A copy of `v` at `bits` of precision (at least its own), built in place
+/// so that no unwiped intermediate copy is left behind.
+fn widened(v: &BoxedUint, bits: u32) -> Zeroizing<BoxedUint> {
+    let mut out = Zeroizing::new(BoxedUint::zero_with_precision(bits.max(v.bits_precision())));
+    out.as_mut_limbs()[..v.nlimbs()].copy_from_slice(v.as_limbs());
+    out
+}
+
 /// Builds the key from two primes p > q (each already tested), or `None`
 /// when FIPS 186-5 A.1.1 step 3's d > 2^(nlen/2) fails (probability ≈ 2^-2048).
-pub(crate) fn assemble(p: BoxedUint, q: BoxedUint) -> Result<Option<RsaKeyPair>> {
+///
+/// Every secret intermediate (p − 1, q − 1, λ) is zeroized on the way out.
+/// Temporaries inside crypto-bigint's own operations are not ours to wipe.
+pub(crate) fn assemble(p: &BoxedUint, q: &BoxedUint) -> Result<Option<RsaKeyPair>> {
     let one = BoxedUint::one_with_precision(PRIME_BITS);
-    let n = p.concatenating_mul(&q);
-    let p1 = p.wrapping_sub(&one);
-    let q1 = q.wrapping_sub(&one);
+    let n = p.concatenating_mul(q);
+    let p1 = Zeroizing::new(p.wrapping_sub(&one));
+    let q1 = Zeroizing::new(q.wrapping_sub(&one));
     // λ(n) = lcm(p − 1, q − 1), computed at the modulus' precision.
-    let lambda = p1
-        .clone()
-        .resize(MODULUS_BITS)
-        .lcm(&q1.clone().resize(MODULUS_BITS))
-        .try_resize(MODULUS_BITS)
-        .ok_or(Error::Arithmetic("lambda exceeds the modulus size"))?;
-    let lambda_nz = NonZero::new(lambda)
-        .into_option()
-        .ok_or(Error::Arithmetic("lambda is zero"))?;
-    let e = BoxedUint::from(u64::from(PUBLIC_EXPONENT)).resize(MODULUS_BITS);
-    let d = e
-        .invert_mod(&lambda_nz)
-        .into_option()
-        .ok_or(Error::Arithmetic("e is not invertible mod lambda"))?;
+    let lcm = Zeroizing::new(widened(&p1, MODULUS_BITS).lcm(&widened(&q1, MODULUS_BITS)));
+    if lcm.bit_width_vartime() > MODULUS_BITS {
+        return Err(Error::Arithmetic("lambda exceeds the modulus size"));
+    }
+    let mut lambda = Zeroizing::new(BoxedUint::zero_with_precision(MODULUS_BITS));
+    let limbs = lambda.nlimbs();
+    lambda
+        .as_mut_limbs()
+        .copy_from_slice(&lcm.as_limbs()[..limbs]);
+    let lambda_nz = Zeroizing::new(
+        NonZero::new(BoxedUint::clone(&lambda))
+            .into_option()
+            .ok_or(Error::Arithmetic("lambda is zero"))?,
+    );
+    let e = widened(&BoxedUint::from(u64::from(PUBLIC_EXPONENT)), MODULUS_BITS);
+    let d = Zeroizing::new(
+        e.invert_mod(&lambda_nz)
+            .into_option()
+            .ok_or(Error::Arithmetic("e is not invertible mod lambda"))?,
+    );
     if d.bit_width() <= PRIME_BITS {
         return Ok(None);
     }
-    let p1_nz = NonZero::new(p1)
-        .into_option()
-        .ok_or(Error::Arithmetic("p - 1 is zero"))?;
-    let q1_nz = NonZero::new(q1)
-        .into_option()
-        .ok_or(Error::Arithmetic("q - 1 is zero"))?;
+    let p1_nz = Zeroizing::new(
+        NonZero::new(BoxedUint::clone(&p1))
+            .into_option()
+            .ok_or(Error::Arithmetic("p - 1 is zero"))?,
+    );
+    let q1_nz = Zeroizing::new(
+        NonZero::new(BoxedUint::clone(&q1))
+            .into_option()
+            .ok_or(Error::Arithmetic("q - 1 is zero"))?,
+    );
     let dp = d.rem(&p1_nz);
     let dq = d.rem(&q1_nz);
-    let p_odd = Odd::new(p.clone())
-        .into_option()
-        .ok_or(Error::Arithmetic("p is even"))?;
+    let p_odd = Zeroizing::new(
+        Odd::new(p.clone())
+            .into_option()
+            .ok_or(Error::Arithmetic("p is even"))?,
+    );
     let qinv = q
         .invert_odd_mod(&p_odd)
         .into_option()
         .ok_or(Error::Arithmetic("q is not invertible mod p"))?;
 
-    Ok(Some(RsaKeyPair::from_parts(n, e, d, p, q, dp, dq, qinv)))
+    Ok(Some(RsaKeyPair::from_parts(
+        n,
+        BoxedUint::clone(&e),
+        BoxedUint::clone(&d),
+        p.clone(),
+        q.clone(),
+        dp,
+        dq,
+        qinv,
+    )))
 }

@@ -13,6 +13,7 @@
 //! | 2004 | 400 | `duplicate_name` |
 //! | 2005 | 400 | `invalid_query_parameter` |
 //! | 2006 | 400 | `invalid_path_parameter` |
+//! | 2007 | 400 | `invalid_header` (`X-Requester-Id`) |
 //! | 2100 | 401 | `unauthenticated` |
 //! | 2101 | 403 | `forbidden` |
 //! | 2200 | 404 | `not_found` |
@@ -141,6 +142,16 @@ impl ApiError {
             StatusCode::BAD_REQUEST,
             2006,
             "invalid path parameter",
+            detail,
+        )
+    }
+
+    /// 400: a request header is invalid.
+    pub fn invalid_header(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            2007,
+            "invalid request header",
             detail,
         )
     }

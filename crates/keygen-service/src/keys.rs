@@ -22,22 +22,24 @@ pub struct KeySource {
     admission: Arc<Semaphore>,
     /// Permits for generations running.
     workers: Arc<Semaphore>,
-    per_credential: Mutex<HashMap<String, usize>>,
+    per_credential: Arc<Mutex<HashMap<String, usize>>>,
     per_credential_limit: usize,
     metrics: Arc<Metrics>,
 }
 
-/// Releases a credential's slot when a generation ends, however it ends.
-struct CredentialSlot<'a> {
-    source: &'a KeySource,
+/// A credential's share of generation capacity, released when dropped. It
+/// is owned, so it travels with the generation onto its blocking thread:
+/// a client that hangs up does not free its slot while its key is still
+/// being generated.
+struct CredentialSlot {
+    counts: Arc<Mutex<HashMap<String, usize>>>,
     name: String,
 }
 
-impl Drop for CredentialSlot<'_> {
+impl Drop for CredentialSlot {
     fn drop(&mut self) {
         let mut map = self
-            .source
-            .per_credential
+            .counts
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(n) = map.get_mut(&self.name) {
@@ -46,6 +48,23 @@ impl Drop for CredentialSlot<'_> {
                 map.remove(&self.name);
             }
         }
+    }
+}
+
+/// Counts a request waiting for a worker in the queue-depth gauge, until
+/// it gets one or is cancelled.
+struct Waiting<'a>(&'a Metrics);
+
+impl<'a> Waiting<'a> {
+    fn new(metrics: &'a Metrics) -> Self {
+        metrics.queue_depth.inc();
+        Self(metrics)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.queue_depth.dec();
     }
 }
 
@@ -76,7 +95,7 @@ impl KeySource {
             refill: Notify::new(),
             admission: Arc::new(Semaphore::new(workers + queue)),
             workers: Arc::new(Semaphore::new(workers)),
-            per_credential: Mutex::new(HashMap::new()),
+            per_credential: Arc::new(Mutex::new(HashMap::new())),
             per_credential_limit,
             metrics,
         }
@@ -117,7 +136,7 @@ impl KeySource {
             return Ok(key);
         }
         self.metrics.pool_misses.inc();
-        let _slot = {
+        let slot = {
             let mut map = self
                 .per_credential
                 .lock()
@@ -129,7 +148,7 @@ impl KeySource {
             }
             *n += 1;
             CredentialSlot {
-                source: self,
+                counts: Arc::clone(&self.per_credential),
                 name: credential.to_owned(),
             }
         };
@@ -137,13 +156,14 @@ impl KeySource {
             self.metrics.generation_rejected.inc();
             return Err(ApiError::generation_busy());
         };
-        self.metrics.queue_depth.inc();
+        let waiting = Waiting::new(&self.metrics);
         let worker = Arc::clone(&self.workers).acquire_owned().await;
-        self.metrics.queue_depth.dec();
+        drop(waiting);
         let worker = worker.map_err(|_| ApiError::shutting_down())?;
         let metrics = Arc::clone(&self.metrics);
         let key = tokio::task::spawn_blocking(move || {
-            let _permits = (admitted, worker);
+            // Held until the key is made, even if the request is gone.
+            let _held = (admitted, worker, slot);
             generate(&metrics)
         })
         .await

@@ -40,10 +40,13 @@ pub const ROUTES: &[(&str, &[&str])] = &[
 /// The OpenAPI document served at `/v1/openapi.json`.
 pub const OPENAPI: &str = include_str!("../../../openapi.json");
 
-/// Project ids: 1–64 characters of `[A-Za-z0-9._-]`.
+/// Project ids: 1–64 characters of `[A-Za-z0-9._-]`, not `.` or `..`.
 #[must_use]
 pub fn project_is_well_formed(p: &str) -> bool {
-    (1..=64).contains(&p.len())
+    // "." and ".." would make Location and hRef resolve elsewhere.
+    p != "."
+        && p != ".."
+        && (1..=64).contains(&p.len())
         && p.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
@@ -78,7 +81,18 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// route, status, latency; never headers or bodies).
 async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = request.method().clone();
+    // A fixed set of labels: hyper accepts any token as a method, and each
+    // new label value would be a new series kept forever.
+    let method = match *request.method() {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    };
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -226,10 +240,10 @@ fn requester(headers: &HeaderMap, principal: &crate::auth::Principal) -> Result<
         None => Ok(principal.name.clone()),
         Some(v) => {
             let s = v.to_str().map_err(|_| {
-                ApiError::invalid_body("X-Requester-Id: printable ASCII, at most 128 characters")
+                ApiError::invalid_header("X-Requester-Id: printable ASCII, at most 128 characters")
             })?;
             if s.is_empty() || s.len() > 128 || !s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-                return Err(ApiError::invalid_body(
+                return Err(ApiError::invalid_header(
                     "X-Requester-Id: printable ASCII, at most 128 characters",
                 ));
             }
@@ -343,7 +357,14 @@ pub fn parse_create_request(
 ) -> Result<CreateRequest, ApiError> {
     let req: CreateBody = serde_json::from_slice(body).map_err(|e| {
         let mut detail = e.to_string();
-        detail.truncate(200);
+        // Cut on a character boundary: the message may quote the input.
+        let cut = detail
+            .char_indices()
+            .map(|(i, _)| i)
+            .take_while(|&i| i <= 200)
+            .last()
+            .unwrap_or(0);
+        detail.truncate(cut);
         match e.classify() {
             serde_json::error::Category::Data => ApiError::invalid_body(detail),
             _ => ApiError::malformed_json(detail),
@@ -429,27 +450,26 @@ async fn create(
     blocking(&state, move |s| s.insert(&stored)).await?;
 
     let location = format!("/v1{}", href(&record));
-    let mut body = json!({"id": record.id, "hRef": href(&record), "publicKey": record.public_key});
-    let body_bytes = match &generated {
-        Some(key) => {
-            if let Some(obj) = body.as_object_mut() {
-                obj.insert(
-                    "privateKey".into(),
-                    Value::String(key.private_key.as_str().to_owned()),
-                );
-            }
-            // The serialised body holds the private key: hand it to hyper
-            // in a buffer that is zeroized when hyper releases it.
-            let bytes = zeroize::Zeroizing::new(body.to_string().into_bytes());
-            if let Some(Value::String(s)) =
-                body.as_object_mut().and_then(|o| o.get_mut("privateKey"))
-            {
-                zeroize::Zeroize::zeroize(s);
-            }
-            Bytes::from_owner(ZeroizingBody(bytes))
-        }
-        None => Bytes::from(body.to_string()),
+    let created = Created {
+        id: &record.id,
+        href: &href(&record),
+        public_key: &record.public_key,
+        private_key: generated.as_ref().map(|k| k.private_key.as_str()),
     };
+    // Serialised straight into a buffer sized for the whole body, so it is
+    // never reallocated (which would leave unwiped copies of the private
+    // key behind), and zeroized when hyper releases it.
+    let capacity = 256
+        + created.id.len()
+        + created.href.len()
+        + created.public_key.len()
+        + created.private_key.map_or(0, str::len);
+    let mut buffer = zeroize::Zeroizing::new(Vec::with_capacity(capacity));
+    serde_json::to_writer(&mut *buffer, &created).map_err(|e| {
+        tracing::error!(error = %e, "cannot serialise the create response");
+        ApiError::internal()
+    })?;
+    let body_bytes = Bytes::from_owner(ZeroizingBody(buffer));
     let mut response = (StatusCode::CREATED, body_bytes).into_response();
     let h = response.headers_mut();
     h.insert(
@@ -460,6 +480,18 @@ async fn create(
         h.insert(header::LOCATION, v);
     }
     Ok(response)
+}
+
+/// The 201 body of a create.
+#[derive(serde::Serialize)]
+struct Created<'a> {
+    id: &'a str,
+    #[serde(rename = "hRef")]
+    href: &'a str,
+    #[serde(rename = "publicKey")]
+    public_key: &'a str,
+    #[serde(rename = "privateKey", skip_serializing_if = "Option::is_none")]
+    private_key: Option<&'a str>,
 }
 
 /// Path parameters, with failures (such as percent-encoded bytes that are
@@ -548,7 +580,7 @@ fn parse_find(raw: Option<&str>, project: String, zone: String) -> Result<FindQu
         }
         match key.as_ref() {
             "name" => {
-                let name = Name::new(&value)?;
+                let name = Name::new(&value).map_err(|e| ApiError::invalid_query(e.to_string()))?;
                 q.name = Some(name.as_str().to_owned());
             }
             "provisioningState" => match value.as_ref() {
@@ -693,9 +725,28 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn unknown_methods_share_one_metrics_label() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(dir.path());
+        let app = router(Arc::clone(&state));
+        for m in ["FOO1", "FOO2", "FOO3"] {
+            let request = Request::builder()
+                .method(m)
+                .uri("/healthz")
+                .body(Body::empty())
+                .unwrap();
+            app.clone().oneshot(request).await.unwrap();
+        }
+        let text = state.metrics.encode();
+        assert!(text.contains("method=\"OTHER\""));
+        assert!(!text.contains("FOO"));
+    }
+
     #[test]
     fn names_of_projects_and_zones() {
         assert!(project_is_well_formed("p1") && project_is_well_formed("Proj_1.a-b"));
+        assert!(!project_is_well_formed(".") && !project_is_well_formed(".."));
         assert!(
             !project_is_well_formed("")
                 && !project_is_well_formed("a/b")

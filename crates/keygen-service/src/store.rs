@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Mutex, mpsc};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params_from_iter};
 
@@ -308,9 +308,18 @@ fn spawn_writer(conn: Connection) -> Result<mpsc::Sender<WriteOp>, StoreError> {
                 }
                 // A failing statement (such as a duplicate name) is undone
                 // alone; the transaction and the other writes go on.
-                let begun = conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| sql_err(&e));
+                let begun = conn
+                    .execute_batch("BEGIN IMMEDIATE")
+                    .map_err(|e| sql_err(&e));
                 let replies: Vec<Reply> = match &begun {
-                    Ok(()) => batch.into_iter().map(|op| op(&conn)).collect(),
+                    // SQLite may roll the whole transaction back on some
+                    // errors (disk full, I/O): then the rest of the batch
+                    // must not run in autocommit mode and be stored while
+                    // reported failed. Dropped ops answer "not committed".
+                    Ok(()) => batch
+                        .into_iter()
+                        .map_while(|op| (!conn.is_autocommit()).then(|| op(&conn)))
+                        .collect(),
                     Err(_) => batch
                         .into_iter()
                         .map(|_| Box::new(|_: Result<(), StoreError>| {}) as Reply)

@@ -407,6 +407,18 @@ async fn bad_input_is_a_400_with_the_standard_body() {
             2003,
         ),
         (b"[]".to_vec(), "application/json", 2003),
+        // serde quotes an unknown field's name; the detail is cut at 200
+        // bytes, which must fall on a character boundary.
+        (
+            format!("{{\"{}\": 1}}", "é".repeat(150)).into_bytes(),
+            "application/json",
+            2003,
+        ),
+        (
+            format!("{{\"name\": \"a\", \"tags\": \"{}\"}}", "é".repeat(150)).into_bytes(),
+            "application/json",
+            2003,
+        ),
     ];
     for (body, content_type, code) in cases {
         let shown = String::from_utf8_lossy(&body[..body.len().min(40)]).into_owned();
@@ -466,6 +478,16 @@ async fn bad_input_is_a_400_with_the_standard_body() {
         let code = error_code(r, StatusCode::BAD_REQUEST).await;
         assert!(code == 2005 || (1000..2000).contains(&code), "{q}: {code}");
     }
+    // A bad X-Requester-Id header.
+    let r = c
+        .post(&url)
+        .header("authorization", bearer(ADMIN))
+        .header("x-requester-id", "")
+        .json(&json!({"name": "ok"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, 2007);
     // Path segments.
     let r = c
         .get(format!("{}{}", server.base, keypairs("p1", "Bad_Zone")))
