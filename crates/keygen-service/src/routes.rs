@@ -296,12 +296,23 @@ fn resource(r: &Record) -> Value {
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     description: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     tags: Option<BTreeMap<String, String>>,
-    #[serde(default, rename = "publicKey")]
+    #[serde(default, rename = "publicKey", deserialize_with = "present")]
     public_key: Option<String>,
+}
+
+/// An optional field that, when present, must have its type: `null` is not
+/// a string (the OpenAPI schema does not make these fields nullable), and
+/// a `"publicKey": null` must not quietly turn an import into a generation.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 /// Reads a JSON body: content type first, then at most `limit` bytes (no
