@@ -407,9 +407,21 @@ async fn bad_input_is_a_400_with_the_standard_body() {
             2003,
         ),
         (b"[]".to_vec(), "application/json", 2003),
-        (b"{\"name\": \"a\", \"publicKey\": null}".to_vec(), "application/json", 2003),
-        (b"{\"name\": \"a\", \"description\": null}".to_vec(), "application/json", 2003),
-        (b"{\"name\": \"a\", \"tags\": null}".to_vec(), "application/json", 2003),
+        (
+            b"{\"name\": \"a\", \"publicKey\": null}".to_vec(),
+            "application/json",
+            2003,
+        ),
+        (
+            b"{\"name\": \"a\", \"description\": null}".to_vec(),
+            "application/json",
+            2003,
+        ),
+        (
+            b"{\"name\": \"a\", \"tags\": null}".to_vec(),
+            "application/json",
+            2003,
+        ),
         // serde quotes an unknown field's name; the detail is cut at 200
         // bytes, which must fall on a character boundary.
         (
