@@ -8,7 +8,7 @@ use crypto_bigint::{BoxedUint, ConcatenatingMul, Lcm, NonZero, Odd, Resize};
 use der::{Decode, Encode};
 use zeroize::Zeroizing;
 
-use crate::generate::{MODULUS_BITS, PUBLIC_EXPONENT, distance_above};
+use crate::generate::{MODULUS_BITS, PUBLIC_EXPONENT, distance_above, widened};
 use crate::keypair::RsaPublicKey;
 
 /// The largest modulus the checker examines. Primality tests on larger keys
@@ -387,7 +387,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
 
     // n = p·q.
     let pq = Zeroizing::new(f.p.concatenating_mul(&*f.q));
-    let n_eq = *pq == *resized(&f.n, wide);
+    let n_eq = *pq == *widened(&f.n, wide);
     report.push(
         "n_equals_pq",
         n_eq,
@@ -456,7 +456,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
     ) else {
         return;
     };
-    let lambda = Zeroizing::new(resized(&p1, wide).lcm(&resized(&q1, wide)).resize(wide));
+    let lambda = Zeroizing::new(widened(&p1, wide).lcm(&widened(&q1, wide)).resize(wide));
     let Some(lambda_nz) = NonZero::new((*lambda).clone()).into_option() else {
         return;
     };
@@ -526,7 +526,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
         },
     );
 
-    let reduced = *resized(&f.d, wide) < *lambda;
+    let reduced = *widened(&f.d, wide) < *lambda;
     report.push(
         "d_reduced_mod_lambda",
         reduced,
@@ -556,9 +556,4 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
         false,
         format!("the api generates 4096-bit keys with e = {PUBLIC_EXPONENT}"),
     );
-}
-
-/// A copy of `v` at `bits` of precision (at least its own), zeroized on drop.
-fn resized(v: &BoxedUint, bits: u32) -> Zeroizing<BoxedUint> {
-    Zeroizing::new(BoxedUint::clone(v).resize(bits))
 }

@@ -161,7 +161,7 @@ pub(crate) fn generate_with_stats<R: CryptoRng + ?Sized>(
 
 /// A copy of `v` at `bits` of precision (at least its own), built in place
 /// so that no unwiped intermediate copy is left behind.
-fn widened(v: &BoxedUint, bits: u32) -> Zeroizing<BoxedUint> {
+pub(crate) fn widened(v: &BoxedUint, bits: u32) -> Zeroizing<BoxedUint> {
     let mut out = Zeroizing::new(BoxedUint::zero_with_precision(bits.max(v.bits_precision())));
     out.as_mut_limbs()[..v.nlimbs()].copy_from_slice(v.as_limbs());
     out
