@@ -2,15 +2,15 @@
 //!
 //! The checks are ordered from cheapest to dearest and all are variable
 //! time: they see only public values. On an RSA-4096 key the small-prime
-//! check dominates (see `benches/validate.rs`); Fermat and ROCA together
-//! cost a few microseconds:
+//! check takes about three quarters of the time and Fermat's method most of
+//! the rest (see `benches/validate.rs`):
 //!
 //! - small prime factors (every prime up to 65537, the bound badkeys uses):
 //!   badkeys takes one gcd of `n` with the product of those primes; we
-//!   compute residues instead, without division, by folding `n` modulo
-//!   512-bit blocks of that product, then modulo 64-bit leaves, then
-//!   testing each prime by multiplication ([`small_prime_factor`]);
-//! - a square modulus and Fermat-close primes: `isqrt(n)` once, then
+//!   compute residues instead, without division: Montgomery reductions of
+//!   `n` modulo 448-bit blocks of that product, two-word folds modulo 64-bit
+//!   leaves, then one multiplication per prime ([`small_prime_factor`]);
+//! - a square modulus and Fermat-close primes: [`isqrt`] once, then
 //!   [`FERMAT_ROUNDS`] steps of Fermat's method carried on residues modulo
 //!   small numbers, so only candidates that pass a quadratic-residue filter
 //!   cost a big-number square root;
@@ -218,146 +218,183 @@ fn to_words(n: &[u8]) -> Vec<u64> {
         .collect()
 }
 
-/// Reduces the number whose little-endian words are `words` to `S` words
-/// congruent to it modulo some `D < 2^(64(S−1))`, given `c = 2^(64S) mod D`
-/// (`S` words, the top one zero).
-///
-/// Horner's rule from the top word down, without any division: the state
-/// `r` (S words) becomes `r·2^64 + w`, and the word pushed out at the top,
-/// worth `t·2^(64S)`, is folded back in as `t·c`. The result is congruent to
-/// the input modulo `D` but not reduced below `D`; callers only need a
-/// short number with the same residues modulo the primes dividing `D`.
-/// This is the folding of "Handbook of Applied Cryptography" 14.3.4
-/// (reduction with a precomputed `2^k mod D`), one word at a time; it costs
-/// `S − 1` word multiplications per input word and no division, which is
-/// what makes it faster than a general division for a fixed `D`.
-fn fold<const S: usize>(words: &[u64], c: &[u64; S]) -> [u64; S] {
-    const { assert!(S >= 2) };
-    let mut r = [0u64; S];
-    let start = words.len().saturating_sub(S);
-    r[..words.len() - start].copy_from_slice(&words[start..]);
-    for &w in words[..start].iter().rev() {
-        fold_step(&mut r, w, c);
-    }
-    r
-}
-
-/// One step of [`fold`]: `r ← r·2^64 + w`, folding the top word back in.
-#[inline(always)]
-fn fold_step<const S: usize>(r: &mut [u64; S], w: u64, c: &[u64; S]) {
-    debug_assert_eq!(c[S - 1], 0);
-    // next = (r mod 2^(64(S−1)))·2^64 + w + t·c, with t the top word.
-    // Built into a fresh array rather than shifting `r` in place, so
-    // that the state stays in registers.
-    let t = r[S - 1];
-    let mut next = [0u64; S];
-    let mut carry = 0u64;
-    for i in 0..S - 1 {
-        let below = if i == 0 { w } else { r[i - 1] };
-        // At most (2^64 − 1)² + 2(2^64 − 1): fits a u128.
-        let s = u128::from(t) * u128::from(c[i]) + u128::from(below) + u128::from(carry);
-        next[i] = s as u64;
-        carry = (s >> 64) as u64;
-    }
-    let (top, mut overflow) = r[S - 2].overflowing_add(carry);
-    next[S - 1] = top;
-    *r = next;
-    // t·c < 2^(64S) and the shifted state < 2^(64S), so at most one unit
-    // of 2^(64S) overflows; it is worth c: add c back in. A second carry is
-    // possible only once (the sum is then below 2c < 2^(64S)).
-    while overflow {
-        let mut k = false;
-        for (ri, &ci) in r.iter_mut().zip(c) {
-            let (s1, o1) = ri.overflowing_add(ci);
-            let (s2, o2) = s1.overflowing_add(u64::from(k));
-            *ri = s2;
-            k = o1 | o2;
-        }
-        overflow = k;
-    }
-}
-
-/// Words per block of the small-prime check: each block is a product of
-/// primes below `2^(64·BLOCK_WORDS)`, and a modulus is first folded to
-/// `BLOCK_WORDS + 1` words per block. The fold of `n` costs about one word
-/// multiplication per word of `n` per word of the whole product, whatever
-/// the block size (schoolbook arithmetic); the leaf step costs about
-/// `BLOCK_WORDS` per leaf. Measured on RSA-4096, 4, 8 and 16 are within
-/// 10% of each other, 8 the fastest.
+/// Words of a block's Montgomery-friendly multiple `D' = D·u` (see
+/// [`reduce_block`]): each block is a product `D < 2^(64·(BLOCK_WORDS − 1))`
+/// of primes, and a modulus is reduced to `BLOCK_WORDS + 1` words per block.
+/// The reduction of `n` costs about one word multiplication per word of `n`
+/// per word of the whole product, whatever the block size (schoolbook
+/// arithmetic); the leaf step costs about `BLOCK_WORDS` per leaf. Measured
+/// on RSA-4096, 8 is faster than 4 and 16.
 const BLOCK_WORDS: usize = 8;
 const BLOCK_STATE: usize = BLOCK_WORDS + 1;
 
-/// Divisibility of a residue by one odd prime `p`, without a division.
+/// `D' = D·(−D⁻¹ mod 2^64)` as [`BLOCK_WORDS`] words, for an odd `D` below
+/// `2^(64·(BLOCK_WORDS − 1))`.
+fn montgomery_friendly(d: &BigUint) -> [u64; BLOCK_WORDS] {
+    let inverse = inverse_mod_2_64(d.iter_u64_digits().next().unwrap_or(1));
+    let mut words = [0u64; BLOCK_WORDS];
+    for (w, x) in words
+        .iter_mut()
+        .zip((d * inverse.wrapping_neg()).iter_u64_digits())
+    {
+        *w = x;
+    }
+    words
+}
+
+/// Reduces `n` (little-endian words) to `BLOCK_WORDS + 1` words congruent
+/// to `n·2^(−64k)` modulo a block's `D'` (so modulo every prime of the
+/// block; the power of two is a unit modulo odd primes and changes no
+/// divisibility).
 ///
-/// `c32`, `c64`, `c96` are `2^32`, `2^64`, `2^96` mod `p`, to bring a
-/// 128-bit residue down to below `2^51` with the same remainder; then, for
-/// odd `p`, `p | s ⇔ s·p⁻¹ mod 2^64 ≤ ⌊(2^64 − 1)/p⌋` (Granlund and
+/// Montgomery's reduction, one word at a time from the bottom: adding
+/// `m·D'·2^(64i)` with `m` the current low word clears it. Because
+/// `D' ≡ −1 (mod 2^64)`, `m` is the low word itself (no multiplication by
+/// an inverse) and the lowest product is `m·2^64` (no multiplication at
+/// all). The next step needs only the next low word, which this step's
+/// carry chain produces first, so consecutive steps overlap in the
+/// processor; a top-down fold instead waits for each step's whole carry
+/// chain before it can start the next. After `k = len − BLOCK_WORDS` steps,
+/// the window holds `(n + Σ mᵢ·D'·2^(64i)) / 2^(64k) < 2^(64·BLOCK_WORDS) +
+/// D' < 2^(64·BLOCK_WORDS + 1)`.
+fn reduce_block(n: &[u64], d: &[u64; BLOCK_WORDS]) -> [u64; BLOCK_STATE] {
+    debug_assert_eq!(d[0], u64::MAX);
+    let mut w = [0u64; BLOCK_STATE];
+    if n.len() <= BLOCK_STATE {
+        w[..n.len()].copy_from_slice(n);
+        return w;
+    }
+    w.copy_from_slice(&n[..BLOCK_STATE]);
+    // The carry owed to the window's top word, from the previous step.
+    let mut owed = 0u64;
+    for i in 0..n.len() - BLOCK_WORDS {
+        let m = w[0];
+        // m·(2^64 − 1) + m = m·2^64: nothing stays in the low word and m
+        // carries into the next.
+        let mut carry = m;
+        let mut next = [0u64; BLOCK_STATE];
+        for j in 1..BLOCK_WORDS {
+            // At most (2^64 − 1)² + 2(2^64 − 1) = 2^128 − 1.
+            let s = u128::from(m) * u128::from(d[j]) + u128::from(w[j]) + u128::from(carry);
+            next[j - 1] = s as u64;
+            carry = (s >> 64) as u64;
+        }
+        let s = u128::from(w[BLOCK_WORDS]) + u128::from(carry) + u128::from(owed);
+        next[BLOCK_WORDS - 1] = s as u64;
+        owed = (s >> 64) as u64;
+        next[BLOCK_WORDS] = n.get(i + BLOCK_STATE).copied().unwrap_or(0);
+        w = next;
+    }
+    // The last word taken in was the zero above `n`: it holds the carry.
+    w[BLOCK_WORDS] = owed;
+    w
+}
+
+/// Reduces the number whose little-endian words are `words` to two words
+/// congruent to it modulo a leaf product `m < 2^64`, given `c = 2^128 mod m`.
+///
+/// Horner's rule from the top word down, without any division: the state
+/// `x` (two words) becomes `x·2^64 + w`, and the word pushed out at the
+/// top, worth `t·2^128`, is folded back in as `t·c` (reduction with a
+/// precomputed `2^k mod m`, "Handbook of Applied Cryptography" 14.3.4, one
+/// word at a time). The result is congruent but not reduced below `m`. When
+/// the sum
+/// overflows 2^128, the lost 2^128 is worth `c` again, added back under a
+/// mask rather than a branch (the overflow is as likely as not, so a branch
+/// would be mispredicted often). One correction suffices: the value is then
+/// below `2^64·c + c < 2^128`, as `c ≤ m − 1 ≤ 2^64 − 2`.
+fn fold_leaf(words: &[u64], c: u64) -> [u64; 2] {
+    let [low @ .., x0, x1] = words else {
+        let mut r = [0u64; 2];
+        r[..words.len()].copy_from_slice(words);
+        return r;
+    };
+    let (mut x0, mut x1) = (*x0, *x1);
+    for &w in low.iter().rev() {
+        // At most (2^64 − 1)² + 2^64 − 1 < 2^128.
+        let s = u128::from(x1) * u128::from(c) + u128::from(w);
+        let (high, overflow) = x0.overflowing_add((s >> 64) as u64);
+        let fixed = u128::from(s as u64) + u128::from(c & u64::from(overflow).wrapping_neg());
+        x0 = fixed as u64;
+        x1 = high + (fixed >> 64) as u64;
+    }
+    [x0, x1]
+}
+
+/// `x⁻¹ mod 2^64` for odd `x`: Newton's iteration, from `x·x ≡ 1 mod 8`;
+/// each step doubles the correct low bits (3, 6, 12, 24, 48, 96).
+const fn inverse_mod_2_64(x: u64) -> u64 {
+    let mut inverse = x;
+    let mut i = 0;
+    while i < 5 {
+        inverse = inverse.wrapping_mul(2u64.wrapping_sub(x.wrapping_mul(inverse)));
+        i += 1;
+    }
+    inverse
+}
+
+/// Divisibility of a word by one odd prime `p`, without a division: for
+/// odd `p`, `p | y ⇔ y·p⁻¹ mod 2^64 ≤ ⌊(2^64 − 1)/p⌋` (Granlund and
 /// Montgomery, "Division by invariant integers using multiplication",
 /// 1994, section 9; Hacker's Delight 10-17).
 #[derive(Debug, Clone, Copy)]
 struct PrimeTest {
-    p: u32,
-    c32: u32,
-    c64: u32,
-    c96: u32,
     inverse: u64,
     limit: u64,
+    p: u32,
 }
 
 impl PrimeTest {
     fn new(p: u32) -> Self {
         debug_assert!(p % 2 == 1);
         let p64 = u64::from(p);
-        let c32 = (1u64 << 32) % p64;
-        let c64 = c32 * c32 % p64;
-        let c96 = c64 * c32 % p64;
-        // Newton's iteration for the inverse modulo 2^64: p·p ≡ 1 mod 8
-        // for odd p, and each step doubles the correct low bits (3, 6, 12,
-        // 24, 48, 96).
-        let mut inverse = p64;
-        for _ in 0..5 {
-            inverse = inverse.wrapping_mul(2u64.wrapping_sub(p64.wrapping_mul(inverse)));
-        }
         Self {
-            p,
-            c32: c32 as u32,
-            c64: c64 as u32,
-            c96: c96 as u32,
-            inverse,
+            inverse: inverse_mod_2_64(p64),
             limit: u64::MAX / p64,
+            p,
         }
     }
 
-    /// A number below `2^51` congruent to `x1·2^64 + x0` modulo `p`.
-    fn shrink(&self, x0: u64, x1: u64) -> u64 {
-        // Four terms, each below 2^32·2^17 = 2^49: the sum is below 2^51.
-        (x1 >> 32) * u64::from(self.c96)
-            + (x1 & 0xffff_ffff) * u64::from(self.c64)
-            + (x0 >> 32) * u64::from(self.c32)
-            + (x0 & 0xffff_ffff)
-    }
-
-    /// Whether `p` divides `x1·2^64 + x0`.
-    fn divides(&self, x0: u64, x1: u64) -> bool {
-        self.shrink(x0, x1).wrapping_mul(self.inverse) <= self.limit
+    /// Whether `p` divides `y`.
+    fn divides(&self, y: u64) -> bool {
+        y.wrapping_mul(self.inverse) <= self.limit
     }
 }
 
 /// A leaf of the small-prime tables: a product `m < 2^64` of consecutive
-/// odd primes, `2^128 mod m` for [`fold`], and the end of its primes in
+/// odd primes, `2^128 mod m` for [`fold_leaf`], `−m⁻¹ mod 2^64` for
+/// [`Leaf::word`], and the end of its primes in
 /// [`SmallPrimeTables::primes`].
 #[derive(Debug)]
 struct Leaf {
-    c: [u64; 2],
+    m: u64,
+    c: u64,
+    neg_inverse: u64,
     primes_end: usize,
 }
 
-/// A block: a product `D < 2^(64·BLOCK_WORDS)` of consecutive leaves,
-/// `2^(64·BLOCK_STATE) mod D` for [`fold`], and the end of its leaves in
+impl Leaf {
+    /// A word `y ≡ (x1·2^64 + x0)·2^(−64) (mod m)`: one step of
+    /// Montgomery's reduction, so each prime of the leaf is then tested on
+    /// one word. `q = x0·(−m⁻¹)` makes `q·m + x0` a multiple of 2^64, and
+    /// `y = x1 + (q·m + x0)/2^64 ≤ x1 + m`; a `y` past 2^64 loses `m`,
+    /// under a mask (it is then below 2^64).
+    fn word(&self, x0: u64, x1: u64) -> u64 {
+        let q = x0.wrapping_mul(self.neg_inverse);
+        let s = u128::from(q) * u128::from(self.m) + u128::from(x0);
+        let t = u128::from(x1) + (s >> 64);
+        let over = (t >> 64) as u64;
+        (t as u64).wrapping_sub(self.m & over.wrapping_neg())
+    }
+}
+
+/// A block: `D' = D·u`, where `D < 2^(64·(BLOCK_WORDS − 1))` is a product
+/// of consecutive leaves and `u = −D⁻¹ mod 2^64`, so that `D' ≡ −1 (mod
+/// 2^64)` (its low word is all ones); and the end of its leaves in
 /// [`SmallPrimeTables::leaves`].
 #[derive(Debug)]
 struct Block {
-    c: [u64; BLOCK_STATE],
+    d: [u64; BLOCK_WORDS],
     leaves_end: usize,
 }
 
@@ -400,23 +437,22 @@ fn small_prime_tables() -> &'static SmallPrimeTables {
                 let m = u128::from(m);
                 let b = (1u128 << 64) % m;
                 Leaf {
-                    c: [(b * b % m) as u64, 0],
+                    m: m as u64,
+                    c: (b * b % m) as u64,
+                    neg_inverse: inverse_mod_2_64(m as u64).wrapping_neg(),
                     primes_end,
                 }
             })
             .collect();
 
-        // Blocks: greedy products of consecutive leaves below 2^(64·BLOCK_WORDS).
-        let block_bits = 64 * BLOCK_WORDS as u64;
-        let wrap = BigUint::from(1u32) << (64 * BLOCK_STATE);
+        // Blocks: greedy products of consecutive leaves below
+        // 2^(64·(BLOCK_WORDS − 1)), each multiplied by u = −D⁻¹ mod 2^64.
+        let block_bits = 64 * (BLOCK_WORDS as u64 - 1);
         let mut blocks = Vec::new();
         let mut d = BigUint::from(1u32);
-        let finish = |d: &BigUint, leaves_end: usize| {
-            let mut c = [0u64; BLOCK_STATE];
-            for (ci, w) in c.iter_mut().zip((&wrap % d).iter_u64_digits()) {
-                *ci = w;
-            }
-            Block { c, leaves_end }
+        let finish = |d: &BigUint, leaves_end: usize| Block {
+            d: montgomery_friendly(d),
+            leaves_end,
         };
         for (i, &m) in leaf_products.iter().enumerate() {
             let next = &d * m;
@@ -441,8 +477,8 @@ fn small_prime_tables() -> &'static SmallPrimeTables {
 ///
 /// badkeys checks small factors with one gcd against the product of the
 /// primes; a gcd of 4096 bits against 94,000 bits is slow, so we compute
-/// residues instead: `n` is folded modulo each block (about 180 blocks of
-/// 512 bits), each block residue modulo each of its leaves (64 bits), and
+/// residues instead: `n` is reduced modulo each block (about 210 blocks of
+/// 448 bits), each block residue modulo each of its leaves (64 bits), and
 /// each leaf residue is tested against its two to four primes by
 /// multiplication. All of it is variable time, which is fine for a public
 /// key. Blocks, leaves and primes are in increasing order, so the first
@@ -454,11 +490,12 @@ fn small_prime_factor(n: &[u64]) -> Option<u32> {
     let tables = small_prime_tables();
     let (mut leaf_start, mut prime_start) = (0, 0);
     for block in &tables.blocks {
-        let r = fold(n, &block.c);
+        let r = reduce_block(n, &block.d);
         for leaf in &tables.leaves[leaf_start..block.leaves_end] {
-            let [x0, x1] = fold(&r, &leaf.c);
+            let [x0, x1] = fold_leaf(&r, leaf.c);
+            let y = leaf.word(x0, x1);
             for test in &tables.primes[prime_start..leaf.primes_end] {
-                if test.divides(x0, x1) {
+                if test.divides(y) {
                     return Some(test.p);
                 }
             }
@@ -523,24 +560,57 @@ fn is_square(x: &BoxedUint) -> bool {
     s.concatenating_square() == *x
 }
 
+/// `⌊√n⌋` and its square: the root of the top half of `n`'s bits, by
+/// recursion, then one Newton step and a correction.
+///
+/// num-bigint's `sqrt` runs Newton's iteration at full precision from a
+/// rough start, a dozen full-size divisions for 4096 bits; here the
+/// precision doubles at each level, so the cost is about one division of
+/// `n` by a number of half its size and one squaring. With
+/// `s₀ = ⌊√(n >> 2k)⌋·2^k ≤ √n`, the step `(s₀ + ⌊n/s₀⌋) >> 1` is at least
+/// `⌊√n⌋` (the arithmetic mean bounds the geometric one) and, for
+/// `k = bits/4`, exceeds it by at most `(√n − s₀)²/(2s₀) < 3`: a few
+/// decrements finish it, each updating the square by `−2s + 1`.
+fn isqrt(n: &BigUint) -> (BigUint, BigUint) {
+    let bits = n.bits();
+    if bits <= 126 {
+        let v = n
+            .iter_u64_digits()
+            .rev()
+            .fold(0u128, |v, d| v << 64 | u128::from(d));
+        // Below 2^126, so the root is below 2^63 and its square fits.
+        let s = v.isqrt();
+        return (BigUint::from(s), BigUint::from(s * s));
+    }
+    let k = bits / 4;
+    // Nonzero: n >> 2k keeps at least bits/2 bits.
+    let (s0, _) = isqrt(&(n >> (2 * k)));
+    let s0 = s0 << k;
+    let mut s = (&s0 + n / &s0) >> 1u32;
+    let mut square = &s * &s;
+    while square > *n {
+        square -= (&s << 1u32) - 1u32;
+        s -= 1u32;
+    }
+    (s, square)
+}
+
 fn is_square_big(x: &BigUint) -> bool {
-    let s = x.sqrt();
-    &s * &s == *x
+    isqrt(x).1 == *x
 }
 
 /// Refuses a square modulus, and primes close enough for Fermat's method to
 /// find them within [`FERMAT_ROUNDS`] steps: `n = a² − b²` with `a` just
 /// above `√n`.
 ///
-/// One square root of `n` (num-bigint's Newton iteration); then the steps
+/// One square root of `n` ([`isqrt`]); then the steps
 /// run on residues of `a` and `r = a² − n` modulo 2^64 and
 /// [`FILTER_PRODUCT`], updated by additions (`r += 2a + 1`, `a += 1`), and
 /// only an `r` that passes the quadratic-residue filter of
 /// [`may_be_square`] costs a big-number square root (the filter lets
 /// through about one non-square in 10,000, so almost never).
 fn fermat(n: &BigUint) -> Result<(), Rejection> {
-    let root = n.sqrt();
-    let root_squared = &root * &root;
+    let (root, root_squared) = isqrt(n);
     if root_squared == *n {
         return Err(reject(
             Reason::RsaSquareModulus,
@@ -552,7 +622,15 @@ fn fermat(n: &BigUint) -> Result<(), Rejection> {
     let r0 = (&root << 1u32) + 1u32 - (n - &root_squared);
     let low = |x: &BigUint| x.iter_u64_digits().next().unwrap_or(0);
     let (mut a_64, mut r_64) = (low(&a0), low(&r0));
-    let (mut a_f, mut r_f) = (low(&(&a0 % FILTER_PRODUCT)), low(&(&r0 % FILTER_PRODUCT)));
+    // Residues modulo FILTER_PRODUCT by a leaf fold and one u128 remainder
+    // (num-bigint's `%` by a word divides word by word, ten times slower).
+    let filter_residue = |x: &BigUint| {
+        let p = u128::from(FILTER_PRODUCT);
+        let wrap = (1u128 << 64) % p;
+        let [x0, x1] = fold_leaf(&x.to_u64_digits(), (wrap * wrap % p) as u64);
+        ((u128::from(x1) << 64 | u128::from(x0)) % p) as u64
+    };
+    let (mut a_f, mut r_f) = (filter_residue(&a0), filter_residue(&r0));
     for step in 0..FERMAT_ROUNDS {
         if may_be_square(r_64, r_f) {
             let a = &a0 + step;
@@ -660,7 +738,7 @@ fn valuation(mut x: u32, q: u32) -> u32 {
 fn roca(n: &[u64]) -> bool {
     let tables = roca_tables();
     // Residues of n modulo each prime, via a few word-sized products: a
-    // [`fold`] to two words modulo each product, then a u128 remainder.
+    // [`fold_leaf`] to two words modulo each product, then a u128 remainder.
     let mut residues = [0u32; 38];
     let mut i = 0;
     while i < ROCA_PRIMES.len() {
@@ -675,7 +753,7 @@ fn roca(n: &[u64]) -> bool {
         }
         let m = u128::from(m);
         let b = (1u128 << 64) % m;
-        let [x0, x1] = fold(n, &[(b * b % m) as u64, 0]);
+        let [x0, x1] = fold_leaf(n, (b * b % m) as u64);
         let r = ((u128::from(x1) << 64 | u128::from(x0)) % m) as u64;
         for k in i..j {
             residues[k] = (r % u64::from(ROCA_PRIMES[k])) as u32;
@@ -799,8 +877,21 @@ mod tests {
         assert_eq!(t.primes.last().map(|p| p.p), Some(65537));
         assert_eq!(t.leaves.last().map(|l| l.primes_end), Some(t.primes.len()));
         assert_eq!(t.blocks.last().map(|b| b.leaves_end), Some(t.leaves.len()));
-        // Every block constant is below 2^(64·BLOCK_WORDS): its top word is 0.
-        assert!(t.blocks.iter().all(|b| b.c[BLOCK_WORDS] == 0));
+        // Every block multiple is −1 modulo 2^64, and a multiple of the
+        // primes of its leaves.
+        let mut first_leaf = 0;
+        let mut first_prime = 0;
+        for b in &t.blocks {
+            assert_eq!(b.d[0], u64::MAX);
+            let d = BigUint::from_slice(&words_to_u32(&b.d));
+            let last_prime = t.leaves[b.leaves_end - 1].primes_end;
+            for test in &t.primes[first_prime..last_prime] {
+                assert_eq!(&d % test.p, BigUint::from(0u32));
+            }
+            assert!(b.leaves_end > first_leaf);
+            first_leaf = b.leaves_end;
+            first_prime = last_prime;
+        }
     }
 
     #[test]
@@ -810,53 +901,120 @@ mod tests {
             let t = PrimeTest::new(p);
             assert_eq!(t.inverse.wrapping_mul(u64::from(p)), 1);
             for _ in 0..4 {
-                let (x0, x1) = (rng.next(), rng.next());
-                let x = u128::from(x1) << 64 | u128::from(x0);
-                let want = x % u128::from(p);
-                assert_eq!(u128::from(t.shrink(x0, x1)) % u128::from(p), want);
-                assert_eq!(t.divides(x0, x1), want == 0);
+                let y = rng.next();
+                let want = y % u64::from(p);
+                assert_eq!(t.divides(y), want == 0);
                 // And with a planted factor.
-                let y = x - want;
-                assert!(t.divides(y as u64, (y >> 64) as u64));
+                assert!(t.divides(y - want));
+            }
+            assert!(t.divides(0));
+            assert!(t.divides(u64::MAX - u64::MAX % u64::from(p)));
+        }
+    }
+
+    #[test]
+    fn leaf_word_is_congruent() {
+        let mut rng = Rng(6);
+        let tables = small_prime_tables();
+        for leaf in &tables.leaves {
+            assert_eq!(leaf.m.wrapping_mul(leaf.neg_inverse), u64::MAX);
+            let m = u128::from(leaf.m);
+            for (x0, x1) in [
+                (rng.next(), rng.next()),
+                (u64::MAX, u64::MAX),
+                (0, u64::MAX),
+                (0, 0),
+            ] {
+                let x = u128::from(x1) << 64 | u128::from(x0);
+                let y = leaf.word(x0, x1);
+                // y·2^64 ≡ x (mod m).
+                let y_shifted = (u128::from(y) % m) * ((1u128 << 64) % m) % m;
+                assert_eq!(y_shifted, x % m);
             }
         }
     }
 
     #[test]
-    fn fold_is_congruent() {
+    fn fold_leaf_is_congruent() {
         let mut rng = Rng(2);
         for len in [0usize, 1, 2, 3, 9, 10, 33, 64, 130] {
-            for _ in 0..8 {
-                // A block-sized modulus and a 64-bit one.
-                let d = rng.big(BLOCK_WORDS) | BigUint::from(1u32);
-                let wrap = BigUint::from(1u32) << (64 * BLOCK_STATE);
-                let mut c = [0u64; BLOCK_STATE];
-                for (ci, w) in c.iter_mut().zip((&wrap % &d).iter_u64_digits()) {
-                    *ci = w;
-                }
+            for _ in 0..32 {
                 let x = rng.big(len);
-                let r = fold(&words_of(&x), &c);
-                let r = BigUint::from_slice(&words_to_u32(&r));
-                assert_eq!(&r % &d, &x % &d, "len {len}");
-
                 let m = rng.next() | 1;
                 let b = (1u128 << 64) % u128::from(m);
-                let c2 = [(b * b % u128::from(m)) as u64, 0];
-                let [x0, x1] = fold(&words_of(&x), &c2);
+                let [x0, x1] = fold_leaf(&words_of(&x), (b * b % u128::from(m)) as u64);
                 let r = (u128::from(x1) << 64 | u128::from(x0)) % u128::from(m);
                 assert_eq!(BigUint::from(r), &x % m, "len {len}");
             }
         }
-        // Words of all ones push the carry path of the fold.
+        // Words of all ones push the masked correction, with the largest
+        // moduli.
         let x = BigUint::from_slice(&[u32::MAX; 200]);
-        let d = BigUint::from_slice(&[u32::MAX; 2 * BLOCK_WORDS]);
-        let wrap = BigUint::from(1u32) << (64 * BLOCK_STATE);
-        let mut c = [0u64; BLOCK_STATE];
-        for (ci, w) in c.iter_mut().zip((&wrap % &d).iter_u64_digits()) {
-            *ci = w;
+        for m in [u64::MAX, u64::MAX - 2, (1 << 63) + 1, 3] {
+            let b = (1u128 << 64) % u128::from(m);
+            let [x0, x1] = fold_leaf(&words_of(&x), (b * b % u128::from(m)) as u64);
+            let r = (u128::from(x1) << 64 | u128::from(x0)) % u128::from(m);
+            assert_eq!(BigUint::from(r), &x % m, "modulo {m}");
         }
-        let r = BigUint::from_slice(&words_to_u32(&fold(&words_of(&x), &c)));
-        assert_eq!(&r % &d, &x % &d);
+    }
+
+    #[test]
+    fn isqrt_matches_num_bigint() {
+        let mut rng = Rng(5);
+        let check = |x: BigUint| {
+            let (root, square) = isqrt(&x);
+            assert_eq!(root, x.sqrt(), "{x:x}");
+            assert_eq!(square, &root * &root, "{x:x}");
+        };
+        for words in [0usize, 1, 2, 3, 4, 5, 7, 16, 32, 33, 64, 65, 128, 256] {
+            for round in 0..16 {
+                let x: BigUint = rng.big(words) >> (round * 5usize);
+                let root = x.sqrt();
+                // Exact squares and their neighbours stress the correction.
+                let square = &root * &root;
+                check(square.clone());
+                check(&square + 1u32);
+                if square > BigUint::from(0u32) {
+                    check(&square - 1u32);
+                }
+                check(x);
+            }
+        }
+        for bits in 0..300u32 {
+            check(BigUint::from(1u32) << bits);
+            check((BigUint::from(1u32) << bits) - 1u32 + 1u32);
+        }
+    }
+
+    #[test]
+    fn reduce_block_is_congruent() {
+        let mut rng = Rng(4);
+        let tables = small_prime_tables();
+        let check = |x: &BigUint, d: &[u64; BLOCK_WORDS]| {
+            let words = words_of(x);
+            let r = BigUint::from_slice(&words_to_u32(&reduce_block(&words, d)));
+            if words.len() > BLOCK_STATE {
+                assert!(r.bits() <= 64 * BLOCK_WORDS as u64 + 1);
+            }
+            let d = BigUint::from_slice(&words_to_u32(d));
+            // r·2^(64k) ≡ x (mod D'), k the number of steps.
+            let k = words.len().saturating_sub(BLOCK_WORDS);
+            let k = if words.len() <= BLOCK_STATE { 0 } else { k };
+            assert_eq!((r << (64 * k)) % &d, x % &d, "{} words", words.len());
+        };
+        for len in [0usize, 1, 8, 9, 10, 11, 32, 64, 130, 256] {
+            for round in 0..8 {
+                let x = rng.big(len);
+                check(&x, &tables.blocks[round * 13 % tables.blocks.len()].d);
+                let odd = rng.big(BLOCK_WORDS - 1) | BigUint::from(1u32);
+                check(&x, &montgomery_friendly(&odd));
+            }
+        }
+        // Words of all ones push every carry, the owed one included.
+        let ones = BigUint::from_slice(&[u32::MAX; 2 * 200]);
+        let big_d = BigUint::from_slice(&[u32::MAX; 2 * (BLOCK_WORDS - 1)]);
+        check(&ones, &montgomery_friendly(&big_d));
+        check(&ones, &tables.blocks[0].d);
     }
 
     #[test]
