@@ -101,7 +101,7 @@ impl fmt::Debug for PrivateKeyReport {
 /// version 0), `modulus_size`, `public_exponent`, `n_equals_pq`, `p_prime`,
 /// `q_prime`, `prime_sizes`, `prime_distance` (FIPS 186-5 A.1.3
 /// |p − q| > 2^(nlen/2 − 100)), `e_d_inverse` (e·d ≡ 1 mod λ(n)), `d_size`
-/// (d > 2^(nlen/2)), `dp`, `dq`, `qinv`; and, not fatal, the API's layout:
+/// (2^(nlen/2) < d < n), `dp`, `dq`, `qinv`; and, not fatal, the API's layout:
 /// `d_reduced_mod_lambda`, `p_greater_than_q`, `modulus_4096`.
 #[must_use]
 pub fn check_private_key(input: &str) -> PrivateKeyReport {
@@ -475,12 +475,15 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
         },
     );
 
-    let d_big = f.d.bit_width_vartime() > half;
+    // RFC 8017 section 3.2 requires d < n as well: a d grown by a multiple
+    // of λ(n) still inverts e, but it is not an RSA private exponent, and
+    // other implementations refuse to load it.
+    let d_in_range = f.d.bit_width_vartime() > half && *f.d < *f.n;
     report.push(
         "d_size",
-        d_big,
+        d_in_range,
         true,
-        format!("d must exceed 2^{half} (fips 186-5 a.1.1)"),
+        format!("d must exceed 2^{half} (fips 186-5 a.1.1) and be below n (rfc 8017 3.2)"),
     );
 
     let dp_ok = *f.dp == f.d.rem(&p1_nz);

@@ -157,3 +157,19 @@ fn unreadable_and_non_canonical_input_is_reported_not_panicked() {
         check_private_key("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
     assert_eq!(failed(&report), ["encoding"]);
 }
+
+/// A fuzzer-found key: an RSA-2048 key whose d was replaced by
+/// d + k·λ(n) ≥ n. It still inverts e (and dP, dQ still match), but RFC 8017
+/// requires d < n and other implementations refuse to load it: not sound.
+#[test]
+fn a_private_exponent_not_below_n_is_refused() {
+    let report = check_private_key(include_str!("data/regression-d-not-below-n.txt"));
+    let failed = failed(&report);
+    assert!(!report.is_sound(), "{report:?}");
+    assert!(failed.contains(&"d_size"), "{failed:?}");
+    assert!(!failed.contains(&"e_d_inverse"), "{failed:?}");
+    assert!(
+        !failed.contains(&"dp") && !failed.contains(&"dq"),
+        "{failed:?}"
+    );
+}

@@ -586,10 +586,12 @@ impl PublicKeyLine {
                 (curve.bits(), curves::check_ecdsa(curve, identifier, q)?)
             }
         };
-        if application.is_some_and(|app| !app.starts_with(b"ssh:")) {
+        // OpenSSH reads the application as a C string (sshbuf_get_cstring)
+        // and refuses one with a NUL inside.
+        if application.is_some_and(|app| !app.starts_with(b"ssh:") || app.contains(&0)) {
             return Err(reject(
                 Reason::SkApplication,
-                "the fido application string must start with \"ssh:\"",
+                "the fido application string must start with \"ssh:\" and hold no nul byte",
             ));
         }
 

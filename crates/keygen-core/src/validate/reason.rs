@@ -162,7 +162,7 @@ reasons! {
     /// The ECDSA point is the point at infinity.
     EcdsaPointAtInfinity = 1142, "ecdsa_point_at_infinity", "publicKey", "a point on the curve other than the point at infinity";
     /// An ECDSA coordinate is not below the field prime.
-    EcdsaCoordinateOutOfRange = 1143, "ecdsa_coordinate_out_of_range", "publicKey", "coordinates below the field prime of the curve";
+    EcdsaCoordinateOutOfRange = 1143, "ecdsa_coordinate_out_of_range", "publicKey", "coordinates below the field prime, below the group order minus one, and longer than half the order's bits (openssh's sshkey_ec_validate_public)";
     /// The ECDSA point is not on the curve.
     EcdsaPointNotOnCurve = 1144, "ecdsa_point_not_on_curve", "publicKey", "a point on the named curve";
     /// The Ed25519 key is not exactly 32 bytes.
@@ -171,8 +171,8 @@ reasons! {
     Ed25519PointInvalid = 1151, "ed25519_point_invalid", "publicKey", "a canonical encoding of an edwards25519 point (rfc 8032 section 5.1.3)";
     /// The Ed25519 point has small order (a torsion point).
     Ed25519SmallOrder = 1152, "ed25519_small_order", "publicKey", "an ed25519 point of large order, not one of the 8 small-order points";
-    /// A FIDO key's application does not start with `ssh:`.
-    SkApplication = 1160, "sk_application", "publicKey", "a fido application string starting with \"ssh:\" (openssh protocol.u2f)";
+    /// A FIDO key's application does not start with `ssh:`, or holds a NUL.
+    SkApplication = 1160, "sk_application", "publicKey", "a fido application string starting with \"ssh:\", without nul bytes (openssh protocol.u2f)";
     /// The key is on a list of known-compromised keys.
     PublicKeyBlocklisted = 1170, "public_key_blocklisted", "publicKey", "a key whose private half has not been published (not a vagrant or other well-known insecure key)";
 }

@@ -199,6 +199,21 @@ for _p in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 6
     ROCA_M *= _p
 
 
+P256 = 2**256 - 2**224 + 2**192 + 2**96 - 1
+B256 = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b
+N256 = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551
+
+
+def p256_point_from(x):
+    """The first point of P-256 whose x is at least the given one."""
+    while True:
+        rhs = (x**3 - 3 * x + B256) % P256
+        y = pow(rhs, (P256 + 1) // 4, P256)  # P256 = 3 mod 4
+        if y * y % P256 == rhs:
+            return x, y
+        x += 1
+
+
 def roca_prime(bits):
     """A prime k*M + (65537^a mod M), the form of Infineon's RSALib (ROCA),
     at least sqrt(2) * 2^(bits-1) so that a product of two has 2*bits bits."""
@@ -364,6 +379,13 @@ def main():
     put("fail_ecdsa_coordinate_out_of_range.pub",
         ec_line(string(b"ecdsa-sha2-nistp256") + string(ec_id)
                 + string(b"\x04" + p256.to_bytes(32, "big") + y)))
+    # Valid SEC 1 points that OpenSSH's sshkey_ec_validate_public refuses:
+    # x with at most half the order's bits, and x not below order − 1.
+    for name, x0 in (("small_x", 1), ("x_above_order", N256 - 1)):
+        px, py = p256_point_from(x0)
+        put(f"fail_ecdsa_coordinate_out_of_range_{name}.pub",
+            ec_line(string(b"ecdsa-sha2-nistp256") + string(ec_id)
+                    + string(b"\x04" + px.to_bytes(32, "big") + py.to_bytes(32, "big"))))
     y_off = y[:-1] + bytes([y[-1] ^ 1])
     put("fail_ecdsa_point_not_on_curve.pub",
         ec_line(string(b"ecdsa-sha2-nistp256") + string(ec_id) + string(b"\x04" + x + y_off)))
@@ -391,6 +413,10 @@ def main():
     # --- FIDO
     put("fail_sk_application_https.pub", pad(line("sk-ssh-ed25519@openssh.com",
         string(b"sk-ssh-ed25519@openssh.com") + string(ed_key) + string(b"https://example.com"),
+        "yubikey")))
+
+    put("fail_sk_application_nul.pub", pad(line("sk-ssh-ed25519@openssh.com",
+        string(b"sk-ssh-ed25519@openssh.com") + string(ed_key) + string(b"ssh:\0evil"),
         "yubikey")))
 
     # --- blocklist
