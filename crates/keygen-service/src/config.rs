@@ -12,8 +12,13 @@ use serde::Deserialize;
 pub struct Config {
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// Directory of the SQLite database.
+    /// Directory of the SQLite database (unused with PostgreSQL).
     pub data_dir: PathBuf,
+    /// A PostgreSQL connection URL: with one, key pairs are kept in that
+    /// database (shared by every instance using it) instead of SQLite.
+    pub database_url: Option<DatabaseUrl>,
+    /// Connections to PostgreSQL this instance opens at most.
+    pub database_connections: usize,
     /// Keys kept pre-generated in memory (0 disables the pool).
     pub pool_size: usize,
     /// Threads generating keys for requests.
@@ -40,6 +45,8 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("keygen-data"),
+            database_url: None,
+            database_connections: 16,
             // Two cores: a pool of 8 absorbs a burst of 8 creates at once and
             // refills in a few seconds; its keys cost ~40 KiB of memory.
             pool_size: 8,
@@ -52,6 +59,32 @@ impl Default for Config {
             blocklist_file: None,
             credentials: Vec::new(),
         }
+    }
+}
+
+/// A database connection URL. It may hold a password, so it never prints:
+/// `Debug` shows `[REDACTED]`.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// Wraps a URL.
+    #[must_use]
+    pub fn new(url: String) -> Self {
+        Self(url)
+    }
+
+    /// The URL itself, to connect with.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[REDACTED]")
     }
 }
 
@@ -98,6 +131,14 @@ impl Config {
         if self.workers == 0 {
             return Err("workers must be at least 1".into());
         }
+        if self.database_connections == 0 {
+            return Err("database_connections must be at least 1".into());
+        }
+        if let Some(url) = &self.database_url
+            && !(url.0.starts_with("postgres://") || url.0.starts_with("postgresql://"))
+        {
+            return Err("database_url must start with postgres:// or postgresql://".into());
+        }
         if self.per_credential_generations == 0 {
             return Err("per_credential_generations must be at least 1".into());
         }
@@ -126,5 +167,28 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_url_in_the_file_never_prints() {
+        let config: Config =
+            toml::from_str("database_url = \"postgres://keygen:s3cret@127.0.0.1:5432/keygen\"\n")
+                .unwrap();
+        config.check().unwrap();
+        assert_eq!(
+            config.database_url.as_ref().unwrap().expose(),
+            "postgres://keygen:s3cret@127.0.0.1:5432/keygen"
+        );
+        assert!(!format!("{config:?}").contains("s3cret"));
+        let config: Config = toml::from_str("database_url = \"mysql://u:s3cret@h/db\"\n").unwrap();
+        let e = config.check().unwrap_err();
+        assert!(!e.contains("s3cret"), "{e}");
+        let config: Config = toml::from_str("database_connections = 0\n").unwrap();
+        assert!(config.check().is_err());
     }
 }

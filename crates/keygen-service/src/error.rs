@@ -246,6 +246,17 @@ impl ApiError {
         )
     }
 
+    /// 503 from `/readyz`: the store does not answer; `reason` says why
+    /// (never SQL, connection strings or stored data).
+    pub fn store_not_ready(reason: &str) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            2601,
+            "storage is unavailable",
+            format!("not ready: {reason}; retry after the number of seconds in Retry-After"),
+        )
+    }
+
     /// 503: the service is stopping.
     pub fn shutting_down() -> Self {
         Self::new(

@@ -2,17 +2,20 @@
 //!
 //! With no configuration it listens on 127.0.0.1:8080, keeps its SQLite
 //! database in `./keygen-data/`, and on first start prints a generated admin
-//! token once (only its SHA-256 is stored).
+//! token once (only its SHA-256 is stored). With `--database-url
+//! postgres://…` (or `KEYGEN_DATABASE_URL`) it keeps key pairs in PostgreSQL
+//! instead, which any number of instances may share.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use clap::Parser;
-use keygen_service::config::Config;
-use keygen_service::store::{SqliteStore, Store};
+use keygen_service::config::{Config, DatabaseUrl};
+use keygen_service::store::{PostgresStore, SqliteStore, Store};
 use keygen_service::{AppState, app_with_layers, auth};
 
 /// Serve the key-pair API (create, find, get, delete) over HTTP.
@@ -26,6 +29,12 @@ struct Args {
     /// Directory of the SQLite database [default: ./keygen-data].
     #[arg(long, env = "KEYGEN_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://user:password@host:port/database): keep
+    /// key pairs there, shared with other instances, instead of in SQLite.
+    /// Prefer the environment variable: a command line is visible to every
+    /// local user.
+    #[arg(long, env = "KEYGEN_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// TOML configuration file: credentials, zones, pool size, limits.
     #[arg(long, env = "KEYGEN_CONFIG")]
     config: Option<PathBuf>,
@@ -35,6 +44,9 @@ struct Args {
 }
 
 const ADMIN_SETTING: &str = "admin_token_sha256";
+
+/// How long a start waits for PostgreSQL to become reachable.
+const DATABASE_START_WAIT: Duration = Duration::from_secs(30);
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -69,6 +81,9 @@ fn run(args: Args) -> Result<(), String> {
     if let Some(n) = args.pool_size {
         config.pool_size = n;
     }
+    if let Some(url) = args.database_url.filter(|u| !u.is_empty()) {
+        config.database_url = Some(DatabaseUrl::new(url));
+    }
     config.check()?;
     let blocklist = match &config.blocklist_file {
         Some(path) => {
@@ -81,16 +96,35 @@ fn run(args: Args) -> Result<(), String> {
         }
         None => None,
     };
-    let store =
-        SqliteStore::open(&config.data_dir, config.workers.max(4)).map_err(|e| e.to_string())?;
-    let admin = admin_token(&store)?;
-    let store: Arc<dyn Store> = Arc::new(store);
+    // Opened before the async runtime starts: the PostgreSQL client blocks,
+    // and must never run on the runtime's own threads.
+    let (store, store_label): (Arc<dyn Store>, String) = match &config.database_url {
+        Some(url) => {
+            let store = PostgresStore::open(
+                url.expose(),
+                config.database_connections,
+                DATABASE_START_WAIT,
+            )
+            .map_err(|e| e.to_string())?;
+            let label = format!("postgresql {}", store.target());
+            (Arc::new(store), label)
+        }
+        None => {
+            let store = SqliteStore::open(&config.data_dir, config.workers.max(4))
+                .map_err(|e| e.to_string())?;
+            let label = format!("sqlite in {}", config.data_dir.display());
+            (Arc::new(store), label)
+        }
+    };
+    let admin = admin_token(store.as_ref())?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(async move {
+    let shared = Arc::clone(&store);
+    let result = runtime.block_on(async move {
+        let store = shared;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -98,19 +132,26 @@ fn run(args: Args) -> Result<(), String> {
         let state = Arc::new(AppState::new(config, admin, store, blocklist));
         tokio::spawn(Arc::clone(&state.keys).run_refill());
         println!("listening on http://{local}");
-        tracing::info!(%local, data_dir = %state.config.data_dir.display(), pool = state.config.pool_size, "keygen-service started");
+        tracing::info!(%local, store = %store_label, pool = state.config.pool_size, "keygen-service started");
         axum::serve(listener, app_with_layers(state))
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| format!("server error: {e}"))?;
         tracing::info!("stopped");
         Ok(())
-    })
+    });
+    // The store is released last, on this thread, after the runtime: closing
+    // a PostgreSQL connection blocks, which a runtime thread must not do.
+    drop(runtime);
+    drop(store);
+    result
 }
 
 /// The admin token's digest: from `KEYGEN_ADMIN_TOKEN`, else the stored one,
-/// else a new token printed once on standard output.
-fn admin_token(store: &SqliteStore) -> Result<[u8; 32], String> {
+/// else a new token printed once on standard output. Instances sharing a
+/// database and starting together agree on one token: only the instance
+/// whose token was stored prints it.
+fn admin_token(store: &dyn Store) -> Result<[u8; 32], String> {
     let digest = if let Ok(token) = std::env::var("KEYGEN_ADMIN_TOKEN") {
         if token.len() < 16 {
             return Err("KEYGEN_ADMIN_TOKEN must be at least 16 characters".into());
@@ -131,14 +172,16 @@ fn admin_token(store: &SqliteStore) -> Result<[u8; 32], String> {
             Base64UrlUnpadded::encode_string(raw.as_ref())
         ));
         let digest = auth::hash_secret(&token);
-        store
-            .set_setting(ADMIN_SETTING, &digest)
+        let stored = store
+            .init_setting(ADMIN_SETTING, &digest)
             .map_err(|e| e.to_string())?;
-        println!(
-            "admin token (shown once; only its SHA-256 is stored): {}",
-            token.as_str()
-        );
-        digest
+        if stored == digest {
+            println!(
+                "admin token (shown once; only its SHA-256 is stored): {}",
+                token.as_str()
+            );
+        }
+        stored
     };
     auth::parse_hex_digest(&digest)
         .ok_or_else(|| "the stored admin token digest is malformed".into())

@@ -153,7 +153,15 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
             StatusCode::OK,
             &json!({"status": "ready", "store": "ok", "pool": state.keys.pool_len()}),
         ),
-        _ => ApiError::store_unavailable().into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "not ready");
+            let reason = match &e {
+                StoreError::Unavailable(reason) => reason.as_str(),
+                _ => "the store failed; the log has the details",
+            };
+            ApiError::store_not_ready(reason).into_response()
+        }
+        Err(_) => ApiError::store_unavailable().into_response(),
     }
 }
 

@@ -3,9 +3,22 @@
 
 mod common;
 
+common::on_every_store!(
+    every_route_and_status,
+    auth_matrix,
+    bad_input_is_a_400_with_the_standard_body,
+    fifty_racing_creates_of_one_name_make_one_key_pair,
+    find_sorts_filters_and_pages_alike_on_every_store,
+    private_keys_reach_neither_disk_nor_logs_and_survive_restart,
+    sigkill_mid_stream_loses_no_acknowledged_create,
+    a_full_queue_answers_503_with_retry_after_at_once,
+    per_credential_limit_protects_others,
+    sigterm_finishes_creates_in_flight,
+);
+
 use std::collections::HashSet;
 
-use common::{ADMIN, client, keypairs, public_key, start};
+use common::{ADMIN, Backend, TestEnv, client, keypairs, public_key};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -35,10 +48,8 @@ async fn error_code(response: reqwest::Response, status: StatusCode) -> u64 {
     body["code"].as_u64().unwrap()
 }
 
-#[tokio::test]
-async fn every_route_and_status() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), None, 0);
+async fn every_route_and_status(env: TestEnv) {
+    let server = env.start(None, 0);
     let base = server.base.clone();
     let path = keypairs("p1", "eu-west-0");
     let c = client();
@@ -250,10 +261,8 @@ fn config() -> String {
         .replace("OTHER", &hash_secret("other-token"))
 }
 
-#[tokio::test]
-async fn auth_matrix() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), Some(&config()), 0);
+async fn auth_matrix(env: TestEnv) {
+    let server = env.start(Some(&config()), 0);
     let base = &server.base;
     let c = client();
     let p1 = format!("{base}{}", keypairs("p1", "eu-west-0"));
@@ -366,10 +375,8 @@ async fn auth_matrix() {
     assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2201);
 }
 
-#[tokio::test]
-async fn bad_input_is_a_400_with_the_standard_body() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), None, 0);
+async fn bad_input_is_a_400_with_the_standard_body(env: TestEnv) {
+    let server = env.start(None, 0);
     let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
     let c = client();
     let post = |body: Vec<u8>, content_type: &'static str| {
@@ -520,10 +527,8 @@ async fn bad_input_is_a_400_with_the_standard_body() {
     assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, 2006);
 }
 
-#[tokio::test]
-async fn fifty_racing_creates_of_one_name_make_one_key_pair() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), None, 0);
+async fn fifty_racing_creates_of_one_name_make_one_key_pair(env: TestEnv) {
+    let server = env.start(None, 0);
     let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
     let c = client();
     let mut tasks = Vec::new();
@@ -561,6 +566,146 @@ async fn fifty_racing_creates_of_one_name_make_one_key_pair() {
     assert_eq!(r.headers()["x-total-count"], "1");
 }
 
+/// Sort order, NULL placement, tie-breaks, filters and paging: the stores
+/// must agree (byte order of UTF-8, whatever the database's locale).
+async fn find_sorts_filters_and_pages_alike_on_every_store(env: TestEnv) {
+    let server = env.start(None, 0);
+    let path = keypairs("p1", "eu-west-0");
+    let c = client();
+    // Created in this order (the default order); no description is NULL.
+    let items = [
+        ("b", Some("zeta")),
+        ("B", None),
+        ("a-1", Some("\u{c9}mile")),
+        ("a1", Some("alpha")),
+        ("A", None),
+        ("a", Some("alpha")),
+        ("Z9", Some("Zulu")),
+    ];
+    for (name, description) in items {
+        let mut body = json!({"name": name, "publicKey": public_key()});
+        if let Some(d) = description {
+            body["description"] = json!(d);
+        }
+        let r = create(&server.base, &path, ADMIN, &body).await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{name}");
+    }
+    // Another zone's key pair is never counted.
+    let r = create(
+        &server.base,
+        &keypairs("p1", "eu-west-1"),
+        ADMIN,
+        &json!({"name": "a", "publicKey": public_key()}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+
+    let find = |query: &str| {
+        let request = c
+            .get(format!("{}{path}?{query}", server.base))
+            .header("authorization", bearer(ADMIN));
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            let total: u64 = r.headers()["x-total-count"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let count: usize = r.headers()["x-result-count"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let body: Vec<Value> = r.json().await.unwrap();
+            assert_eq!(body.len(), count);
+            let names: Vec<String> = body
+                .iter()
+                .map(|i| i["name"].as_str().unwrap().to_owned())
+                .collect();
+            let ids: Vec<String> = body
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_owned())
+                .collect();
+            (total, names, ids)
+        }
+    };
+    let created: Vec<&str> = items.iter().map(|(n, _)| *n).collect();
+    let cases: &[(&str, &[&str])] = &[
+        ("", &created),
+        ("sort=createdDate", &created),
+        (
+            "sort=-createdDate",
+            &["Z9", "a", "A", "a1", "a-1", "B", "b"],
+        ),
+        ("sort=name", &["A", "B", "Z9", "a", "a-1", "a1", "b"]),
+        ("sort=-name", &["b", "a1", "a-1", "a", "Z9", "B", "A"]),
+        // No description first going up, last going down; ties by name.
+        (
+            "sort=description,name",
+            &["A", "B", "Z9", "a", "a1", "b", "a-1"],
+        ),
+        (
+            "sort=-description,name",
+            &["a-1", "b", "a", "a1", "Z9", "A", "B"],
+        ),
+        // Ties (equal descriptions, equal states) fall back to creation order.
+        ("sort=description", &["B", "A", "Z9", "a1", "a", "b", "a-1"]),
+        ("sort=provisioningState", &created),
+        (
+            "sort=provisioningState,-name",
+            &["b", "a1", "a-1", "a", "Z9", "B", "A"],
+        ),
+        (
+            "sort=-lastModifiedDate",
+            &["Z9", "a", "A", "a1", "a-1", "B", "b"],
+        ),
+    ];
+    for (query, expected) in cases {
+        let (total, names, _) = find(query).await;
+        assert_eq!(total, 7, "{query}");
+        assert_eq!(names, *expected, "{query}");
+    }
+    // Ids sort as text.
+    let (_, _, ids) = find("sort=id").await;
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+    let (_, _, ids) = find("sort=-id").await;
+    sorted.reverse();
+    assert_eq!(ids, sorted);
+    // Pages are slices of the whole order, with the total on each.
+    let mut paged = Vec::new();
+    for (offset, expected) in [(0, 3), (3, 3), (6, 1), (7, 0), (100, 0)] {
+        let (total, names, _) =
+            find(&format!("sort=-description,name&limit=3&offset={offset}")).await;
+        assert_eq!((total, names.len()), (7, expected), "offset {offset}");
+        paged.extend(names);
+    }
+    assert_eq!(paged, ["a-1", "b", "a", "a1", "Z9", "A", "B"]);
+    // Filters: exact name (case matters), state, both, and no match.
+    for (query, total, expected) in [
+        ("name=a-1", 1, vec!["a-1"]),
+        ("name=A", 1, vec!["A"]),
+        ("name=nope", 0, vec![]),
+        (
+            "provisioningState=active&sort=name&limit=2",
+            7,
+            vec!["A", "B"],
+        ),
+        ("provisioningState=error", 0, vec![]),
+        ("name=a1&provisioningState=active", 1, vec!["a1"]),
+        ("name=a1&provisioningState=deleting", 0, vec![]),
+    ] {
+        let (t, names, _) = find(query).await;
+        assert_eq!(
+            (t, names),
+            (total, expected.iter().map(|s| (*s).to_owned()).collect()),
+            "{query}"
+        );
+    }
+}
+
 /// Every fragment of the secret part of each private key: 24-character runs
 /// of its base64 past the public modulus, and 16-byte runs of its DER.
 fn secret_fragments(private_b64: &str) -> (Vec<String>, Vec<Vec<u8>>) {
@@ -587,10 +732,8 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-#[tokio::test]
-async fn private_keys_reach_neither_disk_nor_logs_and_survive_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), None, 2);
+async fn private_keys_reach_neither_disk_nor_logs_and_survive_restart(env: TestEnv) {
+    let server = env.start(None, 2);
     let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
     let c = client();
     let mut privates = Vec::new();
@@ -610,7 +753,7 @@ async fn private_keys_reach_neither_disk_nor_logs_and_survive_restart() {
     }
     // A graceful stop (SIGTERM), then a restart on the same data.
     assert!(server.signal("TERM").success());
-    let server = start(dir.path(), None, 0);
+    let server = env.start(None, 0);
     let r = c
         .get(format!("{}{}", server.base, keypairs("p1", "eu-west-0")))
         .header("authorization", bearer(ADMIN))
@@ -625,11 +768,45 @@ async fn private_keys_reach_neither_disk_nor_logs_and_survive_restart() {
     assert_eq!(found, ids);
     drop(server);
 
-    let files = files_under(dir.path());
+    match env.backend {
+        Backend::Sqlite => {}
+        // Every row of every table, as text, joins the files searched.
+        Backend::Postgres => {
+            let rows = common::with_client(env.database_url().unwrap(), |c| {
+                let mut out = String::new();
+                let tables = c
+                    .query(
+                        "SELECT table_name::text FROM information_schema.tables \
+                         WHERE table_schema = current_schema()",
+                        &[],
+                    )
+                    .unwrap();
+                assert!(tables.len() >= 3, "keypairs, settings, schema_migrations");
+                for t in tables {
+                    let table: String = t.get(0);
+                    for row in c
+                        .query(&format!("SELECT t::text FROM \"{table}\" t"), &[])
+                        .unwrap()
+                    {
+                        out.push_str(&row.get::<_, String>(0));
+                        out.push('\n');
+                    }
+                }
+                out
+            });
+            assert!(rows.contains("ssh-rsa "), "{rows}");
+            std::fs::write(env.path().join("database-rows.txt"), rows).unwrap();
+        }
+    }
+    let files = files_under(env.path());
+    let store_file = match env.backend {
+        Backend::Sqlite => "keygen.sqlite3",
+        Backend::Postgres => "database-rows.txt",
+    };
     assert!(
         files
             .iter()
-            .any(|f| f.to_string_lossy().contains("keygen.sqlite3"))
+            .any(|f| f.to_string_lossy().contains(store_file))
     );
     assert!(files.iter().any(|f| f.to_string_lossy().contains("log-")));
     for file in files {
@@ -655,10 +832,8 @@ async fn private_keys_reach_neither_disk_nor_logs_and_survive_restart() {
     }
 }
 
-#[tokio::test]
-async fn sigkill_mid_stream_loses_no_acknowledged_create() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), None, 0);
+async fn sigkill_mid_stream_loses_no_acknowledged_create(env: TestEnv) {
+    let server = env.start(None, 0);
     let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
     let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let mut writers = Vec::new();
@@ -695,7 +870,7 @@ async fn sigkill_mid_stream_loses_no_acknowledged_create() {
         w.await.unwrap();
     }
     let acked = acked.lock().unwrap().clone();
-    let server = start(dir.path(), None, 0);
+    let server = env.start(None, 0);
     let c = client();
     let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
     for id in &acked {
@@ -709,11 +884,8 @@ async fn sigkill_mid_stream_loses_no_acknowledged_create() {
     }
 }
 
-#[tokio::test]
-async fn a_full_queue_answers_503_with_retry_after_at_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(
-        dir.path(),
+async fn a_full_queue_answers_503_with_retry_after_at_once(env: TestEnv) {
+    let server = env.start(
         Some("workers = 1\nqueue = 0\npool_size = 0\nper_credential_generations = 8\n"),
         0,
     );
@@ -756,11 +928,8 @@ async fn a_full_queue_answers_503_with_retry_after_at_once() {
     );
 }
 
-#[tokio::test]
-async fn per_credential_limit_protects_others() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(
-        dir.path(),
+async fn per_credential_limit_protects_others(env: TestEnv) {
+    let server = env.start(
         Some(&format!(
             "workers = 2\nqueue = 8\npool_size = 0\nper_credential_generations = 1\n{}",
             config()
@@ -802,10 +971,8 @@ async fn per_credential_limit_protects_others() {
     );
 }
 
-#[tokio::test]
-async fn sigterm_finishes_creates_in_flight() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(dir.path(), None, 0);
+async fn sigterm_finishes_creates_in_flight(env: TestEnv) {
+    let server = env.start(None, 0);
     let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
     let request = tokio::spawn(async move {
         client()

@@ -1,9 +1,17 @@
 //! A real `keygen-service` process on 127.0.0.1 and an ephemeral port, with
 //! its own data directory and captured logs; it is killed when dropped.
+//!
+//! Tests written once run against every store: [`on_every_store!`] makes a
+//! SQLite variant (always) and a PostgreSQL variant of each. The PostgreSQL
+//! variants need `KEYGEN_TEST_DATABASE_URL`, the URL of a PostgreSQL server
+//! and a user allowed to create databases (such as
+//! `postgres://postgres@127.0.0.1:5432/postgres`); each test gets a database
+//! of its own, dropped when it ends. Without the variable they are skipped
+//! with a note.
 
 #![allow(dead_code, unreachable_pub, missing_debug_implementations)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -11,16 +19,46 @@ use std::time::Duration;
 
 pub const ADMIN: &str = "admin-token-for-tests-0123456789";
 
+/// The variable naming the PostgreSQL server the tests may use.
+pub const DATABASE_URL_VAR: &str = "KEYGEN_TEST_DATABASE_URL";
+
 /// A running server.
 pub struct Server {
     child: Child,
     pub base: String,
+    /// What the server printed on standard output before it listened
+    /// (such as a generated admin token).
+    pub preamble: Vec<String>,
     pub dir: PathBuf,
     pub log: PathBuf,
 }
 
-/// Starts the server on `dir` (data in `dir/data`, logs in `dir/log-N.txt`).
+/// Starts a SQLite server on `dir` (data in `dir/data`, logs in
+/// `dir/log-N.txt`).
 pub fn start(dir: &Path, config: Option<&str>, pool: usize) -> Server {
+    start_with(dir, None, config, pool)
+}
+
+/// Starts the server on `dir`: with `database_url` (passed in
+/// `KEYGEN_DATABASE_URL`) on PostgreSQL, else on SQLite in `dir/data`.
+pub fn start_with(
+    dir: &Path,
+    database_url: Option<&str>,
+    config: Option<&str>,
+    pool: usize,
+) -> Server {
+    let (mut cmd, log) = command(dir, config, pool);
+    match database_url {
+        Some(url) => cmd.env("KEYGEN_DATABASE_URL", url),
+        None => cmd.env_remove("KEYGEN_DATABASE_URL"),
+    };
+    spawn(cmd, dir, log)
+}
+
+/// The command that starts a server on `dir`, and the file its log goes to,
+/// with no store chosen yet (`KEYGEN_DATABASE_URL` is inherited unless the
+/// caller sets or removes it), for tests that pass their own flags.
+pub fn command(dir: &Path, config: Option<&str>, pool: usize) -> (Command, PathBuf) {
     let n = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
     let log = dir.join(format!("log-{n}.txt"));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_keygen-service"));
@@ -41,16 +79,31 @@ pub fn start(dir: &Path, config: Option<&str>, pool: usize) -> Server {
         std::fs::write(&path, text).unwrap();
         cmd.arg("--config").arg(path);
     }
+    (cmd, log)
+}
+
+/// Runs `cmd` (from [`command`]) and waits until it listens.
+pub fn spawn(mut cmd: Command, dir: &Path, log: PathBuf) -> Server {
     let mut child = cmd.spawn().expect("start keygen-service");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
+    let mut preamble = Vec::new();
     let base = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(addr) = line.strip_prefix("listening on ") {
-            break addr.to_owned();
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    break addr.to_owned();
+                }
+                preamble.push(line);
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "server exited before listening; its log:\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
         }
     };
     // Keep draining stdout so the server never blocks on a full pipe.
@@ -58,6 +111,7 @@ pub fn start(dir: &Path, config: Option<&str>, pool: usize) -> Server {
     Server {
         child,
         base,
+        preamble,
         dir: dir.to_path_buf(),
         log,
     }
@@ -66,6 +120,11 @@ pub fn start(dir: &Path, config: Option<&str>, pool: usize) -> Server {
 impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// The server's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// Sends a signal and waits for the process to end.
@@ -109,3 +168,175 @@ pub fn public_key() -> &'static str {
 pub fn keypairs(project: &str, zone: &str) -> String {
     format!("/v1/projects/{project}/zones/{zone}/keypairs")
 }
+
+/// The store a test's servers use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One test's world: a temporary directory (data, logs, config files) and,
+/// on PostgreSQL, a database of its own that is dropped with it.
+pub struct TestEnv {
+    pub backend: Backend,
+    // Declared first so it is dropped first: the database goes before the
+    // directory, whatever the test left running.
+    pub database: Option<TestDatabase>,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestEnv {
+    pub fn sqlite() -> Self {
+        Self {
+            backend: Backend::Sqlite,
+            database: None,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A fresh database on the server of `KEYGEN_TEST_DATABASE_URL`; `None`
+    /// (with a note on standard error) when the variable is not set.
+    pub fn postgres(test: &str) -> Option<Self> {
+        let admin_url = admin_url(test)?;
+        Some(Self {
+            backend: Backend::Postgres,
+            database: Some(TestDatabase::create(&admin_url)),
+            dir: tempfile::tempdir().unwrap(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The database URL the servers use, on PostgreSQL.
+    pub fn database_url(&self) -> Option<&str> {
+        self.database.as_ref().map(|d| d.url.as_str())
+    }
+
+    /// Starts a server on this test's store.
+    pub fn start(&self, config: Option<&str>, pool: usize) -> Server {
+        start_with(self.path(), self.database_url(), config, pool)
+    }
+}
+
+/// `KEYGEN_TEST_DATABASE_URL`, or `None` after a note (written past the test
+/// harness's capture, once per test binary) that PostgreSQL tests are
+/// skipped.
+pub fn admin_url(test: &str) -> Option<String> {
+    match std::env::var(DATABASE_URL_VAR) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            static NOTE: std::sync::Once = std::sync::Once::new();
+            NOTE.call_once(|| {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "note: {DATABASE_URL_VAR} is not set: skipping the PostgreSQL tests \
+                     (set it to postgres://user@host:port/postgres to run them)"
+                );
+            });
+            let _ = test;
+            None
+        }
+    }
+}
+
+/// `url` with its database name replaced by `dbname`.
+pub fn with_database(url: &str, dbname: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let query = rest[authority_end..]
+        .find('?')
+        .map_or("", |q| &rest[authority_end + q..]);
+    format!(
+        "{}{}/{dbname}{query}",
+        &url[..scheme_end],
+        &rest[..authority_end]
+    )
+}
+
+/// Runs `f` with a PostgreSQL client on a thread of its own: the
+/// synchronous client must not run on an async runtime's thread.
+pub fn with_client<T: Send + 'static>(
+    url: &str,
+    f: impl FnOnce(&mut postgres::Client) -> T + Send + 'static,
+) -> T {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot connect to the test database server: {e}"));
+        f(&mut client)
+    })
+    .join()
+    .unwrap()
+}
+
+/// A database created for one test, dropped (with any connection still
+/// open to it) when this value is.
+pub struct TestDatabase {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub fn create(admin_url: &str) -> Self {
+        let name = format!("keygen_test_{}", uuid::Uuid::new_v4().simple());
+        let sql = format!("CREATE DATABASE \"{name}\"");
+        with_client(admin_url, move |c| c.batch_execute(&sql).unwrap());
+        Self {
+            admin_url: admin_url.to_owned(),
+            url: with_database(admin_url, &name),
+            name,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        let url = self.admin_url.clone();
+        let dropped = std::thread::spawn(move || {
+            postgres::Client::connect(&url, postgres::NoTls).and_then(|mut c| c.batch_execute(&sql))
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: could not drop the test database {}",
+                self.name
+            );
+        }
+    }
+}
+
+/// Defines, for each named `async fn test(env: TestEnv)` of the file, a test
+/// `sqlite::test` and a test `postgresql::test` (which returns at once, after a
+/// note, when `KEYGEN_TEST_DATABASE_URL` is not set).
+#[allow(unused_macros)]
+macro_rules! on_every_store {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::$test($crate::common::TestEnv::sqlite()).await;
+                }
+            )*
+        }
+        mod postgresql {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    if let Some(env) = $crate::common::TestEnv::postgres(stringify!($test)) {
+                        super::$test(env).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_every_store;

@@ -1,192 +1,14 @@
-//! Storage of key-pair resources (public data only) behind a small trait,
-//! with the embedded SQLite implementation.
+//! The embedded SQLite store: one file in the data directory.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params_from_iter};
 
-/// One stored key pair. It has no private key field: there is nowhere to
-/// put one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
-    /// UUID.
-    pub id: String,
-    /// Project id.
-    pub project: String,
-    /// Zone name.
-    pub zone: String,
-    /// Unique per project and zone.
-    pub name: String,
-    /// Optional description.
-    pub description: Option<String>,
-    /// Tags.
-    pub tags: BTreeMap<String, String>,
-    /// Normalised OpenSSH public key line.
-    pub public_key: String,
-    /// `SHA256:` fingerprint.
-    pub fingerprint: String,
-    /// Microseconds since the Unix epoch.
-    pub created_us: i64,
-    /// Microseconds since the Unix epoch.
-    pub modified_us: i64,
-    /// Who made the last change.
-    pub requester: String,
-    /// Provisioning state.
-    pub state: String,
-}
-
-/// Sortable fields, as the API names them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SortField {
-    /// `name`
-    Name,
-    /// `createdDate`
-    Created,
-    /// `lastModifiedDate`
-    Modified,
-    /// `provisioningState`
-    State,
-    /// `id`
-    Id,
-    /// `description`
-    Description,
-}
-
-impl SortField {
-    /// Parses an API field name.
-    #[must_use]
-    pub fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "name" => Self::Name,
-            "createdDate" => Self::Created,
-            "lastModifiedDate" => Self::Modified,
-            "provisioningState" => Self::State,
-            "id" => Self::Id,
-            "description" => Self::Description,
-            _ => return None,
-        })
-    }
-
-    fn column(self) -> &'static str {
-        match self {
-            Self::Name => "name",
-            Self::Created => "created_us",
-            Self::Modified => "modified_us",
-            Self::State => "state",
-            Self::Id => "id",
-            Self::Description => "description",
-        }
-    }
-}
-
-/// A find request, already validated.
-#[derive(Clone, Debug)]
-pub struct FindQuery {
-    /// Project.
-    pub project: String,
-    /// Zone.
-    pub zone: String,
-    /// Exact name filter.
-    pub name: Option<String>,
-    /// State filter.
-    pub state: Option<String>,
-    /// Items to skip.
-    pub offset: u64,
-    /// Items to return at most.
-    pub limit: u64,
-    /// Sort keys, `true` for descending.
-    pub sort: Vec<(SortField, bool)>,
-}
-
-/// Why a store operation failed.
-#[derive(Debug)]
-pub enum StoreError {
-    /// The name is taken in that project and zone.
-    Duplicate,
-    /// The database cannot be used right now (busy, locked, unreachable).
-    Unavailable(String),
-    /// Anything else.
-    Other(String),
-}
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Duplicate => write!(f, "duplicate name"),
-            Self::Unavailable(e) => write!(f, "store unavailable: {e}"),
-            Self::Other(e) => write!(f, "store error: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for StoreError {}
-
-/// A key-pair store. Methods block: callers run them off the async runtime.
-pub trait Store: Send + Sync + 'static {
-    /// Inserts a new record; [`StoreError::Duplicate`] when the name is taken.
-    ///
-    /// # Errors
-    ///
-    /// As described.
-    fn insert(&self, record: &Record) -> Result<(), StoreError>;
-    /// One record of this project and zone.
-    ///
-    /// # Errors
-    ///
-    /// When the database fails.
-    fn get(&self, project: &str, zone: &str, id: &str) -> Result<Option<Record>, StoreError>;
-    /// Matching records (one page) and the total count of matches.
-    ///
-    /// # Errors
-    ///
-    /// When the database fails.
-    fn find(&self, query: &FindQuery) -> Result<(u64, Vec<Record>), StoreError>;
-    /// Deletes a record; `false` when there was none.
-    ///
-    /// # Errors
-    ///
-    /// When the database fails.
-    fn delete(&self, project: &str, zone: &str, id: &str) -> Result<bool, StoreError>;
-    /// Whether the database answers.
-    ///
-    /// # Errors
-    ///
-    /// When it does not.
-    fn ping(&self) -> Result<(), StoreError>;
-    /// A service setting (such as the admin token's digest).
-    ///
-    /// # Errors
-    ///
-    /// When the database fails.
-    fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
-    /// Sets a service setting.
-    ///
-    /// # Errors
-    ///
-    /// When the database fails.
-    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
-}
-
-/// Schema history, applied in order; `PRAGMA user_version` records how far.
-const MIGRATIONS: &[&str] = &["CREATE TABLE keypairs (
-        id TEXT PRIMARY KEY,
-        project TEXT NOT NULL,
-        zone TEXT NOT NULL,
-        name TEXT NOT NULL,
-        description TEXT,
-        tags TEXT NOT NULL,
-        public_key TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        created_us INTEGER NOT NULL,
-        modified_us INTEGER NOT NULL,
-        requester TEXT NOT NULL,
-        state TEXT NOT NULL
-    );
-    CREATE UNIQUE INDEX keypairs_project_zone_name ON keypairs (project, zone, name);
-    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"];
+use super::{
+    COLUMNS, Dialect, FindQuery, MIGRATIONS, Record, Store, StoreError, find_filter, find_order,
+};
 
 /// SQLite in one file: WAL, `synchronous = FULL` (an acknowledged create
 /// survives a crash of the process or the machine), a few reader
@@ -343,22 +165,31 @@ fn spawn_writer(conn: Connection) -> Result<mpsc::Sender<WriteOp>, StoreError> {
     Ok(tx)
 }
 
+/// Applies the steps of [`MIGRATIONS`] past `PRAGMA user_version`, each in
+/// its own transaction with the version it reaches.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| sql_err(&e))?;
-    let done = usize::try_from(version).unwrap_or(0);
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+    if let Some(last) = MIGRATIONS.last()
+        && version > i64::from(last.version)
+    {
+        tracing::warn!(
+            version,
+            known = last.version,
+            "the database schema is newer than this program knows"
+        );
+    }
+    for m in MIGRATIONS.iter().filter(|m| i64::from(m.version) > version) {
         let tx = conn.transaction().map_err(|e| sql_err(&e))?;
-        tx.execute_batch(sql).map_err(|e| sql_err(&e))?;
-        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+        tx.execute_batch(m.sql).map_err(|e| sql_err(&e))?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", m.version))
             .map_err(|e| sql_err(&e))?;
         tx.commit().map_err(|e| sql_err(&e))?;
+        tracing::info!(version = m.version, description = m.description, "migrated");
     }
     Ok(())
 }
-
-const COLUMNS: &str = "id, project, zone, name, description, tags, public_key, fingerprint, created_us, modified_us, requester, state";
 
 fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
     let tags: String = row.get(5)?;
@@ -420,24 +251,8 @@ impl Store for SqliteStore {
     }
 
     fn find(&self, q: &FindQuery) -> Result<(u64, Vec<Record>), StoreError> {
-        let mut filter = String::from("project = ?1 AND zone = ?2");
-        let mut args: Vec<String> = vec![q.project.clone(), q.zone.clone()];
-        if let Some(name) = &q.name {
-            args.push(name.clone());
-            filter.push_str(&format!(" AND name = ?{}", args.len()));
-        }
-        if let Some(state) = &q.state {
-            args.push(state.clone());
-            filter.push_str(&format!(" AND state = ?{}", args.len()));
-        }
-        // Column names come from the SortField enum, never from the request.
-        let mut order: Vec<String> = q
-            .sort
-            .iter()
-            .map(|(f, desc)| format!("{} {}", f.column(), if *desc { "DESC" } else { "ASC" }))
-            .collect();
-        order.push("created_us ASC".into());
-        order.push("id ASC".into());
+        let (filter, args) = find_filter(q, Dialect::Sqlite);
+        let order = find_order(q, Dialect::Sqlite, "");
         let conn = self.reader();
         let total: i64 = conn
             .prepare_cached(&format!("SELECT COUNT(*) FROM keypairs WHERE {filter}"))
@@ -446,8 +261,7 @@ impl Store for SqliteStore {
         let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
         let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
         let sql = format!(
-            "SELECT {COLUMNS} FROM keypairs WHERE {filter} ORDER BY {} LIMIT {limit} OFFSET {offset}",
-            order.join(", ")
+            "SELECT {COLUMNS} FROM keypairs WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
         );
         let mut stmt = conn.prepare_cached(&sql).map_err(|e| sql_err(&e))?;
         let rows = stmt
@@ -496,5 +310,45 @@ impl Store for SqliteStore {
             .map(|_| ())
             .map_err(|e| sql_err(&e))
         })
+    }
+
+    fn init_setting(&self, key: &str, value: &str) -> Result<String, StoreError> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                [&key, &value],
+            )
+            .and_then(|_| {
+                conn.query_row("SELECT value FROM settings WHERE key = ?1", [&key], |r| {
+                    r.get(0)
+                })
+            })
+            .map_err(|e| sql_err(&e))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_to_the_last_version_and_sets_settings_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path(), 1).unwrap();
+        let version: i64 = store
+            .reader()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, i64::from(MIGRATIONS.last().unwrap().version));
+        assert_eq!(store.init_setting("k", "first").unwrap(), "first");
+        assert_eq!(store.init_setting("k", "second").unwrap(), "first");
+        store.set_setting("k", "third").unwrap();
+        assert_eq!(store.setting("k").unwrap().as_deref(), Some("third"));
+        drop(store);
+        // Opening again applies nothing twice.
+        let store = SqliteStore::open(dir.path(), 1).unwrap();
+        assert_eq!(store.setting("k").unwrap().as_deref(), Some("third"));
     }
 }

@@ -1,0 +1,383 @@
+//! Storage of key-pair resources (public data only) behind a small trait,
+//! with two implementations: an embedded SQLite database (the default, one
+//! file in the data directory) and PostgreSQL (shared by any number of
+//! service instances).
+//!
+//! Both follow one schema history ([`MIGRATIONS`]) and give the same answers:
+//! the same filters, the same sort order (byte order of UTF-8 text, `NULL`
+//! before any description), the same tie-breakers and the same paging.
+
+mod postgres;
+mod sqlite;
+
+use std::collections::BTreeMap;
+
+pub use self::postgres::PostgresStore;
+pub use self::sqlite::SqliteStore;
+
+/// One stored key pair. It has no private key field: there is nowhere to
+/// put one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// UUID.
+    pub id: String,
+    /// Project id.
+    pub project: String,
+    /// Zone name.
+    pub zone: String,
+    /// Unique per project and zone.
+    pub name: String,
+    /// Optional description.
+    pub description: Option<String>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// Normalised OpenSSH public key line.
+    pub public_key: String,
+    /// `SHA256:` fingerprint.
+    pub fingerprint: String,
+    /// Microseconds since the Unix epoch.
+    pub created_us: i64,
+    /// Microseconds since the Unix epoch.
+    pub modified_us: i64,
+    /// Who made the last change.
+    pub requester: String,
+    /// Provisioning state.
+    pub state: String,
+}
+
+/// Sortable fields, as the API names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortField {
+    /// `name`
+    Name,
+    /// `createdDate`
+    Created,
+    /// `lastModifiedDate`
+    Modified,
+    /// `provisioningState`
+    State,
+    /// `id`
+    Id,
+    /// `description`
+    Description,
+}
+
+impl SortField {
+    /// Parses an API field name.
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "name" => Self::Name,
+            "createdDate" => Self::Created,
+            "lastModifiedDate" => Self::Modified,
+            "provisioningState" => Self::State,
+            "id" => Self::Id,
+            "description" => Self::Description,
+            _ => return None,
+        })
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Created => "created_us",
+            Self::Modified => "modified_us",
+            Self::State => "state",
+            Self::Id => "id",
+            Self::Description => "description",
+        }
+    }
+
+    /// Whether the column may hold `NULL`.
+    fn nullable(self) -> bool {
+        matches!(self, Self::Description)
+    }
+}
+
+/// A find request, already validated.
+#[derive(Clone, Debug)]
+pub struct FindQuery {
+    /// Project.
+    pub project: String,
+    /// Zone.
+    pub zone: String,
+    /// Exact name filter.
+    pub name: Option<String>,
+    /// State filter.
+    pub state: Option<String>,
+    /// Items to skip.
+    pub offset: u64,
+    /// Items to return at most.
+    pub limit: u64,
+    /// Sort keys, `true` for descending.
+    pub sort: Vec<(SortField, bool)>,
+}
+
+/// Why a store operation failed.
+#[derive(Debug)]
+pub enum StoreError {
+    /// The name is taken in that project and zone.
+    Duplicate,
+    /// The database cannot be used right now (busy, locked, unreachable).
+    /// The text says why, for logs and `/readyz`; it never holds SQL,
+    /// connection strings or stored data.
+    Unavailable(String),
+    /// Anything else.
+    Other(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Duplicate => write!(f, "duplicate name"),
+            Self::Unavailable(e) => write!(f, "store unavailable: {e}"),
+            Self::Other(e) => write!(f, "store error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// A key-pair store. Methods block: callers run them off the async runtime.
+pub trait Store: Send + Sync + 'static {
+    /// Inserts a new record; [`StoreError::Duplicate`] when the name is taken.
+    ///
+    /// # Errors
+    ///
+    /// As described.
+    fn insert(&self, record: &Record) -> Result<(), StoreError>;
+    /// One record of this project and zone.
+    ///
+    /// # Errors
+    ///
+    /// When the database fails.
+    fn get(&self, project: &str, zone: &str, id: &str) -> Result<Option<Record>, StoreError>;
+    /// Matching records (one page) and the total count of matches.
+    ///
+    /// # Errors
+    ///
+    /// When the database fails.
+    fn find(&self, query: &FindQuery) -> Result<(u64, Vec<Record>), StoreError>;
+    /// Deletes a record; `false` when there was none.
+    ///
+    /// # Errors
+    ///
+    /// When the database fails.
+    fn delete(&self, project: &str, zone: &str, id: &str) -> Result<bool, StoreError>;
+    /// Whether the database answers.
+    ///
+    /// # Errors
+    ///
+    /// When it does not.
+    fn ping(&self) -> Result<(), StoreError>;
+    /// A service setting (such as the admin token's digest).
+    ///
+    /// # Errors
+    ///
+    /// When the database fails.
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Sets a service setting.
+    ///
+    /// # Errors
+    ///
+    /// When the database fails.
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Sets a setting unless it already has a value, and returns the value
+    /// it has afterwards: `value` if this call set it, else the one already
+    /// stored (by an earlier start, or by another instance starting at the
+    /// same time). Stores shared by several processes make this atomic.
+    ///
+    /// # Errors
+    ///
+    /// When the database fails.
+    fn init_setting(&self, key: &str, value: &str) -> Result<String, StoreError> {
+        if let Some(existing) = self.setting(key)? {
+            return Ok(existing);
+        }
+        self.set_setting(key, value)?;
+        Ok(value.to_owned())
+    }
+}
+
+/// One step of the schema history.
+#[derive(Clone, Copy, Debug)]
+pub struct Migration {
+    /// 1, 2, 3…: the position in [`MIGRATIONS`]. SQLite records the last
+    /// applied version in `PRAGMA user_version`, PostgreSQL in the table
+    /// `schema_migrations`.
+    pub version: u32,
+    /// What the step does.
+    pub description: &'static str,
+    /// The step's SQL (SQLite's dialect, and every store's where they agree).
+    pub sql: &'static str,
+    /// PostgreSQL's dialect of the step, where it differs from [`Self::sql`].
+    pub postgres: Option<&'static str>,
+}
+
+impl Migration {
+    /// The SQL PostgreSQL runs for this step.
+    #[must_use]
+    pub fn postgres_sql(&self) -> &'static str {
+        self.postgres.unwrap_or(self.sql)
+    }
+}
+
+/// The schema history, shared by every store and applied in order at start.
+///
+/// PostgreSQL's dialect differs where SQLite's types or ordering would not
+/// carry over: 64-bit integers are `BIGINT`, and the text columns that can be
+/// sorted or filtered on use the `"C"` collation, so they compare as SQLite's
+/// default (`BINARY`: byte order of UTF-8) whatever the database's locale.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "key pairs, unique by project, zone and name; settings",
+        sql: "CREATE TABLE keypairs (
+                id TEXT PRIMARY KEY,
+                project TEXT NOT NULL,
+                zone TEXT NOT NULL,
+                name TEXT NOT NULL,
+                description TEXT,
+                tags TEXT NOT NULL,
+                public_key TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                created_us INTEGER NOT NULL,
+                modified_us INTEGER NOT NULL,
+                requester TEXT NOT NULL,
+                state TEXT NOT NULL
+            );
+            CREATE UNIQUE INDEX keypairs_project_zone_name ON keypairs (project, zone, name);
+            CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+        postgres: Some(
+            "CREATE TABLE keypairs (
+                id TEXT COLLATE \"C\" PRIMARY KEY,
+                project TEXT COLLATE \"C\" NOT NULL,
+                zone TEXT COLLATE \"C\" NOT NULL,
+                name TEXT COLLATE \"C\" NOT NULL,
+                description TEXT COLLATE \"C\",
+                tags TEXT NOT NULL,
+                public_key TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                created_us BIGINT NOT NULL,
+                modified_us BIGINT NOT NULL,
+                requester TEXT NOT NULL,
+                state TEXT COLLATE \"C\" NOT NULL
+            );
+            CREATE UNIQUE INDEX keypairs_project_zone_name ON keypairs (project, zone, name);
+            CREATE TABLE settings (key TEXT COLLATE \"C\" PRIMARY KEY, value TEXT NOT NULL);",
+        ),
+    },
+    Migration {
+        version: 2,
+        description: "index for the default find order (oldest first) within a project and zone",
+        sql: "CREATE INDEX keypairs_project_zone_created ON keypairs (project, zone, created_us, id);",
+        postgres: None,
+    },
+];
+
+/// The columns of a record, in [`Record`]'s order.
+const COLUMNS: &str = "id, project, zone, name, description, tags, public_key, fingerprint, created_us, modified_us, requester, state";
+
+/// The SQL dialects of the stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// The `n`th (1-based) query parameter.
+    fn param(self, n: usize) -> String {
+        match self {
+            Self::Sqlite => format!("?{n}"),
+            Self::Postgres => format!("${n}"),
+        }
+    }
+}
+
+/// A find's `WHERE` clause and its text parameters, in order.
+fn find_filter(q: &FindQuery, dialect: Dialect) -> (String, Vec<&str>) {
+    let mut args = vec![q.project.as_str(), q.zone.as_str()];
+    let mut filter = format!(
+        "project = {} AND zone = {}",
+        dialect.param(1),
+        dialect.param(2)
+    );
+    for (column, value) in [("name", &q.name), ("state", &q.state)] {
+        if let Some(value) = value {
+            args.push(value);
+            filter.push_str(&format!(" AND {column} = {}", dialect.param(args.len())));
+        }
+    }
+    (filter, args)
+}
+
+/// A find's `ORDER BY` list: the requested keys, then oldest first, then by
+/// id (unique), so every order is total and pages never overlap. Columns
+/// come from [`SortField`], never from the request. `prefix` qualifies each
+/// column (such as `k.`).
+///
+/// SQLite puts `NULL` first in ascending order and last in descending
+/// order; PostgreSQL does the opposite unless told, so it is told.
+fn find_order(q: &FindQuery, dialect: Dialect, prefix: &str) -> String {
+    let mut order: Vec<String> = q
+        .sort
+        .iter()
+        .map(|&(field, desc)| {
+            let direction = if desc { "DESC" } else { "ASC" };
+            let nulls = match (dialect, field.nullable(), desc) {
+                (Dialect::Postgres, true, false) => " NULLS FIRST",
+                (Dialect::Postgres, true, true) => " NULLS LAST",
+                _ => "",
+            };
+            format!("{prefix}{} {direction}{nulls}", field.column())
+        })
+        .collect();
+    order.push(format!("{prefix}created_us ASC"));
+    order.push(format!("{prefix}id ASC"));
+    order.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_order() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(
+                usize::try_from(m.version).unwrap(),
+                i + 1,
+                "{}",
+                m.description
+            );
+            assert!(!m.sql.trim().is_empty() && !m.postgres_sql().trim().is_empty());
+        }
+    }
+
+    #[test]
+    fn filters_and_orders_in_both_dialects() {
+        let q = FindQuery {
+            project: "p".into(),
+            zone: "z".into(),
+            name: None,
+            state: Some("active".into()),
+            offset: 0,
+            limit: 10,
+            sort: vec![(SortField::Description, true), (SortField::Name, false)],
+        };
+        let (filter, args) = find_filter(&q, Dialect::Postgres);
+        assert_eq!(filter, "project = $1 AND zone = $2 AND state = $3");
+        assert_eq!(args, ["p", "z", "active"]);
+        let (filter, _) = find_filter(&q, Dialect::Sqlite);
+        assert_eq!(filter, "project = ?1 AND zone = ?2 AND state = ?3");
+        assert_eq!(
+            find_order(&q, Dialect::Sqlite, ""),
+            "description DESC, name ASC, created_us ASC, id ASC"
+        );
+        assert_eq!(
+            find_order(&q, Dialect::Postgres, "k."),
+            "k.description DESC NULLS LAST, k.name ASC, k.created_us ASC, k.id ASC"
+        );
+    }
+}

@@ -1,0 +1,761 @@
+//! The PostgreSQL store: any number of service instances share one database.
+//!
+//! The synchronous client of the rust-postgres project, on a small pool of
+//! connections. Each connection drives its own I/O on a private
+//! current-thread runtime, so it is only ever used from threads outside the
+//! async runtime (the store's callers run on `spawn_blocking`).
+//!
+//! When the database goes away, calls fail at once with
+//! [`StoreError::Unavailable`] (the service answers 503); connections found
+//! broken are dropped, and the next call connects afresh, so the store
+//! recovers by itself when the database is back.
+
+use std::collections::HashMap;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use postgres::config::{Host, SslMode};
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Statement};
+
+use super::{
+    COLUMNS, Dialect, FindQuery, MIGRATIONS, Record, Store, StoreError, find_filter, find_order,
+};
+
+/// How long a call waits for a free connection when all are in use.
+const POOL_WAIT: Duration = Duration::from_secs(5);
+/// Default time to establish a connection (when the URL sets none).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Default time unacknowledged data may wait on a connection's socket
+/// before the connection is given up (when the URL sets none).
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a readiness check waits for the database's answer.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+/// Connections opened at start.
+const WARM_CONNECTIONS: usize = 4;
+/// Attempts of a call that is safe to repeat, when pooled connections turn
+/// out broken (after a database restart, every idle one is).
+const MAX_ATTEMPTS: u32 = 3;
+/// Prepared statements kept per connection (a find's SQL depends on its
+/// filters and sort keys).
+const MAX_STATEMENTS: usize = 64;
+/// The advisory lock that serialises migrations of instances starting
+/// together (an arbitrary constant: "keygen" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6b65_7967_656e;
+
+/// PostgreSQL, shared by every service instance pointed at it.
+pub struct PostgresStore {
+    config: postgres::Config,
+    /// The database's address without credentials, for logs.
+    target: String,
+    max: usize,
+    pool: Mutex<Pool>,
+    freed: Condvar,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("target", &self.target)
+            .field("max_connections", &self.max)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The connections: idle ones, and how many exist (idle, in use, or being
+/// opened), so there are never more than the maximum.
+struct Pool {
+    idle: Vec<Conn>,
+    open: usize,
+    /// Bumped whenever a connection is found broken: connections of an older
+    /// generation (opened before the failure) are dropped rather than reused,
+    /// since a database restart breaks them all.
+    generation: u64,
+}
+
+struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+    generation: u64,
+}
+
+impl Conn {
+    /// A prepared statement for `sql`, prepared once per connection.
+    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        if self.statements.len() >= MAX_STATEMENTS {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+}
+
+/// A connection lent to one call; given back (or dropped, when broken) on
+/// drop, even if the call panics.
+struct Lease<'a> {
+    store: &'a PostgresStore,
+    conn: Option<Conn>,
+    /// Taken from the idle list rather than opened for this call.
+    reused: bool,
+    broken: bool,
+}
+
+impl Lease<'_> {
+    fn conn(&mut self) -> &mut Conn {
+        self.conn
+            .as_mut()
+            .expect("a lease holds its connection until dropped")
+    }
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        // Connections are closed outside the lock: closing one talks to
+        // the server.
+        // A call that panicked may have left the session in any state.
+        let broken = self.broken || std::thread::panicking();
+        let mut doomed = Vec::new();
+        {
+            let mut pool = self.store.lock();
+            if broken {
+                pool.generation += 1;
+                doomed.append(&mut pool.idle);
+                pool.open -= doomed.len();
+            }
+            if broken || conn.generation != pool.generation || conn.client.is_closed() {
+                pool.open -= 1;
+                doomed.push(conn);
+            } else {
+                pool.idle.push(conn);
+            }
+        }
+        self.store.freed.notify_all();
+        drop(doomed);
+    }
+}
+
+/// How a failed call is reported, and whether its connection is unusable.
+struct Failure {
+    error: StoreError,
+    broken: bool,
+}
+
+/// Classifies a client error. Messages name the failure, never the SQL,
+/// the connection string or stored values.
+fn failure(e: &postgres::Error) -> Failure {
+    let unavailable = |reason: String, broken| Failure {
+        error: StoreError::Unavailable(reason),
+        broken,
+    };
+    if let Some(db) = e.as_db_error() {
+        let code = db.code();
+        let class = &code.code()[..2];
+        return if *code == SqlState::UNIQUE_VIOLATION {
+            Failure {
+                error: StoreError::Duplicate,
+                broken: false,
+            }
+        } else if *code == SqlState::ADMIN_SHUTDOWN || *code == SqlState::CRASH_SHUTDOWN {
+            unavailable("the database server is shutting down".into(), true)
+        } else if *code == SqlState::CANNOT_CONNECT_NOW {
+            unavailable("the database server is starting up".into(), true)
+        } else if class == "08" {
+            unavailable(
+                format!("database connection failure ({})", code.code()),
+                true,
+            )
+        } else if class == "53" {
+            unavailable(
+                format!("the database server is out of resources: {}", db.message()),
+                false,
+            )
+        } else if class == "28" || *code == SqlState::INVALID_CATALOG_NAME {
+            unavailable(
+                format!("the database refused the connection: {}", db.message()),
+                true,
+            )
+        } else if *code == SqlState::T_R_SERIALIZATION_FAILURE
+            || *code == SqlState::T_R_DEADLOCK_DETECTED
+            || *code == SqlState::QUERY_CANCELED
+        {
+            unavailable(
+                format!("the database gave up on the statement: {}", db.message()),
+                false,
+            )
+        } else {
+            Failure {
+                error: StoreError::Other(format!("{} ({})", db.message(), code.code())),
+                broken: false,
+            }
+        };
+    }
+    // Anything not from the server (a lost or closed connection, a timeout,
+    // a protocol error) leaves the connection unusable.
+    let reason = match std::error::Error::source(e) {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    };
+    unavailable(reason, true)
+}
+
+/// Whether a failed connection attempt may succeed later by itself: the
+/// server is not listening or not reachable, is starting up, or has no free
+/// connection. Wrong credentials or an unknown database are not.
+fn transient(e: &postgres::Error) -> bool {
+    match e.code() {
+        Some(code) => {
+            *code == SqlState::CANNOT_CONNECT_NOW
+                || *code == SqlState::TOO_MANY_CONNECTIONS
+                || code.code().starts_with("08")
+        }
+        None => {
+            e.is_closed()
+                || std::error::Error::source(e).is_some_and(|c| c.is::<std::io::Error>())
+                || e.to_string().starts_with("timeout")
+        }
+    }
+}
+
+/// The database's address for logs: user, hosts, ports and database name,
+/// without the password.
+fn describe(config: &postgres::Config) -> String {
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .map(|h| match h {
+            Host::Tcp(name) => name.clone(),
+            Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    let ports: Vec<String> = config.get_ports().iter().map(u16::to_string).collect();
+    format!(
+        "postgresql://{}@{}:{}/{}",
+        config.get_user().unwrap_or("-"),
+        if hosts.is_empty() {
+            "localhost".into()
+        } else {
+            hosts.join(",")
+        },
+        if ports.is_empty() {
+            "5432".into()
+        } else {
+            ports.join(",")
+        },
+        config.get_dbname().unwrap_or("-"),
+    )
+}
+
+impl PostgresStore {
+    /// Parses a connection URL (`postgres://user:password@host:port/db`, or
+    /// libpq's `key=value` form) without connecting.
+    ///
+    /// # Errors
+    ///
+    /// When the URL is malformed or asks for TLS (this build connects
+    /// without TLS). The message never repeats the URL.
+    pub fn new(url: &str, max_connections: usize) -> Result<Self, StoreError> {
+        let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
+            let detail = std::error::Error::source(&e)
+                .map(|c| format!(": {c}"))
+                .unwrap_or_default();
+            StoreError::Other(format!("invalid database URL{detail}"))
+        })?;
+        if !matches!(config.get_ssl_mode(), SslMode::Disable | SslMode::Prefer) {
+            return Err(StoreError::Other(
+                "the database URL asks for TLS (sslmode), which this build does not support: \
+                 reach PostgreSQL over a trusted network or a local socket with sslmode=disable"
+                    .into(),
+            ));
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(TCP_USER_TIMEOUT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("keygen-service");
+        }
+        // Server notices (such as "relation already exists, skipping") are
+        // of no interest above debug level.
+        config.notice_callback(|notice| {
+            tracing::debug!(
+                severity = notice.severity(),
+                message = notice.message(),
+                "postgresql notice"
+            );
+        });
+        Ok(Self {
+            target: describe(&config),
+            config,
+            max: max_connections.max(1),
+            pool: Mutex::new(Pool {
+                idle: Vec::new(),
+                open: 0,
+                generation: 0,
+            }),
+            freed: Condvar::new(),
+        })
+    }
+
+    /// Connects, and brings the schema up to date. While the database cannot
+    /// be reached yet (not listening, starting up), tries again every second
+    /// for up to `wait`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] when the database could not be reached in
+    /// time; [`StoreError::Other`] when the URL is wrong, the database
+    /// refuses the credentials, or a migration fails.
+    pub fn open(url: &str, max_connections: usize, wait: Duration) -> Result<Self, StoreError> {
+        let store = Self::new(url, max_connections)?;
+        let deadline = Instant::now() + wait;
+        let client = loop {
+            match store.config.connect(NoTls) {
+                Ok(client) => break client,
+                Err(e) if transient(&e) && Instant::now() < deadline => {
+                    tracing::warn!(
+                        database = %store.target,
+                        reason = %failure(&e).error,
+                        "the database cannot be reached yet; retrying"
+                    );
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                Err(e) => {
+                    let reason = match failure(&e).error {
+                        StoreError::Unavailable(reason) | StoreError::Other(reason) => reason,
+                        StoreError::Duplicate => "unexpected duplicate".into(),
+                    };
+                    let message = format!("cannot connect to {}: {reason}", store.target);
+                    return Err(if transient(&e) {
+                        StoreError::Unavailable(message)
+                    } else {
+                        StoreError::Other(message)
+                    });
+                }
+            }
+        };
+        {
+            let mut pool = store.lock();
+            pool.open += 1;
+            let generation = pool.generation;
+            pool.idle.push(Conn {
+                client,
+                statements: HashMap::new(),
+                generation,
+            });
+        }
+        store.migrate()?;
+        store.warm_up();
+        Ok(store)
+    }
+
+    /// Opens a few more connections (in parallel) so the first requests
+    /// after a start do not each wait for a connection to be set up.
+    /// Failures are ignored: connections are opened on demand anyway.
+    fn warm_up(&self) {
+        let wanted = WARM_CONNECTIONS.min(self.max);
+        let missing = {
+            let mut pool = self.lock();
+            let missing = wanted.saturating_sub(pool.open);
+            pool.open += missing;
+            missing
+        };
+        let opened: Vec<Client> = std::thread::scope(|scope| {
+            let tasks: Vec<_> = (0..missing)
+                .map(|_| scope.spawn(|| self.config.connect(NoTls).ok()))
+                .collect();
+            tasks
+                .into_iter()
+                .filter_map(|t| t.join().ok().flatten())
+                .collect()
+        });
+        let mut pool = self.lock();
+        pool.open -= missing - opened.len();
+        let generation = pool.generation;
+        pool.idle.extend(opened.into_iter().map(|client| Conn {
+            client,
+            statements: HashMap::new(),
+            generation,
+        }));
+    }
+
+    /// The database's address without the password, for logs.
+    #[must_use]
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Pool> {
+        // The pool's bookkeeping is updated in single steps; a panic
+        // elsewhere cannot leave it half-changed.
+        self.pool.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A connection: an idle one, else a new one while under the maximum,
+    /// else the first one freed within [`POOL_WAIT`].
+    fn checkout(&self) -> Result<Lease<'_>, StoreError> {
+        let deadline = Instant::now() + POOL_WAIT;
+        let mut pool = self.lock();
+        loop {
+            while let Some(conn) = pool.idle.pop() {
+                if conn.client.is_closed() {
+                    pool.open -= 1;
+                    drop(pool);
+                    drop(conn);
+                    pool = self.lock();
+                    continue;
+                }
+                return Ok(Lease {
+                    store: self,
+                    conn: Some(conn),
+                    reused: true,
+                    broken: false,
+                });
+            }
+            if pool.open < self.max {
+                pool.open += 1;
+                let generation = pool.generation;
+                drop(pool);
+                return match self.connect() {
+                    Ok(client) => Ok(Lease {
+                        store: self,
+                        conn: Some(Conn {
+                            client,
+                            statements: HashMap::new(),
+                            generation,
+                        }),
+                        reused: false,
+                        broken: false,
+                    }),
+                    Err(error) => {
+                        self.lock().open -= 1;
+                        self.freed.notify_one();
+                        Err(error)
+                    }
+                };
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(StoreError::Unavailable(format!(
+                    "all {} database connections are busy",
+                    self.max
+                )));
+            }
+            pool = self
+                .freed
+                .wait_timeout(pool, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    fn connect(&self) -> Result<Client, StoreError> {
+        self.config.connect(NoTls).map_err(|e| {
+            let f = failure(&e);
+            match f.error {
+                StoreError::Unavailable(reason) => {
+                    StoreError::Unavailable(format!("cannot connect to the database: {reason}"))
+                }
+                other => other,
+            }
+        })
+    }
+
+    /// Runs `op` on a pooled connection. A connection found broken is
+    /// dropped (with every idle one: they are likely broken too); when it
+    /// had been reused and `op` is safe to repeat, `op` runs once more on a
+    /// fresh connection, so the first call after a database restart does not
+    /// fail for a connection that died while idle.
+    fn run<T>(
+        &self,
+        repeatable: bool,
+        mut op: impl FnMut(&mut Conn) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut lease = self.checkout()?;
+            match op(lease.conn()) {
+                Ok(v) => return Ok(v),
+                Err(e) => {
+                    let f = failure(&e);
+                    lease.broken = f.broken;
+                    let again = f.broken && lease.reused && repeatable && attempts < MAX_ATTEMPTS;
+                    drop(lease);
+                    if !again {
+                        if f.broken {
+                            tracing::debug!(error = %f.error, "dropped a broken database connection");
+                        }
+                        return Err(f.error);
+                    }
+                    tracing::debug!(error = %f.error, "a pooled database connection was broken; retrying on a new one");
+                }
+            }
+        }
+    }
+
+    /// Applies the steps of [`MIGRATIONS`] not yet in `schema_migrations`,
+    /// in one transaction under an advisory lock, so instances starting
+    /// together neither race nor apply a step twice.
+    fn migrate(&self) -> Result<(), StoreError> {
+        let applied = self.run(true, |conn| {
+            let mut tx = conn.client.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+            tx.batch_execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INTEGER PRIMARY KEY,
+                    description TEXT NOT NULL,
+                    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                )",
+            )?;
+            let current: i32 = tx
+                .query_one(
+                    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                    &[],
+                )?
+                .get(0);
+            let mut applied = Vec::new();
+            for m in MIGRATIONS
+                .iter()
+                .filter(|m| i64::from(m.version) > i64::from(current))
+            {
+                tx.batch_execute(m.postgres_sql())?;
+                let version = i32::try_from(m.version).unwrap_or(i32::MAX);
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, description) VALUES ($1, $2)",
+                    &[&version, &m.description],
+                )?;
+                applied.push(m);
+            }
+            tx.commit()?;
+            Ok((current, applied))
+        });
+        let (current, applied) = applied.map_err(|e| match e {
+            StoreError::Other(e) => StoreError::Other(format!("migration failed: {e}")),
+            other => other,
+        })?;
+        if let Some(last) = MIGRATIONS.last()
+            && i64::from(current) > i64::from(last.version)
+        {
+            tracing::warn!(
+                version = current,
+                known = last.version,
+                "the database schema is newer than this program knows"
+            );
+        }
+        for m in applied {
+            tracing::info!(version = m.version, description = m.description, "migrated");
+        }
+        Ok(())
+    }
+}
+
+fn row_to_record(row: &Row, first: usize) -> Result<Record, postgres::Error> {
+    let tags: String = row.try_get(first + 5)?;
+    Ok(Record {
+        id: row.try_get(first)?,
+        project: row.try_get(first + 1)?,
+        zone: row.try_get(first + 2)?,
+        name: row.try_get(first + 3)?,
+        description: row.try_get(first + 4)?,
+        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        public_key: row.try_get(first + 6)?,
+        fingerprint: row.try_get(first + 7)?,
+        created_us: row.try_get(first + 8)?,
+        modified_us: row.try_get(first + 9)?,
+        requester: row.try_get(first + 10)?,
+        state: row.try_get(first + 11)?,
+    })
+}
+
+impl Store for PostgresStore {
+    fn insert(&self, r: &Record) -> Result<(), StoreError> {
+        let tags = serde_json::to_string(&r.tags).map_err(|e| StoreError::Other(e.to_string()))?;
+        // Ids are fresh UUIDs: a conflict on the id can only be this very
+        // insert, committed by an attempt whose answer was lost. Ignoring it
+        // makes the insert safe to repeat; a taken name still fails.
+        let sql = format!(
+            "INSERT INTO keypairs ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (id) DO NOTHING"
+        );
+        self.run(true, |conn| {
+            let stmt = conn.statement(&sql)?;
+            conn.client.execute(
+                &stmt,
+                &[
+                    &r.id,
+                    &r.project,
+                    &r.zone,
+                    &r.name,
+                    &r.description,
+                    &tags,
+                    &r.public_key,
+                    &r.fingerprint,
+                    &r.created_us,
+                    &r.modified_us,
+                    &r.requester,
+                    &r.state,
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn get(&self, project: &str, zone: &str, id: &str) -> Result<Option<Record>, StoreError> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM keypairs WHERE project = $1 AND zone = $2 AND id = $3");
+        self.run(true, |conn| {
+            let stmt = conn.statement(&sql)?;
+            conn.client
+                .query_opt(&stmt, &[&project, &zone, &id])?
+                .map(|row| row_to_record(&row, 0))
+                .transpose()
+        })
+    }
+
+    fn find(&self, q: &FindQuery) -> Result<(u64, Vec<Record>), StoreError> {
+        let (filter, args) = find_filter(q, Dialect::Postgres);
+        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
+        let (limit_n, offset_n) = (args.len() + 1, args.len() + 2);
+        let columns: Vec<String> = COLUMNS.split(", ").map(|c| format!("k.{c}")).collect();
+        // The count and the page in one statement, so one snapshot: the
+        // count always describes the rows the page was cut from. With no
+        // row on the page, the join still yields the count (and NULLs).
+        let sql = format!(
+            "SELECT t.total, {} \
+             FROM (SELECT COUNT(*) AS total FROM keypairs WHERE {filter}) AS t \
+             LEFT JOIN LATERAL (SELECT {COLUMNS} FROM keypairs WHERE {filter} \
+                 ORDER BY {} LIMIT ${limit_n} OFFSET ${offset_n}) AS k ON TRUE \
+             ORDER BY {}",
+            columns.join(", "),
+            find_order(q, Dialect::Postgres, ""),
+            find_order(q, Dialect::Postgres, "k."),
+        );
+        let mut params: Vec<&(dyn ToSql + Sync)> =
+            args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
+        params.push(&limit);
+        params.push(&offset);
+        self.run(true, |conn| {
+            let stmt = conn.statement(&sql)?;
+            let rows = conn.client.query(&stmt, &params)?;
+            let mut total = 0i64;
+            let mut records = Vec::with_capacity(rows.len());
+            for row in &rows {
+                total = row.try_get(0)?;
+                if row.try_get::<_, Option<String>>(1)?.is_some() {
+                    records.push(row_to_record(row, 1)?);
+                }
+            }
+            Ok((u64::try_from(total).unwrap_or(0), records))
+        })
+    }
+
+    fn delete(&self, project: &str, zone: &str, id: &str) -> Result<bool, StoreError> {
+        // Not repeated on a fresh connection: had the first attempt been
+        // committed, a second would report the key pair absent.
+        self.run(false, |conn| {
+            let stmt = conn
+                .statement("DELETE FROM keypairs WHERE project = $1 AND zone = $2 AND id = $3")?;
+            Ok(conn.client.execute(&stmt, &[&project, &zone, &id])? > 0)
+        })
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        self.run(true, |conn| conn.client.is_valid(PING_TIMEOUT))
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.run(true, |conn| {
+            let stmt = conn.statement("SELECT value FROM settings WHERE key = $1")?;
+            conn.client
+                .query_opt(&stmt, &[&key])?
+                .map(|row| row.try_get(0))
+                .transpose()
+        })
+    }
+
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.run(true, |conn| {
+            let stmt = conn.statement(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?;
+            conn.client.execute(&stmt, &[&key, &value]).map(|_| ())
+        })
+    }
+
+    fn init_setting(&self, key: &str, value: &str) -> Result<String, StoreError> {
+        self.run(true, |conn| {
+            let insert = conn.statement(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            )?;
+            conn.client.execute(&insert, &[&key, &value])?;
+            // A new statement, so a new snapshot: it sees the winner of a
+            // concurrent insert that this one waited for.
+            let select = conn.statement("SELECT value FROM settings WHERE key = $1")?;
+            conn.client.query_one(&select, &[&key])?.try_get(0)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describes_the_target_without_the_password() {
+        let store = PostgresStore::new(
+            "postgres://keygen:s3cret-pw@db.example:6543/keys?connect_timeout=1",
+            4,
+        )
+        .unwrap();
+        assert_eq!(store.target(), "postgresql://keygen@db.example:6543/keys");
+        assert!(!format!("{store:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn malformed_urls_are_refused_without_echoing_them() {
+        for url in [
+            "postgres://u:s3cret-pw@h:notaport/db",
+            "postgres://u:s3cret-pw@h/db?bogus=1",
+        ] {
+            let e = PostgresStore::new(url, 1).unwrap_err().to_string();
+            assert!(!e.contains("s3cret"), "{e}");
+        }
+        let e = PostgresStore::new("postgres://u@h/db?sslmode=require", 1).unwrap_err();
+        assert!(e.to_string().contains("TLS"), "{e}");
+    }
+
+    #[test]
+    fn an_unreachable_database_is_unavailable() {
+        // A loopback port nobody listens on: refused at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let store = PostgresStore::new(&format!("postgres://u:pw@127.0.0.1:{port}/db"), 2).unwrap();
+        match store.ping() {
+            Err(StoreError::Unavailable(reason)) => {
+                assert!(
+                    reason.starts_with("cannot connect to the database"),
+                    "{reason}"
+                );
+                assert!(!reason.contains("pw"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // The failed attempt gave its slot back.
+        assert_eq!(store.lock().open, 0);
+    }
+}
