@@ -162,9 +162,13 @@ start_cluster() {
   for _ in 1 2 3 4 5; do
     port=$(free_port)
     # Loopback only; a socket in the cluster's directory; no durability
-    # needed for throw-away data (the tests kill services, not this server).
+    # needed for throw-away data (the tests kill services, not this server)
+    # unless KEYGEN_PG_DURABLE=1 asks for it (load figures comparable with
+    # SQLite's synchronous = FULL).
+    local durability="-c fsync=off -c full_page_writes=off"
+    [[ ${KEYGEN_PG_DURABLE:-0} == 1 ]] && durability="-c fsync=on -c synchronous_commit=on"
     if as_user "$user" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c fsync=off -c full_page_writes=off" \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 $durability" \
       start >/dev/null 2>&1; then
       started=1
       break

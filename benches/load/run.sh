@@ -3,10 +3,23 @@
 # (Debian package `wrk`) on the same machine. Every run is bounded in time
 # and stops the server at the end.
 #
-#   benches/load/run.sh [seconds per run, default 10]
+#   benches/load/run.sh [seconds per run, default 10] [sqlite|postgres]
+#
+# With `postgres`, the service stores key pairs in a throw-away PostgreSQL
+# server on loopback (.ci/postgres.sh, with fsync on, as SQLite runs with
+# synchronous = FULL).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 secs=${1:-10}
+store=${2:-sqlite}
+if [[ $store == postgres ]]; then
+  eval "$(KEYGEN_PG_DURABLE=1 .ci/postgres.sh)"
+  export KEYGEN_DATABASE_URL=$KEYGEN_TEST_DATABASE_URL
+  pg_dir=$KEYGEN_TEST_PG_DIR
+elif [[ $store != sqlite ]]; then
+  echo "store: sqlite or postgres" >&2
+  exit 2
+fi
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 2; }
 cargo build --release -q -p keygen-service -p keygen-cli
 dir=$(mktemp -d)
@@ -19,10 +32,11 @@ start_server() { # pool size
   base=$(sed -n 's/^listening on //p' "$dir/out")
 }
 stop_server() { kill "$pid"; wait "$pid" || true; }
-trap 'kill "${pid:-0}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'kill "${pid:-0}" 2>/dev/null || true; rm -rf "$dir"; [[ -z ${pg_dir:-} ]] || .ci/postgres.sh stop "$pg_dir"' EXIT
 export KEYGEN_TOKEN=$token
 path=/v1/projects/load/zones/eu-west-0/keypairs
 
+echo "== store: $store"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F)"
 start_server 0
 pubkey=$(target/release/keygen generate | python3 -c 'import json,sys; print(json.load(sys.stdin)["publicKey"])')
