@@ -835,32 +835,7 @@ async fn private_keys_reach_neither_disk_nor_logs_and_survive_restart(env: TestE
 async fn sigkill_mid_stream_loses_no_acknowledged_create(env: TestEnv) {
     let server = env.start(None, 0);
     let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
-    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let mut writers = Vec::new();
-    for w in 0..4 {
-        let (url, acked) = (url.clone(), std::sync::Arc::clone(&acked));
-        writers.push(tokio::spawn(async move {
-            let c = client();
-            for i in 0.. {
-                let r = c
-                    .post(&url)
-                    .header("authorization", bearer(ADMIN))
-                    .json(&json!({"name": format!("w{w}-{i}"), "publicKey": public_key()}))
-                    .send()
-                    .await;
-                match r {
-                    Ok(r) if r.status() == StatusCode::CREATED => {
-                        let body: Value = r.json().await.unwrap();
-                        acked
-                            .lock()
-                            .unwrap()
-                            .push(body["id"].as_str().unwrap().to_owned());
-                    }
-                    _ => break,
-                }
-            }
-        }));
-    }
+    let (acked, writers) = common::create_stream(&url, &bearer(ADMIN), 4, usize::MAX);
     // Let the stream run, then kill the server without warning.
     while acked.lock().unwrap().len() < 100 {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;

@@ -14,7 +14,6 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{ADMIN, Server, TestEnv, client, keypairs, public_key};
@@ -230,32 +229,7 @@ async fn a_killed_instance_loses_no_acknowledged_create() {
     let (a, b) = two_instances(&env, 0);
     let path = keypairs("p1", "eu-west-0");
     let url = a.url(&path);
-    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
-    let mut writers = Vec::new();
-    for w in 0..4 {
-        let (url, acked) = (url.clone(), Arc::clone(&acked));
-        writers.push(tokio::spawn(async move {
-            let c = client();
-            for i in 0..2000 {
-                let r = c
-                    .post(&url)
-                    .header("authorization", bearer())
-                    .json(&json!({"name": format!("w{w}-{i}"), "publicKey": public_key()}))
-                    .send()
-                    .await;
-                match r {
-                    Ok(r) if r.status() == StatusCode::CREATED => {
-                        let body: Value = r.json().await.unwrap();
-                        acked
-                            .lock()
-                            .unwrap()
-                            .push(body["id"].as_str().unwrap().to_owned());
-                    }
-                    _ => break,
-                }
-            }
-        }));
-    }
+    let (acked, writers) = common::create_stream(&url, &bearer(), 4, 2000);
     let deadline = Instant::now() + Duration::from_secs(120);
     while acked.lock().unwrap().len() < 100 {
         assert!(

@@ -169,6 +169,49 @@ pub fn keypairs(project: &str, zone: &str) -> String {
     format!("/v1/projects/{project}/zones/{zone}/keypairs")
 }
 
+/// Key pairs created and acknowledged (201) so far, by id.
+pub type Acknowledged = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// Starts `writers` tasks importing key pairs into `url` one after another
+/// (names `w{writer}-{i}`, at most `per_writer` each), with the given
+/// `Authorization` header; each stops at its first answer that is not a
+/// 201 (the server gone, say). Returns the ids acknowledged so far and the
+/// tasks.
+pub fn create_stream(
+    url: &str,
+    authorization: &str,
+    writers: usize,
+    per_writer: usize,
+) -> (Acknowledged, Vec<tokio::task::JoinHandle<()>>) {
+    let acked = Acknowledged::default();
+    let tasks = (0..writers)
+        .map(|w| {
+            let (url, authorization) = (url.to_owned(), authorization.to_owned());
+            let acked = std::sync::Arc::clone(&acked);
+            tokio::spawn(async move {
+                let c = client();
+                for i in 0..per_writer {
+                    let r = c
+                        .post(&url)
+                        .header("authorization", &authorization)
+                        .json(&serde_json::json!({"name": format!("w{w}-{i}"), "publicKey": public_key()}))
+                        .send()
+                        .await;
+                    match r {
+                        Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
+                            let body: serde_json::Value = r.json().await.unwrap();
+                            let id = body["id"].as_str().unwrap().to_owned();
+                            acked.lock().unwrap().push(id);
+                        }
+                        _ => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    (acked, tasks)
+}
+
 /// The store a test's servers use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
