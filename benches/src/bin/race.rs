@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use chacha20::ChaCha20Rng;
 use clap::Parser;
-use keygen_core::{GenerationStats, RsaKeyPair};
+use keygen_core::{GenerateOptions, GenerationStats, RsaKeyPair};
 use rand_core::SeedableRng;
 use serde_json::{Value, json};
 
@@ -64,8 +64,8 @@ struct Args {
 /// One contestant.
 #[derive(Debug)]
 enum Generator {
-    /// keygen-core, one thread.
-    KeygenCore { seed: Option<u64> },
+    /// keygen-core on `threads` threads (one key at a time).
+    KeygenCore { seed: Option<u64>, threads: usize },
     /// The rsa crate's `PrivateKey::new(rng, 4096)`.
     RsaCrate { seed: Option<u64> },
     /// The newest OpenSSL, built by openssl-src, in process.
@@ -81,6 +81,7 @@ enum Generator {
 /// Names of every generator, in table order.
 const NAMES: &[&str] = &[
     "keygen-core",
+    "keygen-core-2t",
     "rsa-crate",
     "openssl-vendored",
     "openssl-system",
@@ -94,7 +95,8 @@ const FALLBACK_REFERENCE: &str = "openssl-system";
 impl Generator {
     fn name(&self) -> &'static str {
         match self {
-            Self::KeygenCore { .. } => "keygen-core",
+            Self::KeygenCore { threads: 1, .. } => "keygen-core",
+            Self::KeygenCore { .. } => "keygen-core-2t",
             Self::RsaCrate { .. } => "rsa-crate",
             #[cfg(feature = "openssl-vendored")]
             Self::OpensslVendored => "openssl-vendored",
@@ -108,10 +110,14 @@ impl Generator {
     /// returns the seconds it took, and keygen-core's counts.
     fn run(&self, index: Option<usize>) -> Result<(f64, Option<GenerationStats>), String> {
         match self {
-            Self::KeygenCore { seed } => {
+            Self::KeygenCore { seed, threads } => {
                 let mut rng = rng_for(*seed, 0, index)?;
+                let options = GenerateOptions {
+                    threads: *threads,
+                    ..GenerateOptions::default()
+                };
                 let start = Instant::now();
-                let (key, stats) = RsaKeyPair::generate_with_stats(&mut rng)
+                let (key, stats) = RsaKeyPair::generate_with(&mut rng, &options)
                     .map_err(|e| format!("keygen-core: {e}"))?;
                 let elapsed = start.elapsed().as_secs_f64();
                 drop(key);
@@ -178,16 +184,21 @@ impl Generator {
     /// What exactly runs, for the report.
     fn detail(&self) -> String {
         match self {
-            Self::KeygenCore { seed: Some(s) } => {
+            Self::KeygenCore { seed, threads } => {
+                let lanes = if GenerateOptions::default().uses_lanes() {
+                    "AVX-512 lanes"
+                } else {
+                    "portable search"
+                };
+                let seed = seed.map_or_else(
+                    || "ChaCha20 from the OS".to_owned(),
+                    |s| format!("ChaCha20 seed {s}"),
+                );
                 format!(
-                    "keygen-core {}, 1 thread, ChaCha20 seed {s}",
-                    env!("CARGO_PKG_VERSION")
-                )
-            }
-            Self::KeygenCore { seed: None } => {
-                format!(
-                    "keygen-core {}, 1 thread, ChaCha20 from the OS",
-                    env!("CARGO_PKG_VERSION")
+                    "keygen-core {}, {threads} thread{}, {lanes}, sieve to 2^{}, {seed}",
+                    env!("CARGO_PKG_VERSION"),
+                    if *threads == 1 { "" } else { "s" },
+                    keygen_core::SIEVE_LIMIT.trailing_zeros()
                 )
             }
             Self::RsaCrate { .. } => "rsa 0.10 PrivateKey::new(rng, 4096)".to_owned(),
@@ -247,8 +258,16 @@ fn contestants(args: &Args) -> Result<Vec<Generator>, String> {
     let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|n| n == name);
     let mut out = Vec::new();
     if wanted("keygen-core") {
-        out.push(Generator::KeygenCore { seed: args.seed });
-        // keygen-core has no parallel generation mode yet: nothing more to race.
+        out.push(Generator::KeygenCore {
+            seed: args.seed,
+            threads: 1,
+        });
+    }
+    if wanted("keygen-core-2t") {
+        out.push(Generator::KeygenCore {
+            seed: args.seed,
+            threads: 2,
+        });
     }
     if wanted("rsa-crate") {
         out.push(Generator::RsaCrate { seed: args.seed });
@@ -335,7 +354,7 @@ fn bootstrap_ratio(a: &[f64], b: &[f64], rng: &mut SplitMix64) -> (f64, f64) {
 struct Row {
     name: &'static str,
     detail: String,
-    /// Threads one key uses (all 1 today): keys/s/core divides by it.
+    /// Threads one key uses: keys/s/core divides by it.
     threads: u32,
     samples: Vec<f64>,
     mean: f64,
@@ -355,9 +374,9 @@ impl Row {
 struct OpCounts {
     keys: u64,
     candidates: u64,
+    fermat_lanes: u64,
     mr_base_two: u64,
     mr_random: u64,
-    lucas: u64,
     rejected_pairs: u64,
     modexps: u64,
 }
@@ -366,9 +385,9 @@ impl OpCounts {
     fn add(&mut self, s: &GenerationStats) {
         self.keys += 1;
         self.candidates += s.candidates;
+        self.fermat_lanes += s.fermat_lanes;
         self.mr_base_two += s.mr_base_two;
         self.mr_random += s.mr_random;
-        self.lucas += s.lucas;
         self.rejected_pairs += s.rejected_pairs;
         self.modexps += s.modexps();
     }
@@ -376,9 +395,9 @@ impl OpCounts {
     fn fields(&self) -> [(&'static str, u64); 6] {
         [
             ("candidates", self.candidates),
+            ("fermat_lanes", self.fermat_lanes),
             ("mr_base_two", self.mr_base_two),
             ("mr_random", self.mr_random),
-            ("lucas", self.lucas),
             ("modexps", self.modexps),
             ("rejected_pairs", self.rejected_pairs),
         ]
@@ -438,7 +457,9 @@ fn run(args: &Args) -> Result<(), String> {
             let i = (round + k) % generators.len();
             let (seconds, stats) = generators[i].run(Some(round))?;
             samples[i].push(seconds);
-            if let Some(stats) = stats {
+            // The counts of one thread are exact for a seed; two threads'
+            // depend on which finishes first.
+            if let (Some(stats), "keygen-core") = (stats, generators[i].name()) {
                 core_stats.push(stats);
             }
         }
@@ -460,7 +481,10 @@ fn run(args: &Args) -> Result<(), String> {
             Row {
                 name: g.name(),
                 detail: g.detail(),
-                threads: 1,
+                threads: match g {
+                    Generator::KeygenCore { threads, .. } => *threads as u32,
+                    _ => 1,
+                },
                 mean: mean(&samples),
                 median: quantile(&sorted, 0.5),
                 p90: quantile(&sorted, 0.9),
@@ -531,7 +555,7 @@ fn run(args: &Args) -> Result<(), String> {
     let mut deterministic = None;
     if ops.keys > 0 {
         println!(
-            "\nkeygen-core operations per key (mean of {} keys; each a 2048-bit modexp or Lucas sequence):",
+            "\nkeygen-core operations per key (mean of {} keys; each count of 2048-bit modular exponentiations):",
             ops.keys
         );
         for (name, total) in ops.fields() {
@@ -543,7 +567,10 @@ fn run(args: &Args) -> Result<(), String> {
         if let Some(seed) = args.seed {
             // Regenerate key 0 from the same seed: the same counts (and the
             // same key) must come out.
-            let g = Generator::KeygenCore { seed: Some(seed) };
+            let g = Generator::KeygenCore {
+                seed: Some(seed),
+                threads: 1,
+            };
             let (_, again) = g.run(Some(0))?;
             let same = again.as_ref() == core_stats.first();
             deterministic = Some(same);

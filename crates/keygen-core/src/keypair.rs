@@ -11,7 +11,7 @@ use rand_core::{CryptoRng, SeedableRng};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::generate::{self, GenerationStats};
+use crate::generate::{self, GenerateOptions, GenerationStats};
 use crate::{Error, Result, md5_fingerprint, sha256_fingerprint};
 
 /// An RSA private key with two primes p > q, as this engine generates it.
@@ -38,7 +38,7 @@ impl RsaKeyPair {
     ///
     /// Only on an internal arithmetic failure, which valid primes rule out.
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
-        Ok(generate::generate_with_stats(rng)?.0)
+        Ok(generate::generate_with_stats(rng, &GenerateOptions::default())?.0)
     }
 
     /// Like [`RsaKeyPair::generate`], and also reports how many primality
@@ -51,7 +51,22 @@ impl RsaKeyPair {
     pub fn generate_with_stats<R: CryptoRng + ?Sized>(
         rng: &mut R,
     ) -> Result<(Self, GenerationStats)> {
-        generate::generate_with_stats(rng)
+        generate::generate_with_stats(rng, &GenerateOptions::default())
+    }
+
+    /// Like [`RsaKeyPair::generate_with_stats`], choosing how the primes are
+    /// searched: on several threads at once (the first thread to find each
+    /// prime wins, so a seeded `rng` no longer gives a repeatable key), or on
+    /// the portable search whatever the CPU has.
+    ///
+    /// # Errors
+    ///
+    /// As [`RsaKeyPair::generate`].
+    pub fn generate_with<R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        options: &GenerateOptions,
+    ) -> Result<(Self, GenerationStats)> {
+        generate::generate_with_stats(rng, options)
     }
 
     /// Generates a key pair from the operating system's CSPRNG.

@@ -54,8 +54,8 @@ pub use check::{
 pub use error::{Error, Result};
 pub use fingerprint::{md5_fingerprint, sha256_fingerprint};
 pub use generate::{
-    GenerationStats, MIN_PRIME_DISTANCE_LOG2, MODULUS_BITS, MR_RANDOM_ROUNDS, PRIME_BITS,
-    PUBLIC_EXPONENT,
+    GenerateOptions, GenerationStats, MIN_PRIME_DISTANCE_LOG2, MODULUS_BITS, MR_RANDOM_ROUNDS,
+    PRIME_BITS, PUBLIC_EXPONENT, PrimeSearch, SIEVE_LIMIT,
 };
 pub use keypair::{EncodedKeyPair, RsaKeyPair, RsaPublicKey};
 

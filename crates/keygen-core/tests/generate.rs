@@ -154,11 +154,20 @@ fn the_same_seed_gives_the_same_key_and_counts() {
     let (key, stats) = RsaKeyPair::generate_with_stats(&mut a).unwrap();
     assert!(bool::from(key.ct_eq(&common::keys()[0])));
     assert!(!bool::from(key.ct_eq(&common::keys()[1])));
-    assert!(stats.mr_base_two >= 2 && stats.lucas >= 2);
-    assert_eq!(stats.modexps(), stats.mr_base_two + stats.mr_random);
-    // Each accepted prime costs one base-2 round, four random rounds and one
-    // Lucas test; composites stop at the first failing round.
-    assert!(stats.mr_random >= 8);
+    assert!(stats.mr_base_two >= 2);
+    assert_eq!(
+        stats.modexps(),
+        stats.fermat_lanes + stats.mr_base_two + stats.mr_random
+    );
+    // Each accepted prime costs one base-2 round and seven random rounds.
+    assert!(stats.mr_random >= 14);
+    if keygen_core::GenerateOptions::default().uses_lanes() {
+        // Candidates go through the lanes in batches of eight.
+        assert_eq!(stats.fermat_lanes, stats.candidates);
+        assert_eq!(stats.candidates % 8, 0);
+    } else {
+        assert_eq!(stats.fermat_lanes, 0);
+    }
 }
 
 #[test]

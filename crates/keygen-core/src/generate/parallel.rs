@@ -1,0 +1,254 @@
+//! Several threads searching for the same prime: the first to find one wins.
+//!
+//! The threads take batches of eight candidates of the current search from
+//! one shared sieve and run the base-2 Fermat test on them in vector lanes.
+//! The thread whose batch holds the first candidate that passes ends that
+//! search: it starts the next one (drawing its random base and sieving, while
+//! the others wait for it) and then runs the final Miller–Rabin rounds on its
+//! candidate while the others already search for the next prime. Batches of
+//! a search that has ended are thrown away when they finish. Should the final
+//! rounds refuse a candidate, the next free thread starts one more search.
+//!
+//! Two threads thus find each prime in about half the time of one, where one
+//! thread per prime would wait for the slower of two searches. Which prime is
+//! found depends on which thread is first, so a seeded generator does not give
+//! repeatable keys here (it does on one thread).
+
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+use chacha20::ChaCha20Rng;
+use crypto_bigint::BoxedUint;
+use rand_core::{CryptoRng, Rng, SeedableRng};
+use zeroize::Zeroizing;
+
+use super::{Candidates, GenerationStats, Words, final_tests, words};
+use crate::{Error, Result};
+
+/// What the threads share.
+struct Shared {
+    /// The current search's sieve: `None` while the next one is being built,
+    /// or when no more candidates are needed.
+    candidates: Option<Candidates>,
+    /// Number of the current search.
+    search: u64,
+    /// A thread is building the next search's sieve.
+    building: bool,
+    /// Candidates that passed the Fermat test and are in their final rounds.
+    verifying: usize,
+    /// The primes found, each from its own search.
+    found: Vec<Zeroizing<BoxedUint>>,
+    /// Draws the sieves' random bases.
+    rng: ChaCha20Rng,
+    /// The work of every thread, thrown-away batches included.
+    stats: GenerationStats,
+    /// The first error any thread met.
+    error: Option<Error>,
+}
+
+impl Shared {
+    /// More candidates are needed: fewer than two primes found or on the way.
+    fn searching(&self) -> bool {
+        self.found.len() + self.verifying < 2
+    }
+
+    fn finished(&self) -> bool {
+        self.error.is_some() || self.found.len() >= 2
+    }
+}
+
+struct Pool {
+    state: Mutex<Shared>,
+    changed: Condvar,
+}
+
+impl Pool {
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait<'a>(&self, guard: MutexGuard<'a, Shared>) -> MutexGuard<'a, Shared> {
+        self.changed
+            .wait(guard)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Builds the next search's sieve outside the lock (the caller has set
+    /// `building`) from a seed drawn under it, and installs it.
+    fn build_next(&self, seed: Zeroizing<[u8; 32]>) {
+        let mut rng = ChaCha20Rng::from_seed(*seed);
+        let built = Candidates::new(&mut rng);
+        let mut s = self.lock();
+        s.building = false;
+        match built {
+            Ok(c) if s.searching() => s.candidates = Some(c),
+            Ok(_) => {}
+            Err(e) => {
+                s.error.get_or_insert(e);
+            }
+        }
+        drop(s);
+        self.changed.notify_all();
+    }
+
+    /// The next batch of the current search and its number, or `None` when
+    /// the work is done.
+    fn take_batch(&self) -> Option<(u64, Vec<Zeroizing<BoxedUint>>)> {
+        let mut s = self.lock();
+        loop {
+            if s.finished() {
+                return None;
+            }
+            if !s.searching() || s.building {
+                s = self.wait(s);
+                continue;
+            }
+            let shared = &mut *s;
+            if let Some(candidates) = shared.candidates.as_mut() {
+                let batch = (0..keygen_mont::LANES)
+                    .map(|_| candidates.next(&mut shared.rng))
+                    .collect::<Result<Vec<_>>>();
+                match batch {
+                    Ok(batch) => return Some((shared.search, batch)),
+                    Err(e) => {
+                        shared.error.get_or_insert(e);
+                        drop(s);
+                        self.changed.notify_all();
+                        return None;
+                    }
+                }
+            }
+            // No sieve, none being built, and candidates needed (at the start
+            // of a search after final rounds refused a candidate): build one.
+            s.building = true;
+            let seed = draw_seed(&mut s.rng);
+            drop(s);
+            self.build_next(seed);
+            s = self.lock();
+        }
+    }
+
+    /// Ends search `search` with `candidate` if it is still the current one,
+    /// starting the next search when one is needed. Returns whether the
+    /// candidate is now this thread's to verify.
+    fn claim(&self, search: u64) -> bool {
+        let mut s = self.lock();
+        if s.search != search || s.finished() {
+            return false;
+        }
+        s.search += 1;
+        s.verifying += 1;
+        s.candidates = None;
+        if s.searching() {
+            s.building = true;
+            let seed = draw_seed(&mut s.rng);
+            drop(s);
+            self.build_next(seed);
+        }
+        true
+    }
+
+    /// Records the verdict of the final rounds.
+    fn verified(&self, prime: Option<BoxedUint>) {
+        let mut s = self.lock();
+        s.verifying -= 1;
+        if let Some(p) = prime {
+            s.found.push(Zeroizing::new(p));
+        }
+        drop(s);
+        self.changed.notify_all();
+    }
+
+    fn fail(&self, e: Error) {
+        self.lock().error.get_or_insert(e);
+        self.changed.notify_all();
+    }
+}
+
+fn draw_seed(rng: &mut ChaCha20Rng) -> Zeroizing<[u8; 32]> {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    rng.fill_bytes(seed.as_mut());
+    seed
+}
+
+/// One thread's part: batches until both primes are found.
+fn work(pool: &Pool, mut rng: ChaCha20Rng) {
+    let mut stats = GenerationStats::default();
+    while let Some((search, batch)) = pool.take_batch() {
+        let lanes: Zeroizing<Vec<Words>> = Zeroizing::new(batch.iter().map(|c| words(c)).collect());
+        stats.candidates += batch.len() as u64;
+        stats.fermat_lanes += batch.len() as u64;
+        let passed = keygen_mont::fermat_base_two(&lanes);
+        let first = batch
+            .iter()
+            .enumerate()
+            .find(|&(i, _)| passed >> i & 1 == 1);
+        let Some((_, candidate)) = first else {
+            continue;
+        };
+        if !pool.claim(search) {
+            continue; // the search ended while this batch was being tested
+        }
+        match final_tests(&mut rng, candidate, true, &mut stats) {
+            Ok(true) => pool.verified(Some(BoxedUint::clone(candidate))),
+            Ok(false) => pool.verified(None),
+            Err(e) => {
+                pool.verified(None);
+                pool.fail(e);
+            }
+        }
+    }
+    pool.lock().stats.add(&stats);
+}
+
+/// Finds two random 2048-bit probable primes, each from its own search, with
+/// `threads` threads (the calling thread is one of them).
+pub(super) fn two_primes<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    threads: usize,
+    stats: &mut GenerationStats,
+) -> Result<(Zeroizing<BoxedUint>, Zeroizing<BoxedUint>)> {
+    let mut shared_rng = ChaCha20Rng::from_rng(rng);
+    let first = Candidates::new(&mut shared_rng)?;
+    let worker_rngs: Vec<ChaCha20Rng> = (0..threads).map(|_| ChaCha20Rng::from_rng(rng)).collect();
+    let pool = Pool {
+        state: Mutex::new(Shared {
+            candidates: Some(first),
+            search: 0,
+            building: false,
+            verifying: 0,
+            found: Vec::with_capacity(2),
+            rng: shared_rng,
+            stats: GenerationStats::default(),
+            error: None,
+        }),
+        changed: Condvar::new(),
+    };
+    std::thread::scope(|scope| {
+        let mut rngs = worker_rngs.into_iter();
+        let own = rngs.next();
+        for worker_rng in rngs {
+            let pool = &pool;
+            scope.spawn(move || work(pool, worker_rng));
+        }
+        if let Some(own) = own {
+            work(&pool, own);
+        }
+    });
+    let mut s = pool
+        .state
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    stats.add(&s.stats);
+    if let Some(e) = s.error.take() {
+        return Err(e);
+    }
+    let b = s
+        .found
+        .pop()
+        .ok_or(Error::Arithmetic("prime search ended early"))?;
+    let a = s
+        .found
+        .pop()
+        .ok_or(Error::Arithmetic("prime search ended early"))?;
+    Ok((a, b))
+}

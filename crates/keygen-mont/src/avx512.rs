@@ -1,0 +1,238 @@
+//! The AVX-512 kernel: eight moduli at once, one per 64-bit lane.
+//!
+//! The same digits and column order as the portable kernel, with each
+//! `u64` replaced by a vector of eight. There is no `unsafe` here: inside a
+//! function compiled with AVX-512F the arithmetic intrinsics are safe, and
+//! every vector lives in an array indexed like any other. Calling these
+//! functions is what needs the CPU check (see `dispatch`).
+
+use core::arch::x86_64::{
+    __m512i, _mm512_add_epi64, _mm512_and_si512, _mm512_cmpeq_epi64_mask, _mm512_mask_add_epi64,
+    _mm512_mask_blend_epi64, _mm512_mask_reduce_add_epi64, _mm512_mul_epu32, _mm512_set_epi64,
+    _mm512_set1_epi64, _mm512_setzero_si512, _mm512_srli_epi64,
+};
+
+use zeroize::Zeroize;
+
+use crate::{
+    BITS, DIGIT_BITS, DIGITS, LANES, Lane, MrContext, TAIL_BITS, WINDOW_BITS, Words, eq_small,
+    finish,
+};
+
+type V = __m512i;
+
+/// The bits of a digit in every lane.
+#[target_feature(enable = "avx512f")]
+fn digit_mask() -> V {
+    _mm512_set1_epi64(crate::DIGIT_MASK.cast_signed())
+}
+
+/// Gathers digit `k` of each lane's number into one vector.
+#[target_feature(enable = "avx512f")]
+fn gather(lanes: &[Lane; LANES], f: impl Fn(&Lane) -> u64) -> V {
+    let v = |i: usize| f(&lanes[i]).cast_signed();
+    _mm512_set_epi64(v(7), v(6), v(5), v(4), v(3), v(2), v(1), v(0))
+}
+
+/// Lane `i` of `v`.
+#[target_feature(enable = "avx512f")]
+fn lane(v: V, i: usize) -> u64 {
+    _mm512_mask_reduce_add_epi64(1 << i, v).cast_unsigned()
+}
+
+// The list in `each_upper_digit` is written for 74 digits.
+const _: () = assert!(DIGITS == 74);
+
+/// Runs `$step!(j)` for j = 1, …, 73 (every digit but the lowest), written
+/// out so that each index is a constant: no loop, no bounds check.
+macro_rules! each_upper_digit {
+    ($step:ident) => {
+        each_upper_digit!(@ $step; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25
+            26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54
+            55 56 57 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73)
+    };
+    (@ $step:ident; $($j:literal)*) => {
+        $($step!($j);)*
+    };
+}
+
+/// a·b·R⁻¹ mod N in eight lanes, below 2·N for a, b below 4·N.
+///
+/// Row by row (coarsely integrated operand scanning): row i adds a_i·b and
+/// m_i·N to the running sum t and shifts t down one digit, m_i chosen so that
+/// the digit shifted out is zero. The digits of t are not carried between
+/// rows: digit j of t is the sum of at most two products for each row it has
+/// seen, at most 148 of them below 2^56 each, plus carries, so it stays below
+/// 2^64. Every row is the same 74 steps, written out (no loop, no branch).
+/// The portable kernel computes the same result column by column.
+#[target_feature(enable = "avx512f")]
+#[inline(never)]
+fn mul(
+    a: &[V; DIGITS],
+    b: &[V; DIGITS],
+    n: &[V; DIGITS],
+    n_prime: V,
+    t: &mut [V; DIGITS],
+    out: &mut [V; DIGITS],
+) {
+    let mask = digit_mask();
+    *t = [_mm512_setzero_si512(); DIGITS];
+    for &ai in a {
+        let u = _mm512_add_epi64(t[0], _mm512_mul_epu32(ai, b[0]));
+        let mi = _mm512_and_si512(_mm512_mul_epu32(u, n_prime), mask);
+        let carry =
+            _mm512_srli_epi64::<DIGIT_BITS>(_mm512_add_epi64(u, _mm512_mul_epu32(mi, n[0])));
+        macro_rules! step {
+            ($j:literal) => {
+                let p = _mm512_add_epi64(_mm512_mul_epu32(ai, b[$j]), _mm512_mul_epu32(mi, n[$j]));
+                t[$j - 1] = _mm512_add_epi64(t[$j], p);
+            };
+        }
+        each_upper_digit!(step);
+        t[DIGITS - 1] = _mm512_setzero_si512();
+        t[0] = _mm512_add_epi64(t[0], carry);
+    }
+    let mut carry = _mm512_setzero_si512();
+    for (o, &d) in out.iter_mut().zip(t.iter()) {
+        let v = _mm512_add_epi64(d, carry);
+        *o = _mm512_and_si512(v, mask);
+        carry = _mm512_srli_epi64::<DIGIT_BITS>(v);
+    }
+}
+
+/// Doubles the lanes selected by `select` (a masked add runs in every lane
+/// alike), then carries.
+#[target_feature(enable = "avx512f")]
+fn double_where(a: &mut [V; DIGITS], select: u8) {
+    let mask = digit_mask();
+    let mut carry = _mm512_setzero_si512();
+    for d in a.iter_mut() {
+        let t = _mm512_add_epi64(_mm512_mask_add_epi64(*d, select, *d, *d), carry);
+        *d = _mm512_and_si512(t, mask);
+        carry = _mm512_srli_epi64::<DIGIT_BITS>(t);
+    }
+}
+
+/// 2^e mod N in each of eight lanes.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn pow2(lanes: &[Lane; LANES]) -> [Words; LANES] {
+    let mut n: [V; DIGITS] = core::array::from_fn(|k| gather(lanes, |l| l.n[k]));
+    let n_prime = gather(lanes, |l| l.n_prime);
+    let mut x: [V; DIGITS] = core::array::from_fn(|k| gather(lanes, |l| l.one[k]));
+    let mut t = [_mm512_setzero_si512(); DIGITS];
+    // The running sums of each multiplication, wiped once at the end.
+    let mut scratch = [_mm512_setzero_si512(); DIGITS];
+    for i in (0..BITS).rev() {
+        mul(&x, &x, &n, n_prime, &mut scratch, &mut t);
+        let mut select = 0u8;
+        for (j, l) in lanes.iter().enumerate() {
+            select |= (l.exponent_bit(i) as u8) << j;
+        }
+        double_where(&mut t, select);
+        x = t;
+    }
+    let one: [V; DIGITS] = core::array::from_fn(|k| _mm512_set1_epi64(i64::from(k == 0)));
+    mul(&x, &one, &n, n_prime, &mut scratch, &mut t);
+    let out = core::array::from_fn(|j| {
+        let mut digits: crate::Digits = core::array::from_fn(|k| lane(t[k], j));
+        let words = finish(&digits, &lanes[j].n);
+        digits.zeroize();
+        words
+    });
+    x.zeroize();
+    t.zeroize();
+    n.zeroize();
+    scratch.zeroize();
+    out
+}
+
+/// `d` in every lane.
+#[target_feature(enable = "avx512f")]
+fn broadcast(d: &crate::Digits) -> [V; DIGITS] {
+    core::array::from_fn(|k| _mm512_set1_epi64(d[k].cast_signed()))
+}
+
+/// Bit i set where lane i of `x` equals lane i of `c`.
+#[target_feature(enable = "avx512f")]
+fn eq_mask(x: &[V; DIGITS], c: &[V; DIGITS]) -> u8 {
+    x.iter()
+        .zip(c)
+        .fold(0xff, |m, (a, b)| m & _mm512_cmpeq_epi64_mask(*a, *b))
+}
+
+/// `b` in the lanes selected by `mask`, `a` in the others.
+#[target_feature(enable = "avx512f")]
+fn blend(mask: u8, a: &mut [V; DIGITS], b: &[V; DIGITS]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x = _mm512_mask_blend_epi64(mask, *x, *y);
+    }
+}
+
+/// 0xff if `bit` is 1, 0 if it is 0.
+fn lane_mask(bit: u64) -> u8 {
+    (bit as u8).wrapping_neg()
+}
+
+/// The strong probable-prime test of the context's modulus to eight bases
+/// at once (one per lane); see `portable::strong_test`. Bit i of the answer
+/// is set when the modulus passes to `bases[i]`.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn strong_test(ctx: &MrContext, bases: &[crate::Digits; LANES]) -> u8 {
+    let n = broadcast(&ctx.n);
+    let n_prime = _mm512_set1_epi64(ctx.n_prime.cast_signed());
+    let mut scratch = [_mm512_setzero_si512(); DIGITS];
+    let mut t = [_mm512_setzero_si512(); DIGITS];
+    let mut b = [_mm512_setzero_si512(); DIGITS];
+    {
+        let mut raw: [V; DIGITS] = core::array::from_fn(|k| {
+            let v = |i: usize| bases[i][k].cast_signed();
+            _mm512_set_epi64(v(7), v(6), v(5), v(4), v(3), v(2), v(1), v(0))
+        });
+        let r2 = broadcast(&ctx.r2);
+        mul(&raw, &r2, &n, n_prime, &mut scratch, &mut b);
+        raw.zeroize();
+    }
+    let one = broadcast(&ctx.ones[0]);
+    let mut table = [one; 1 << WINDOW_BITS];
+    table[1] = b;
+    for k in 2..table.len() {
+        let previous = table[k - 1];
+        mul(&previous, &b, &n, n_prime, &mut scratch, &mut table[k]);
+    }
+    let mut x = one;
+    for w in (TAIL_BITS / WINDOW_BITS..BITS / WINDOW_BITS).rev() {
+        for _ in 0..WINDOW_BITS {
+            mul(&x, &x, &n, n_prime, &mut scratch, &mut t);
+            x = t;
+        }
+        let index = ctx.window(w);
+        let mut entry = [_mm512_setzero_si512(); DIGITS];
+        for (k, e) in table.iter().enumerate() {
+            blend(lane_mask(eq_small(k as u64, index)), &mut entry, e);
+        }
+        mul(&x, &entry, &n, n_prime, &mut scratch, &mut t);
+        x = t;
+        entry.zeroize();
+    }
+    let ones = [broadcast(&ctx.ones[0]), broadcast(&ctx.ones[1])];
+    let minus_ones = [broadcast(&ctx.minus_ones[0]), broadcast(&ctx.minus_ones[1])];
+    let mut y = [_mm512_setzero_si512(); DIGITS];
+    let mut pass = 0u8;
+    for j in (0..TAIL_BITS).rev() {
+        mul(&x, &x, &n, n_prime, &mut scratch, &mut t);
+        x = t;
+        mul(&x, &b, &n, n_prime, &mut scratch, &mut y);
+        blend(lane_mask(ctx.tail_bit(j)), &mut x, &y);
+        let is_one = eq_mask(&x, &ones[0]) | eq_mask(&x, &ones[1]);
+        let is_minus_one = eq_mask(&x, &minus_ones[0]) | eq_mask(&x, &minus_ones[1]);
+        let (at_s, up_to_s) = ctx.tail_rules(j);
+        pass |= (is_one & lane_mask(at_s)) | (is_minus_one & lane_mask(up_to_s));
+    }
+    b.zeroize();
+    table.zeroize();
+    x.zeroize();
+    y.zeroize();
+    t.zeroize();
+    scratch.zeroize();
+    pass
+}

@@ -1,0 +1,113 @@
+//! Choosing a kernel: the crate's only `unsafe` code.
+
+use crate::{DIGITS, Digits, LANES, Lane, MrContext, ONE, Words, minus_one, portable, to_digits};
+
+/// Does this CPU run the AVX-512 kernel? (Detected once, then cached by
+/// the standard library.)
+#[must_use]
+pub fn avx512_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// 2^e mod n for up to eight moduli at once (`exponents[i]` goes with
+/// `moduli[i]`), on the fastest kernel this CPU has. A lane whose modulus is
+/// not odd and 2048 bits long gives `None`.
+///
+/// # Panics
+///
+/// If more than [`LANES`] moduli are given, or fewer exponents than moduli.
+#[must_use]
+pub fn pow2_mod(moduli: &[Words], exponents: &[Words]) -> Vec<Option<Words>> {
+    assert!(moduli.len() <= LANES, "at most {LANES} moduli at once");
+    assert!(
+        exponents.len() >= moduli.len(),
+        "an exponent for each modulus"
+    );
+    let lanes: Vec<Option<Lane>> = moduli
+        .iter()
+        .zip(exponents)
+        .map(|(n, e)| Lane::new(n, e))
+        .collect();
+    #[cfg(target_arch = "x86_64")]
+    if avx512_available() && lanes.iter().filter(|l| l.is_some()).count() > 1 {
+        let full: [Lane; LANES] = core::array::from_fn(|i| {
+            lanes
+                .get(i)
+                .and_then(Clone::clone)
+                .unwrap_or_else(Lane::filler)
+        });
+        // SAFETY: `pow2` is a safe function whose only precondition is the
+        // AVX-512F target feature it is compiled with; the CPU was found to
+        // support AVX-512F at run time on the line above.
+        #[allow(unsafe_code)]
+        let out = unsafe { crate::avx512::pow2(&full) };
+        return lanes
+            .iter()
+            .zip(out)
+            .map(|(l, r)| l.as_ref().map(|_| r))
+            .collect();
+    }
+    lanes
+        .iter()
+        .map(|l| l.as_ref().map(portable::pow2))
+        .collect()
+}
+
+/// The base-2 Fermat test, 2^(n−1) ≡ 1 (mod n), on up to eight candidates
+/// at once: bit i of the answer is set when `candidates[i]` passes. A
+/// candidate that is not odd and 2048 bits long fails.
+///
+/// # Panics
+///
+/// If more than [`LANES`] candidates are given.
+#[must_use]
+pub fn fermat_base_two(candidates: &[Words]) -> u8 {
+    let exponents: Vec<Words> = candidates.iter().map(minus_one).collect();
+    pow2_mod(candidates, &exponents)
+        .iter()
+        .enumerate()
+        .fold(0u8, |acc, (i, r)| {
+            acc | (u8::from(r.as_ref() == Some(&ONE)) << i)
+        })
+}
+
+/// Miller–Rabin to up to eight bases at once for one 2048-bit odd `n`
+/// (FIPS 186-5 B.3.1, each base one round), on the fastest kernel this CPU
+/// has: bit i of the answer is set when n is a strong probable prime to
+/// `bases[i]` (read as a number below 2^2048, reduced modulo n). The
+/// arithmetic takes the same time whatever n and the bases are.
+///
+/// `None` when n is not odd and 2048 bits long, or when 2^64 divides n − 1
+/// (probability 2^−63 for a random odd n; the caller should treat such an n
+/// as refused).
+///
+/// # Panics
+///
+/// If more than [`LANES`] bases are given.
+#[must_use]
+pub fn miller_rabin(n: &Words, bases: &[Words]) -> Option<u8> {
+    assert!(bases.len() <= LANES, "at most {LANES} bases at once");
+    let ctx = MrContext::new(n)?;
+    let used = u8::try_from((1u16 << bases.len()) - 1).unwrap_or(u8::MAX);
+    #[cfg(target_arch = "x86_64")]
+    if avx512_available() {
+        let digits: [Digits; LANES] =
+            core::array::from_fn(|i| bases.get(i).map_or([0; DIGITS], to_digits));
+        // SAFETY: `strong_test` is a safe function whose only precondition is
+        // the AVX-512F target feature it is compiled with; the CPU was found
+        // to support AVX-512F at run time on the line above.
+        #[allow(unsafe_code)]
+        let passed = unsafe { crate::avx512::strong_test(&ctx, &digits) };
+        return Some(passed & used);
+    }
+    Some(bases.iter().enumerate().fold(0u8, |acc, (i, b)| {
+        acc | (u8::from(portable::strong_test(&ctx, &to_digits(b))) << i)
+    }))
+}

@@ -1,0 +1,162 @@
+//! The Miller–Rabin kernels against a reference strong test in num-bigint,
+//! on primes p = k·2^s + 1 for s from 1 to 63 (where −1 turns up in the
+//! chain decides the verdict), composites, trivial liars and a base built to
+//! fool the Fermat test but not the strong test.
+
+use keygen_mont::{WORDS, Words, miller_rabin, miller_rabin_portable};
+use num_bigint::BigUint;
+
+mod common;
+use common::{big, words};
+use num_traits::{One, Zero};
+use proptest::prelude::*;
+
+/// FIPS 186-5 B.3.1's test of `n` to one base, in num-bigint.
+fn reference(n: &BigUint, base: &BigUint) -> bool {
+    let one = BigUint::one();
+    let minus_one = n - &one;
+    let s = minus_one.trailing_zeros().unwrap_or(0);
+    let d = &minus_one >> s;
+    let mut x = (base % n).modpow(&d, n);
+    if x == one || x == minus_one {
+        return true;
+    }
+    for _ in 1..s {
+        x = &x * &x % n;
+        if x == minus_one {
+            return true;
+        }
+    }
+    false
+}
+
+fn reference_mask(n: &Words, bases: &[Words]) -> u8 {
+    bases.iter().enumerate().fold(0, |acc, (i, b)| {
+        acc | (u8::from(reference(&big(n), &big(b))) << i)
+    })
+}
+
+struct Vectors {
+    primes: Vec<(u32, Words)>,
+    factors: (BigUint, BigUint),
+}
+
+fn vectors() -> Vectors {
+    let text = include_str!("data/primes.txt");
+    let mut primes = Vec::new();
+    let mut factors = None;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let hex = |s: &str| BigUint::parse_bytes(s.as_bytes(), 16).expect("hex");
+        if fields[0] == "factors" {
+            factors = Some((hex(fields[1]), hex(fields[2])));
+        } else {
+            primes.push((fields[0].parse().expect("s"), words(&hex(fields[1]))));
+        }
+    }
+    Vectors {
+        primes,
+        factors: factors.expect("a factors line"),
+    }
+}
+
+/// Deterministic pseudo-random bases below 2^2048.
+fn bases(seed: u64, count: usize) -> Vec<Words> {
+    let mut state = seed;
+    (0..count)
+        .map(|_| {
+            let mut w = [0u64; WORDS];
+            for x in &mut w {
+                state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                *x = z ^ (z >> 31);
+            }
+            w
+        })
+        .collect()
+}
+
+#[test]
+fn primes_pass_to_every_base_whatever_s() {
+    for (s, p) in vectors().primes {
+        let b = bases(u64::from(s), 8);
+        if s >= 64 {
+            assert_eq!(miller_rabin(&p, &b), None, "s = {s} is refused");
+            assert_eq!(miller_rabin_portable(&p, &b[..1]), None);
+            continue;
+        }
+        assert_eq!(
+            reference_mask(&p, &b),
+            0xff,
+            "s = {s}: the reference agrees"
+        );
+        assert_eq!(miller_rabin(&p, &b), Some(0xff), "s = {s}");
+        assert_eq!(
+            miller_rabin_portable(&p, &b[..2]),
+            Some(0b11),
+            "s = {s}, portable"
+        );
+        // Fewer bases than lanes: only those bits.
+        assert_eq!(
+            miller_rabin(&p, &b[..3]),
+            Some(0b111),
+            "s = {s}, three bases"
+        );
+    }
+}
+
+#[test]
+fn a_fermat_liar_is_caught_and_trivial_liars_pass() {
+    let v = vectors();
+    let (a, b) = &v.factors;
+    let n = a * b;
+    assert_eq!(n.bits(), 2048);
+    // base ≡ 1 (mod a) and ≡ −1 (mod b): base^(n−1) ≡ 1 (mod n), but the
+    // chain goes through a square root of 1 other than ±1.
+    let inverse = a.modinv(b).expect("coprime");
+    let t = (b - (BigUint::from(2u32) * inverse % b)) % b;
+    let liar = BigUint::one() + a * t;
+    assert!((&liar % a).is_one() && (&liar % b) == b - 1u32);
+    assert!(liar.modpow(&(&n - 1u32), &n).is_one(), "a Fermat liar");
+    let n_words = words(&n);
+    let minus_one = words(&(&n - 1u32));
+    let cases = [
+        words(&liar),
+        minus_one,
+        words(&BigUint::one()),
+        words(&BigUint::zero()),
+        words(&BigUint::from(2u32)),
+        words(&(&n + 1u32 - &n)),
+    ];
+    let want = reference_mask(&n_words, &cases);
+    assert_eq!(want & 1, 0, "the strong test refuses the Fermat liar");
+    assert_eq!(want & 0b110, 0b110, "−1 and 1 are liars for every odd n");
+    assert_eq!(miller_rabin(&n_words, &cases), Some(want));
+    assert_eq!(miller_rabin_portable(&n_words, &cases), Some(want));
+}
+
+fn arb_words() -> impl Strategy<Value = Words> {
+    prop::array::uniform32(any::<u64>())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_odd_numbers_agree_with_the_reference(
+        mut n in arb_words(),
+        b in prop::array::uniform8(arb_words()),
+    ) {
+        n[0] |= 1;
+        n[WORDS - 1] |= 1 << 63;
+        let got = miller_rabin(&n, &b);
+        if n[0] & !1 == 0 {
+            prop_assert_eq!(got, None);
+        } else {
+            prop_assert_eq!(got, Some(reference_mask(&n, &b)));
+            prop_assert_eq!(miller_rabin_portable(&n, &b[..1]), Some(reference_mask(&n, &b[..1])));
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Both kernels against num-bigint's modpow, and against each other.
+
+use keygen_mont::{LANES, WORDS, Words, fermat_base_two, pow2_mod, pow2_mod_portable};
+use num_bigint::BigUint;
+
+mod common;
+use common::{big, words};
+use proptest::prelude::*;
+
+/// A modulus the kernels accept from arbitrary words: odd, top bit set.
+fn modulus(mut w: Words) -> Words {
+    w[0] |= 1;
+    w[WORDS - 1] |= 1 << 63;
+    w
+}
+
+fn expected(n: &Words, e: &Words) -> Words {
+    words(&BigUint::from(2u32).modpow(&big(e), &big(n)))
+}
+
+fn arb_words() -> impl Strategy<Value = Words> {
+    prop::array::uniform32(any::<u64>())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fast_and_portable_agree_with_modpow(
+        ns in prop::array::uniform8(arb_words()),
+        es in prop::array::uniform8(arb_words()),
+    ) {
+        let ns: Vec<Words> = ns.into_iter().map(modulus).collect();
+        let fast = pow2_mod(&ns, &es);
+        let portable = pow2_mod_portable(&ns[..2], &es[..2]);
+        for i in 0..LANES {
+            let want = expected(&ns[i], &es[i]);
+            prop_assert_eq!(fast[i], Some(want), "lane {}", i);
+            if i < 2 {
+                prop_assert_eq!(portable[i], Some(want), "portable lane {}", i);
+            }
+        }
+    }
+}
+
+#[test]
+fn edge_moduli_and_exponents() {
+    let max = [u64::MAX; WORDS];
+    let mut low = [0u64; WORDS];
+    low[0] = 1;
+    low[WORDS - 1] = 1 << 63;
+    let zero = [0u64; WORDS];
+    let ns = [max, low, max, low, max, low, max, low];
+    let es = [zero, zero, max, max, low, low, max, zero];
+    let fast = pow2_mod(&ns, &es);
+    let portable = pow2_mod_portable(&ns, &es);
+    for i in 0..LANES {
+        let want = expected(&ns[i], &es[i]);
+        assert_eq!(fast[i], Some(want), "lane {i}");
+        assert_eq!(portable[i], Some(want), "portable lane {i}");
+    }
+}
+
+#[test]
+fn fermat_tells_primes_from_composites() {
+    // 2^2048 − 1557 is the largest 2048-bit prime, so 2^2048 − 1555 is composite.
+    let p = words(&((BigUint::from(1u32) << 2048u32) - BigUint::from(1557u32)));
+    let composite = words(&((BigUint::from(1u32) << 2048u32) - BigUint::from(1555u32)));
+    let mut even = p;
+    even[0] &= !1;
+    let got = fermat_base_two(&[p, composite, even, p]);
+    assert_eq!(got, 0b1001);
+    assert_eq!(fermat_base_two(&[p]), 1, "one lane");
+}
