@@ -42,6 +42,13 @@ fn parts(key: &RsaKeyPair) -> Parts {
 #[test]
 fn keys_meet_fips_186_5_a_1_3_and_the_api_layout() {
     for key in common::keys() {
+        assert_fips_186_5(key);
+    }
+}
+
+/// FIPS 186-5 A.1.3's conditions and the API's layout, in num-bigint.
+fn assert_fips_186_5(key: &RsaKeyPair) {
+    {
         let k = parts(key);
         let one = BigUint::one();
         let two = BigUint::from(2u8);
@@ -146,6 +153,34 @@ fn an_independent_rsa_implementation_accepts_the_keys() {
             k.n.to_bytes_be()
         );
     }
+}
+
+#[test]
+fn two_threads_and_the_portable_search_give_sound_keys() {
+    use keygen_core::{GenerateOptions, PrimeSearch};
+    let mut rng = chacha20::ChaCha20Rng::from_seed([3; 32]);
+    let two_threads = GenerateOptions {
+        threads: 2,
+        ..GenerateOptions::default()
+    };
+    let (key, stats) = RsaKeyPair::generate_with(&mut rng, &two_threads).unwrap();
+    assert_fips_186_5(&key);
+    assert!(check_private_key(&key.to_api_private_key().unwrap()).is_sound());
+    assert!(stats.mr_base_two >= 2 && stats.mr_random >= 14);
+    assert_eq!(stats.fermat_lanes > 0, two_threads.uses_lanes());
+
+    let portable = GenerateOptions {
+        search: PrimeSearch::Portable,
+        threads: 1,
+    };
+    assert!(!portable.uses_lanes());
+    let (key, stats) = RsaKeyPair::generate_with(&mut rng, &portable).unwrap();
+    assert_fips_186_5(&key);
+    assert!(check_private_key(&key.to_api_private_key().unwrap()).is_sound());
+    assert_eq!(stats.fermat_lanes, 0);
+    // One candidate at a time: every candidate gets a base-2 round.
+    assert_eq!(stats.mr_base_two, stats.candidates);
+    assert!(stats.mr_random >= 14);
 }
 
 #[test]

@@ -126,3 +126,100 @@ pub(crate) fn strong_test(ctx: &MrContext, base: &Digits) -> bool {
     x.zeroize();
     pass == 1
 }
+
+#[cfg(test)]
+mod tests {
+    //! The portable kernel's pieces on a few values, small enough to run
+    //! under Miri (`cargo +nightly miri test -p keygen-mont --lib`), checked
+    //! with num-bigint.
+
+    use num_bigint::BigUint;
+
+    use super::*;
+    use crate::{DIGITS, WORDS, from_digits, neg_inverse_digit, r_mod_n, to_digits};
+
+    fn big(w: &Words) -> BigUint {
+        BigUint::from_slice(
+            &w.iter()
+                .flat_map(|x| [*x as u32, (*x >> 32) as u32])
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// Three odd 2048-bit moduli and values below them, from a fixed stream.
+    fn samples() -> Vec<(Words, Words, Words)> {
+        let mut state = 0x243f_6a88_85a3_08d3_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..3)
+            .map(|_| {
+                let mut n = [0u64; WORDS];
+                let mut a = [0u64; WORDS];
+                let mut b = [0u64; WORDS];
+                for i in 0..WORDS {
+                    n[i] = next();
+                    a[i] = next();
+                    b[i] = next();
+                }
+                n[0] |= 1;
+                n[WORDS - 1] |= 1 << 63;
+                a[WORDS - 1] >>= 1;
+                b[WORDS - 1] >>= 1;
+                (n, a, b)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn montgomery_multiplication_matches_num_bigint() {
+        let r = BigUint::from(1u32) << (DIGITS as u32 * DIGIT_BITS);
+        for (n, a, b) in samples() {
+            let (nd, np) = (to_digits(&n), neg_inverse_digit(n[0]));
+            let out = mul(&to_digits(&a), &to_digits(&b), &nd, np);
+            // out·R ≡ a·b (mod N), and out < 2N.
+            let out_big = out
+                .iter()
+                .enumerate()
+                .fold(BigUint::from(0u32), |acc, (i, &d)| {
+                    acc + (BigUint::from(d) << (i as u32 * DIGIT_BITS))
+                });
+            let nb = big(&n);
+            assert!(out_big < &nb * 2u32);
+            assert_eq!(&out_big * &r % &nb, big(&a) * big(&b) % &nb);
+            assert!(out.iter().all(|&d| d <= DIGIT_MASK));
+        }
+    }
+
+    #[test]
+    fn conversions_and_doubling() {
+        for (n, a, _) in samples() {
+            let nd = to_digits(&n);
+            let nb = big(&n);
+            // R mod N.
+            let r = BigUint::from(1u32) << (DIGITS as u32 * DIGIT_BITS);
+            assert_eq!(big(&from_digits(&r_mod_n(&n, &nd))), &r % &nb);
+            // Montgomery form out again: reduce(a·R mod N) = a.
+            let ar = words_of(&(big(&a) * &r % &nb));
+            let back = reduce(&to_digits(&ar), &nd, neg_inverse_digit(n[0]));
+            assert_eq!(finish(&back, &nd), a);
+            // double_if doubles only when asked.
+            let mut x = to_digits(&a);
+            double_if(&mut x, 0);
+            assert_eq!(from_digits(&x), a);
+            double_if(&mut x, 1);
+            assert_eq!(big(&from_digits(&x)), big(&a) * 2u32);
+        }
+    }
+
+    fn words_of(b: &BigUint) -> Words {
+        let mut w = [0u64; WORDS];
+        for (o, d) in w.iter_mut().zip(b.to_u64_digits()) {
+            *o = d;
+        }
+        w
+    }
+}
