@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use keygen_core::{PrivateKeyReport, RsaKeyPair};
+use keygen_core::{GenerateOptions, PrivateKeyReport, RsaKeyPair};
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -40,6 +40,10 @@ enum Command {
         /// Comment for the files written with --out.
         #[arg(long, default_value = "", requires = "out")]
         comment: String,
+        /// Threads searching for each key's primes together (default: one
+        /// per CPU; 1 for a single thread).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
+        threads: Option<u32>,
     },
     /// Check a private key (the API's base64 line, PKCS#8 or PKCS#1 PEM, or
     /// DER): exit 0 with a JSON report when sound, 1 listing failed checks.
@@ -71,10 +75,14 @@ fn main() -> ExitCode {
             count,
             out,
             comment,
-        } => match out {
-            Some(dir) => generate_files(count, &dir, &comment),
-            None => generate_json(count),
-        },
+            threads,
+        } => {
+            let options = generate_options(threads);
+            match out {
+                Some(dir) => generate_files(count, &dir, &comment, &options),
+                None => generate_json(count, &options),
+            }
+        }
         Command::CheckPrivateKey { file } => check_private(&file),
         Command::CheckPublicKey { file } => read_text(&file).map(|text| {
             let (code, report) = check_public_key::run(&text);
@@ -155,7 +163,19 @@ fn read_text(file: &str) -> Result<Zeroizing<String>, String> {
     }
 }
 
-fn generate_json(count: u32) -> Result<u8, String> {
+/// How `keygen generate` searches: `threads` threads, or one per CPU.
+fn generate_options(threads: Option<u32>) -> GenerateOptions {
+    let threads = threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        |t| t as usize,
+    );
+    GenerateOptions {
+        threads,
+        ..GenerateOptions::default()
+    }
+}
+
+fn generate_json(count: u32, options: &GenerateOptions) -> Result<u8, String> {
     let progress = (count > 1 && io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(u64::from(count));
         bar.set_style(
@@ -168,7 +188,7 @@ fn generate_json(count: u32) -> Result<u8, String> {
     });
     let stdout = io::stdout();
     for _ in 0..count {
-        let key = RsaKeyPair::generate_os().map_err(|e| e.to_string())?;
+        let key = RsaKeyPair::generate_os_with(options).map_err(|e| e.to_string())?;
         let enc = key.to_encoded().map_err(|e| e.to_string())?;
         // Serialised into a buffer sized for the whole line, so it never
         // reallocates and leaves no unwiped copy of the private key.
@@ -205,7 +225,12 @@ struct GeneratedLine<'a> {
     fingerprint: &'a str,
 }
 
-fn generate_files(count: u32, dir: &Path, comment: &str) -> Result<u8, String> {
+fn generate_files(
+    count: u32,
+    dir: &Path,
+    comment: &str,
+    options: &GenerateOptions,
+) -> Result<u8, String> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     if count != 1 {
         return Err("--out writes one key pair (id_rsa, id_rsa.pub); leave out --count".into());
@@ -222,7 +247,7 @@ fn generate_files(count: u32, dir: &Path, comment: &str) -> Result<u8, String> {
             return Err(format!("{} exists; not overwriting it", path.display()));
         }
     }
-    let key = RsaKeyPair::generate_os().map_err(|e| e.to_string())?;
+    let key = RsaKeyPair::generate_os_with(options).map_err(|e| e.to_string())?;
     let openssh = key.to_openssh(comment).map_err(|e| e.to_string())?;
     let public = key.public_key();
     let public_line = if comment.is_empty() {

@@ -79,10 +79,20 @@ impl RsaKeyPair {
     ///
     /// [`Error::Rng`] when the operating system cannot supply randomness.
     pub fn generate_os() -> Result<Self> {
+        Self::generate_os_with(&GenerateOptions::default())
+    }
+
+    /// [`RsaKeyPair::generate_os`] with a choice of search (threads, or the
+    /// portable search).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Rng`] when the operating system cannot supply randomness.
+    pub fn generate_os_with(options: &GenerateOptions) -> Result<Self> {
         let mut seed = Zeroizing::new([0u8; 32]);
         getrandom::fill(seed.as_mut()).map_err(Error::Rng)?;
         let mut rng = chacha20::ChaCha20Rng::from_seed(*seed);
-        Self::generate(&mut rng)
+        Ok(Self::generate_with(&mut rng, options)?.0)
     }
 
     /// Assembles a key from its components; the caller guarantees them.

@@ -7,13 +7,18 @@
 //! functions is what needs the CPU check (see `dispatch`).
 
 use core::arch::x86_64::{
-    __m512i, _mm512_add_epi64, _mm512_and_si512, _mm512_cmpeq_epi64_mask, _mm512_mask_add_epi64,
-    _mm512_mask_blend_epi64, _mm512_mask_reduce_add_epi64, _mm512_mul_epu32, _mm512_set_epi64,
-    _mm512_set1_epi64, _mm512_setzero_si512, _mm512_srli_epi64,
+    __m512d, __m512i, _CMP_GE_OQ, _CMP_LT_OQ, _MM_FROUND_NO_EXC, _MM_FROUND_TO_NEG_INF,
+    _mm512_add_epi64, _mm512_and_si512, _mm512_cmp_pd_mask, _mm512_cmpeq_epi64_mask,
+    _mm512_fmadd_pd, _mm512_fnmadd_pd, _mm512_mask_add_epi64, _mm512_mask_add_pd,
+    _mm512_mask_blend_epi64, _mm512_mask_reduce_add_epi64, _mm512_mask_reduce_add_pd,
+    _mm512_mask_sub_pd, _mm512_mul_epu32, _mm512_mul_pd, _mm512_roundscale_pd, _mm512_set_epi64,
+    _mm512_set_pd, _mm512_set1_epi64, _mm512_set1_pd, _mm512_setzero_pd, _mm512_setzero_si512,
+    _mm512_srli_epi64,
 };
 
 use zeroize::Zeroize;
 
+use crate::blocks::{BLOCK_DIGITS, BLOCK_RESIDUE_WORDS, BlockDigits, pack};
 use crate::{
     BITS, DIGIT_BITS, DIGITS, LANES, Lane, MrContext, TAIL_BITS, WINDOW_BITS, Words, eq_small,
     finish,
@@ -235,4 +240,65 @@ pub(crate) fn strong_test(ctx: &MrContext, bases: &[crate::Digits; LANES]) -> u8
     t.zeroize();
     scratch.zeroize();
     pass
+}
+
+/// The block reduction of `blocks::reduce_portable` for eight block
+/// multiples at once, one per lane; the 18-digit window stays in registers.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn reduce_blocks(
+    n: &[u64],
+    blocks: &[BlockDigits; LANES],
+) -> [[u64; BLOCK_RESIDUE_WORDS]; LANES] {
+    const WINDOW: usize = BLOCK_DIGITS + 1;
+    let mask = digit_mask();
+    let d: [V; BLOCK_DIGITS] = core::array::from_fn(|j| {
+        let v = |i: usize| blocks[i][j].cast_signed();
+        _mm512_set_epi64(v(7), v(6), v(5), v(4), v(3), v(2), v(1), v(0))
+    });
+    let mut t: [V; WINDOW] =
+        core::array::from_fn(|j| _mm512_set1_epi64(n.get(j).copied().unwrap_or(0).cast_signed()));
+    for &entering in n.get(WINDOW..).unwrap_or(&[]) {
+        let m = _mm512_and_si512(t[0], mask);
+        let carry =
+            _mm512_srli_epi64::<DIGIT_BITS>(_mm512_add_epi64(t[0], _mm512_mul_epu32(m, mask)));
+        for j in 1..BLOCK_DIGITS {
+            t[j - 1] = _mm512_add_epi64(t[j], _mm512_mul_epu32(m, d[j]));
+        }
+        t[BLOCK_DIGITS - 1] = t[BLOCK_DIGITS];
+        t[BLOCK_DIGITS] = _mm512_set1_epi64(entering.cast_signed());
+        t[0] = _mm512_add_epi64(t[0], carry);
+    }
+    core::array::from_fn(|i| {
+        let digits: [u64; WINDOW] = core::array::from_fn(|j| lane(t[j], i));
+        pack(&digits)
+    })
+}
+
+/// n mod p for eight primes below 2^20 at once (see `residues`): `digits`
+/// are n's 32-bit digits, most significant first.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn small_residues(digits: &[u32; 64], primes: &[u32; LANES]) -> [u32; LANES] {
+    let p: __m512d = {
+        let v = |i: usize| f64::from(primes[i]);
+        _mm512_set_pd(v(7), v(6), v(5), v(4), v(3), v(2), v(1), v(0))
+    };
+    let inverse: __m512d = {
+        let v = |i: usize| 1.0 / f64::from(primes[i]);
+        _mm512_set_pd(v(7), v(6), v(5), v(4), v(3), v(2), v(1), v(0))
+    };
+    let radix = _mm512_set1_pd(4_294_967_296.0);
+    let zero = _mm512_setzero_pd();
+    let mut r = zero;
+    for &d in digits {
+        // x = r·2^32 + d < 2^52 + 2^32: exact.
+        let x = _mm512_fmadd_pd(r, radix, _mm512_set1_pd(f64::from(d)));
+        let q = _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(
+            _mm512_mul_pd(x, inverse),
+        );
+        // x − q·p, exact; then into [0, p).
+        r = _mm512_fnmadd_pd(q, p, x);
+        r = _mm512_mask_add_pd(r, _mm512_cmp_pd_mask::<_CMP_LT_OQ>(r, zero), r, p);
+        r = _mm512_mask_sub_pd(r, _mm512_cmp_pd_mask::<_CMP_GE_OQ>(r, p), r, p);
+    }
+    core::array::from_fn(|i| _mm512_mask_reduce_add_pd(1 << i, r) as u32)
 }

@@ -1,5 +1,6 @@
 //! Choosing a kernel: the crate's only `unsafe` code.
 
+use crate::blocks::{BLOCK_RESIDUE_WORDS, BlockDigits};
 use crate::{DIGITS, Digits, LANES, Lane, MrContext, ONE, Words, minus_one, portable, to_digits};
 
 /// Does this CPU run the AVX-512 kernel? (Detected once, then cached by
@@ -110,4 +111,64 @@ pub fn miller_rabin(n: &Words, bases: &[Words]) -> Option<u8> {
     Some(bases.iter().enumerate().fold(0u8, |acc, (i, b)| {
         acc | (u8::from(portable::strong_test(&ctx, &to_digits(b))) << i)
     }))
+}
+
+/// Residues of `n` (little-endian words, any length) modulo block multiples
+/// made by [`block_multiple`](crate::block_multiple), eight at a time on
+/// the AVX-512 kernel when the CPU has it: for each block, a number below
+/// 2^505 congruent to n·2^(−28k) modulo the block (k the number of digits of
+/// n beyond 18), as little-endian words. Variable time: for public numbers.
+#[must_use]
+pub fn reduce_blocks(n: &[u64], blocks: &[BlockDigits]) -> Vec<[u64; BLOCK_RESIDUE_WORDS]> {
+    #[cfg(target_arch = "x86_64")]
+    if avx512_available() {
+        let digits = crate::blocks::digits_of(n);
+        let mut out = Vec::with_capacity(blocks.len());
+        for chunk in blocks.chunks(LANES) {
+            let lanes: [BlockDigits; LANES] =
+                core::array::from_fn(|i| chunk.get(i).copied().unwrap_or(chunk[0]));
+            // SAFETY: `reduce_blocks` is a safe function whose only
+            // precondition is the AVX-512F target feature it is compiled
+            // with; the CPU was found to support AVX-512F at run time above.
+            #[allow(unsafe_code)]
+            let residues = unsafe { crate::avx512::reduce_blocks(&digits, &lanes) };
+            out.extend_from_slice(&residues[..chunk.len()]);
+        }
+        return out;
+    }
+    crate::blocks::reduce_blocks_portable(n, blocks)
+}
+
+/// n mod p for each odd prime p below 2^20 (2048-bit n), eight primes at a
+/// time, in the same time whatever n is — or `None` when the CPU has no
+/// AVX-512F (the caller then uses a constant-time reduction of its own).
+///
+/// # Panics
+///
+/// If a prime is not odd or not below 2^20.
+#[must_use]
+pub fn small_residues(n: &Words, primes: &[u32]) -> Option<Vec<u32>> {
+    assert!(
+        primes
+            .iter()
+            .all(|&p| p % 2 == 1 && p < crate::residues::RESIDUE_PRIME_LIMIT),
+        "odd primes below 2^20"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if avx512_available() {
+        let mut digits = crate::residues::digits32(n);
+        let mut out = Vec::with_capacity(primes.len());
+        for chunk in primes.chunks(LANES) {
+            let lanes: [u32; LANES] = core::array::from_fn(|i| chunk.get(i).copied().unwrap_or(3));
+            // SAFETY: `small_residues` is a safe function whose only
+            // precondition is the AVX-512F target feature it is compiled
+            // with; the CPU was found to support AVX-512F at run time above.
+            #[allow(unsafe_code)]
+            let residues = unsafe { crate::avx512::small_residues(&digits, &lanes) };
+            out.extend_from_slice(&residues[..chunk.len()]);
+        }
+        zeroize::Zeroize::zeroize(&mut digits);
+        return Some(out);
+    }
+    None
 }

@@ -43,10 +43,18 @@ use zeroize::Zeroize;
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+mod blocks;
 mod dispatch;
 mod portable;
+mod residues;
 
-pub use dispatch::{avx512_available, fermat_base_two, miller_rabin, pow2_mod};
+pub use blocks::{
+    BLOCK_DIGITS, BLOCK_RESIDUE_WORDS, BlockDigits, block_multiple, reduce_blocks_portable,
+};
+pub use dispatch::{
+    avx512_available, fermat_base_two, miller_rabin, pow2_mod, reduce_blocks, small_residues,
+};
+pub use residues::{RESIDUE_PRIME_LIMIT, small_residues_portable};
 
 /// Candidates tested at once: the 64-bit lanes of a 512-bit register.
 pub const LANES: usize = 8;

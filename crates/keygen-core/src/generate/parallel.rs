@@ -3,11 +3,13 @@
 //! The threads take batches of eight candidates of the current search from
 //! one shared sieve and run the base-2 Fermat test on them in vector lanes.
 //! The thread whose batch holds the first candidate that passes ends that
-//! search: it starts the next one (drawing its random base and sieving, while
-//! the others wait for it) and then runs the final Miller–Rabin rounds on its
-//! candidate while the others already search for the next prime. Batches of
-//! a search that has ended are thrown away when they finish. Should the final
-//! rounds refuse a candidate, the next free thread starts one more search.
+//! search and starts the next one, whose sieve was built ahead (the first two
+//! searches' sieves are built at once, one per thread, before the search
+//! begins), then runs the final Miller–Rabin rounds on its candidate while
+//! the others already search for the next prime. Batches of a search that
+//! has ended are thrown away when they finish. Should the final rounds refuse
+//! a candidate, a thread builds the sieve of one more search (the others wait
+//! for it).
 //!
 //! Two threads thus find each prime in about half the time of one, where one
 //! thread per prime would wait for the slower of two searches. Which prime is
@@ -29,6 +31,9 @@ struct Shared {
     /// The current search's sieve: `None` while the next one is being built,
     /// or when no more candidates are needed.
     candidates: Option<Candidates>,
+    /// The next search's sieve, built ahead (the first two searches' sieves
+    /// are built at once, one per thread, before the search starts).
+    next: Option<Candidates>,
     /// Number of the current search.
     search: u64,
     /// A thread is building the next search's sieve.
@@ -137,8 +142,8 @@ impl Pool {
         }
         s.search += 1;
         s.verifying += 1;
-        s.candidates = None;
-        if s.searching() {
+        s.candidates = if s.searching() { s.next.take() } else { None };
+        if s.searching() && s.candidates.is_none() {
             s.building = true;
             let seed = draw_seed(&mut s.rng);
             drop(s);
@@ -207,12 +212,23 @@ pub(super) fn two_primes<R: CryptoRng + ?Sized>(
     threads: usize,
     stats: &mut GenerationStats,
 ) -> Result<(Zeroizing<BoxedUint>, Zeroizing<BoxedUint>)> {
-    let mut shared_rng = ChaCha20Rng::from_rng(rng);
-    let first = Candidates::new(&mut shared_rng)?;
+    let shared_rng = ChaCha20Rng::from_rng(rng);
+    let mut first_rng = ChaCha20Rng::from_rng(rng);
+    let mut second_rng = ChaCha20Rng::from_rng(rng);
     let worker_rngs: Vec<ChaCha20Rng> = (0..threads).map(|_| ChaCha20Rng::from_rng(rng)).collect();
+    // The sieves of both searches at once: their residue passes are the
+    // slowest step that would otherwise run on one thread while the others wait.
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(move || Candidates::new(&mut second_rng));
+        let first = Candidates::new(&mut first_rng);
+        (first, second.join())
+    });
+    let first = first?;
+    let second = second.map_err(|_| Error::Arithmetic("sieve thread panicked"))??;
     let pool = Pool {
         state: Mutex::new(Shared {
             candidates: Some(first),
+            next: Some(second),
             search: 0,
             building: false,
             verifying: 0,

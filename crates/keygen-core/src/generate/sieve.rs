@@ -5,16 +5,17 @@
 //! about 11.5 % of odd numbers to the exponentiations; sieving to 2^20
 //! (82,024 odd primes) leaves about 8.1 % (Mertens: 2e^−γ / ln B), so each
 //! prime costs about 30 % fewer exponentiations. The sieve must stay cheap
-//! per candidate: the base's residues are computed once per search, three
-//! primes at a time (their product fits in a 64-bit limb, so one pass of
-//! crypto-bigint's constant-time reduction by a limb serves three primes),
-//! and then each window of 4,096 odd numbers is struck out with one step per
-//! prime, as in a segmented sieve of Eratosthenes.
+//! per candidate: the base's residues are computed once per search, in
+//! constant time — eight primes at a time in AVX-512 lanes (keygen-mont's
+//! `small_residues`), or else three primes at a time with crypto-bigint's
+//! reduction by a limb (their product fits in one) — and then each window of
+//! 4,096 odd numbers is struck out with one step per prime, as in a segmented
+//! sieve of Eratosthenes.
 //!
 //! Secrets: the base and its residues are as secret as the prime that will
 //! be found near it; they live in wiped buffers. The striking out reads and
 //! writes memory at places that depend on the residues — see the crate's
-//! README, "What the prime search leaks".
+//! README, "What the search leaks".
 
 use std::sync::OnceLock;
 
@@ -78,6 +79,41 @@ fn tables() -> &'static Tables {
     })
 }
 
+/// For each sieving prime p, the first k ≥ 0 with p | base + 2k: the
+/// base's residues from keygen-mont's vector kernel (`lanes`) or from
+/// crypto-bigint, both constant time.
+fn first_hits(base: &BoxedUint, lanes: bool) -> Zeroizing<Vec<u32>> {
+    let t = tables();
+    let mut next_hit = Zeroizing::new(Vec::with_capacity(t.primes.len()));
+    // base + 2k ≡ 0 (mod p)  ⇔  k ≡ −base · 2⁻¹ (mod p), with
+    // 2⁻¹ = (p + 1)/2.
+    let first_hit = |p: u32, r: u64| -> u32 {
+        let p = u64::from(p);
+        (((p - r % p) % p) * p.div_ceil(2) % p) as u32
+    };
+    let mut base_words = Zeroizing::new([0u64; keygen_mont::WORDS]);
+    for (o, limb) in base_words.iter_mut().zip(base.as_limbs()) {
+        *o = limb.0;
+    }
+    if let Some(residues) = lanes
+        .then(|| keygen_mont::small_residues(&base_words, &t.primes))
+        .flatten()
+    {
+        let residues = Zeroizing::new(residues);
+        for (&p, &r) in t.primes.iter().zip(residues.iter()) {
+            next_hit.push(first_hit(p, u64::from(r)));
+        }
+    } else {
+        for (primes, reciprocal) in t.primes.chunks(GROUP).zip(&t.groups) {
+            let residue = base.rem_limb_with_reciprocal(reciprocal).0;
+            for &p in primes {
+                next_hit.push(first_hit(p, residue));
+            }
+        }
+    }
+    next_hit
+}
+
 /// The state of one search.
 pub(crate) struct DeepSieve {
     /// The random odd start, with its two top bits set.
@@ -125,19 +161,7 @@ impl DeepSieve {
             BoxedUint::from_be_slice(bytes.as_ref(), PRIME_BITS)
                 .map_err(|_| Error::Arithmetic("sieve base"))?,
         );
-        let t = tables();
-        let mut next_hit = Zeroizing::new(Vec::with_capacity(t.primes.len()));
-        for (primes, reciprocal) in t.primes.chunks(GROUP).zip(&t.groups) {
-            let residue = self.base.rem_limb_with_reciprocal(reciprocal).0;
-            for &p in primes {
-                let p = u64::from(p);
-                // base + 2k ≡ 0 (mod p)  ⇔  k ≡ −base · 2⁻¹ (mod p), with
-                // 2⁻¹ = (p + 1)/2.
-                let r = residue % p;
-                let k = ((p - r) % p) * p.div_ceil(2) % p;
-                next_hit.push(k as u32);
-            }
-        }
+        let next_hit = first_hits(&self.base, keygen_mont::avx512_available());
         self.next_hit = next_hit;
         self.start = 0;
         self.pos = WINDOW;
@@ -199,6 +223,26 @@ mod tests {
         assert_eq!(t.primes.len(), 82_024);
         assert_eq!(&t.primes[..5], &[3, 5, 7, 11, 13]);
         assert_eq!(t.primes.last(), Some(&1_048_573));
+    }
+
+    #[test]
+    fn both_residue_passes_agree() {
+        let mut rng = chacha20::ChaCha20Rng::from_seed([8; 32]);
+        for _ in 0..3 {
+            let sieve = DeepSieve::new(&mut rng).unwrap();
+            let lanes = first_hits(&sieve.base, true);
+            let portable = first_hits(&sieve.base, false);
+            assert_eq!(*lanes, *portable);
+            // Each is the first k with p | base + 2k.
+            for (&p, &k) in tables().primes.iter().zip(portable.iter()).step_by(811) {
+                let x = sieve.base.wrapping_add(&*super::super::widened(
+                    &BoxedUint::from(2 * u64::from(k)),
+                    PRIME_BITS,
+                ));
+                assert_eq!(x.rem_limb(NonZero::new(Limb(u64::from(p))).unwrap()).0, 0);
+                assert!(k < p);
+            }
+        }
     }
 
     #[test]

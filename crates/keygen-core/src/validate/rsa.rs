@@ -8,8 +8,10 @@
 //! - small prime factors (every prime up to 65537, the bound badkeys uses):
 //!   badkeys takes one gcd of `n` with the product of those primes; we
 //!   compute residues instead, without division: Montgomery reductions of
-//!   `n` modulo 448-bit blocks of that product, two-word folds modulo 64-bit
-//!   leaves, then one multiplication per prime ([`small_prime_factor`]);
+//!   `n` modulo 448-bit blocks of that product (eight blocks at a time in
+//!   AVX-512 lanes by keygen-mont when the CPU has it, one at a time in
+//!   64-bit words otherwise), two-word folds modulo 64-bit leaves, then one
+//!   multiplication per prime ([`small_prime_factor`]);
 //! - a square modulus and Fermat-close primes: [`isqrt`] once, then
 //!   [`FERMAT_ROUNDS`] steps of Fermat's method carried on residues modulo
 //!   small numbers, so only candidates that pass a quadratic-residue filter
@@ -403,6 +405,8 @@ struct Block {
 #[derive(Debug)]
 struct SmallPrimeTables {
     blocks: Vec<Block>,
+    /// The same blocks as keygen-mont's vector kernel takes them.
+    lane_blocks: Vec<keygen_mont::BlockDigits>,
     leaves: Vec<Leaf>,
     primes: Vec<PrimeTest>,
 }
@@ -449,23 +453,31 @@ fn small_prime_tables() -> &'static SmallPrimeTables {
         // 2^(64·(BLOCK_WORDS − 1)), each multiplied by u = −D⁻¹ mod 2^64.
         let block_bits = 64 * (BLOCK_WORDS as u64 - 1);
         let mut blocks = Vec::new();
+        let mut lane_blocks = Vec::new();
         let mut d = BigUint::from(1u32);
-        let finish = |d: &BigUint, leaves_end: usize| Block {
-            d: montgomery_friendly(d),
-            leaves_end,
+        let mut finish = |d: &BigUint, leaves_end: usize| {
+            blocks.push(Block {
+                d: montgomery_friendly(d),
+                leaves_end,
+            });
+            lane_blocks.push(
+                keygen_mont::block_multiple(&d.to_u64_digits())
+                    .expect("a block is odd and below 2^448"),
+            );
         };
         for (i, &m) in leaf_products.iter().enumerate() {
             let next = &d * m;
             if next.bits() > block_bits {
-                blocks.push(finish(&d, i));
+                finish(&d, i);
                 d = BigUint::from(m);
             } else {
                 d = next;
             }
         }
-        blocks.push(finish(&d, leaf_products.len()));
+        finish(&d, leaf_products.len());
         SmallPrimeTables {
             blocks,
+            lane_blocks,
             leaves,
             primes,
         }
@@ -484,15 +496,37 @@ fn small_prime_tables() -> &'static SmallPrimeTables {
 /// key. Blocks, leaves and primes are in increasing order, so the first
 /// prime found is the smallest.
 fn small_prime_factor(n: &[u64]) -> Option<u32> {
+    small_prime_factor_on(n, keygen_mont::avx512_available())
+}
+
+/// [`small_prime_factor`], with the block residues from keygen-mont's
+/// vector kernel (`lanes`) or from [`reduce_block`].
+fn small_prime_factor_on(n: &[u64], lanes: bool) -> Option<u32> {
     if n.first().is_none_or(|w| w & 1 == 0) {
         return Some(2);
     }
     let tables = small_prime_tables();
+    if lanes {
+        let residues = keygen_mont::reduce_blocks(n, &tables.lane_blocks);
+        first_factor(tables, residues.iter().map(|r| r.as_slice()))
+    } else {
+        first_factor(
+            tables,
+            tables.blocks.iter().map(|block| reduce_block(n, &block.d)),
+        )
+    }
+}
+
+/// The smallest prime of the tables dividing the number whose residues
+/// modulo the blocks (in order, as words) are `residues`.
+fn first_factor<R: AsRef<[u64]>>(
+    tables: &SmallPrimeTables,
+    residues: impl Iterator<Item = R>,
+) -> Option<u32> {
     let (mut leaf_start, mut prime_start) = (0, 0);
-    for block in &tables.blocks {
-        let r = reduce_block(n, &block.d);
+    for (block, r) in tables.blocks.iter().zip(residues) {
         for leaf in &tables.leaves[leaf_start..block.leaves_end] {
-            let [x0, x1] = fold_leaf(&r, leaf.c);
+            let [x0, x1] = fold_leaf(r.as_ref(), leaf.c);
             let y = leaf.word(x0, x1);
             for test in &tables.primes[prime_start..leaf.primes_end] {
                 if test.divides(y) {
@@ -1033,11 +1067,13 @@ mod tests {
                         n += p;
                     }
                 }
-                assert_eq!(
-                    small_prime_factor(&words_of(&n)),
-                    naive_small_factor(&n),
-                    "{words} words, round {round}"
-                );
+                for lanes in [false, keygen_mont::avx512_available()] {
+                    assert_eq!(
+                        small_prime_factor_on(&words_of(&n), lanes),
+                        naive_small_factor(&n),
+                        "{words} words, round {round}, lanes {lanes}"
+                    );
+                }
             }
         }
         // A product of two primes above the bound has no small factor.

@@ -11,6 +11,7 @@ pub(crate) fn big(w: &Words) -> BigUint {
     )
 }
 
+#[allow(dead_code)]
 pub(crate) fn words(b: &BigUint) -> Words {
     let mut w = [0u64; WORDS];
     for (o, d) in w.iter_mut().zip(b.to_u64_digits()) {
