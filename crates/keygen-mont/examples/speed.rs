@@ -34,15 +34,23 @@ fn main() {
         .map(|i| 0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i + 7))
         .collect();
     let blocks: Vec<keygen_mont::BlockDigits> = (0..221u64)
-        .map(|i| keygen_mont::block_multiple(&[i * 2 + 1, i, i, i, i, i, i + 1]).unwrap_or_default())
+        .map(|i| {
+            keygen_mont::block_multiple(&[i * 2 + 1, i, i, i, i, i, i + 1]).unwrap_or_default()
+        })
         .collect();
     let (mut fast_b, mut port_b) = (Duration::MAX, Duration::MAX);
     for _ in 0..200 {
         let t = Instant::now();
-        std::hint::black_box(keygen_mont::reduce_blocks(std::hint::black_box(&n), &blocks));
+        std::hint::black_box(keygen_mont::reduce_blocks(
+            std::hint::black_box(&n),
+            &blocks,
+        ));
         fast_b = fast_b.min(t.elapsed());
         let t = Instant::now();
-        std::hint::black_box(keygen_mont::reduce_blocks_portable(std::hint::black_box(&n), &blocks));
+        std::hint::black_box(keygen_mont::reduce_blocks_portable(
+            std::hint::black_box(&n),
+            &blocks,
+        ));
         port_b = port_b.min(t.elapsed());
     }
     println!("221 block residues of a 4096-bit number: best {fast_b:?} (portable {port_b:?})");

@@ -91,14 +91,21 @@ pub(crate) struct Lane {
     pub(crate) exponent: Words,
 }
 
-impl Drop for Lane {
-    fn drop(&mut self) {
-        // The moduli are candidates for a secret prime, and the rejected ones
-        // lie close to it: wipe them all.
+impl Lane {
+    /// Overwrites everything with zeros.
+    fn wipe(&mut self) {
         self.n.zeroize();
         self.one.zeroize();
         self.exponent.zeroize();
         self.n_prime.zeroize();
+    }
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        // The moduli are candidates for a secret prime, and the rejected ones
+        // lie close to it: wipe them all.
+        self.wipe();
     }
 }
 
@@ -285,9 +292,9 @@ pub(crate) struct MrContext {
     pub(crate) s: u64,
 }
 
-impl Drop for MrContext {
-    fn drop(&mut self) {
-        // N is a candidate for a secret prime: wipe everything derived from it.
+impl MrContext {
+    /// Overwrites everything with zeros.
+    fn wipe(&mut self) {
         self.n.zeroize();
         self.n_prime.zeroize();
         self.r2.zeroize();
@@ -295,6 +302,13 @@ impl Drop for MrContext {
         self.minus_ones.zeroize();
         self.exponent.zeroize();
         self.s.zeroize();
+    }
+}
+
+impl Drop for MrContext {
+    fn drop(&mut self) {
+        // N is a candidate for a secret prime: wipe everything derived from it.
+        self.wipe();
     }
 }
 
@@ -436,6 +450,33 @@ mod tests {
             let np = neg_inverse_digit(n0);
             assert_eq!(n0.wrapping_mul(np).wrapping_add(1) & DIGIT_MASK, 0);
         }
+    }
+
+    #[test]
+    fn secrets_are_wiped_and_never_printed() {
+        let mut n = [0x0123_4567_89ab_cdefu64; WORDS];
+        n[0] |= 1;
+        n[WORDS - 1] |= 1 << 63;
+        let mut lane = Lane::new(&n, &n).unwrap();
+        let mut ctx = MrContext::new(&n).unwrap();
+        for text in [format!("{lane:?}"), format!("{ctx:?}")] {
+            assert!(!text.contains("123") && !text.to_lowercase().contains("cdef"));
+            assert!(text.ends_with("{ .. }"), "{text}");
+        }
+        assert!(lane.n.iter().any(|&d| d != 0) && ctx.r2.iter().any(|&d| d != 0));
+        lane.wipe();
+        ctx.wipe();
+        assert!(lane.n.iter().chain(&lane.one).all(|&d| d == 0));
+        assert!(lane.exponent.iter().all(|&w| w == 0) && lane.n_prime == 0);
+        assert!(ctx.n.iter().chain(&ctx.r2).all(|&d| d == 0));
+        assert!(
+            ctx.ones
+                .iter()
+                .chain(&ctx.minus_ones)
+                .flatten()
+                .all(|&d| d == 0)
+        );
+        assert!(ctx.exponent.iter().all(|&w| w == 0) && ctx.s == 0 && ctx.n_prime == 0);
     }
 
     #[test]
