@@ -2,7 +2,10 @@
 //!
 //! The `rsa` crate's own generator is not used: it reduces `d` modulo φ(n)
 //! rather than λ(n), and checks neither |p − q| nor the size of `d`. We search
-//! the primes with crypto-primes' sieve and tests and assemble the key here.
+//! the primes here — our own sieve to 2^20 ([`sieve`]), base-2 Fermat and
+//! Miller–Rabin tests eight at a time in keygen-mont's AVX-512 lanes, or
+//! crypto-primes' Miller–Rabin one candidate at a time on other CPUs — and
+//! assemble the key.
 
 use crypto_bigint::{BoxedUint, ConcatenatingMul, Lcm, NonZero, Odd};
 use crypto_primes::hazmat::MillerRabin;

@@ -183,7 +183,7 @@ fn lane_mask(bit: u64) -> u8 {
 /// is set when the modulus passes to `bases[i]`.
 #[target_feature(enable = "avx512f")]
 pub(crate) fn strong_test(ctx: &MrContext, bases: &[crate::Digits; LANES]) -> u8 {
-    let n = broadcast(&ctx.n);
+    let mut n = broadcast(&ctx.n);
     let n_prime = _mm512_set1_epi64(ctx.n_prime.cast_signed());
     let mut scratch = [_mm512_setzero_si512(); DIGITS];
     let mut t = [_mm512_setzero_si512(); DIGITS];
@@ -193,11 +193,12 @@ pub(crate) fn strong_test(ctx: &MrContext, bases: &[crate::Digits; LANES]) -> u8
             let v = |i: usize| bases[i][k].cast_signed();
             _mm512_set_epi64(v(7), v(6), v(5), v(4), v(3), v(2), v(1), v(0))
         });
-        let r2 = broadcast(&ctx.r2);
+        let mut r2 = broadcast(&ctx.r2);
         mul(&raw, &r2, &n, n_prime, &mut scratch, &mut b);
         raw.zeroize();
+        r2.zeroize();
     }
-    let one = broadcast(&ctx.ones[0]);
+    let mut one = broadcast(&ctx.ones[0]);
     let mut table = [one; 1 << WINDOW_BITS];
     table[1] = b;
     for k in 2..table.len() {
@@ -219,8 +220,8 @@ pub(crate) fn strong_test(ctx: &MrContext, bases: &[crate::Digits; LANES]) -> u8
         x = t;
         entry.zeroize();
     }
-    let ones = [broadcast(&ctx.ones[0]), broadcast(&ctx.ones[1])];
-    let minus_ones = [broadcast(&ctx.minus_ones[0]), broadcast(&ctx.minus_ones[1])];
+    let mut ones = [broadcast(&ctx.ones[0]), broadcast(&ctx.ones[1])];
+    let mut minus_ones = [broadcast(&ctx.minus_ones[0]), broadcast(&ctx.minus_ones[1])];
     let mut y = [_mm512_setzero_si512(); DIGITS];
     let mut pass = 0u8;
     for j in (0..TAIL_BITS).rev() {
@@ -239,6 +240,10 @@ pub(crate) fn strong_test(ctx: &MrContext, bases: &[crate::Digits; LANES]) -> u8
     y.zeroize();
     t.zeroize();
     scratch.zeroize();
+    n.zeroize();
+    one.zeroize();
+    ones.zeroize();
+    minus_ones.zeroize();
     pass
 }
 

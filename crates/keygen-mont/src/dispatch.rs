@@ -1,5 +1,7 @@
 //! Choosing a kernel: the crate's only `unsafe` code.
 
+use zeroize::{Zeroize, Zeroizing};
+
 use crate::blocks::{BLOCK_RESIDUE_WORDS, BlockDigits};
 use crate::{DIGITS, Digits, LANES, Lane, MrContext, ONE, Words, minus_one, portable, to_digits};
 
@@ -70,7 +72,9 @@ pub fn pow2_mod(moduli: &[Words], exponents: &[Words]) -> Vec<Option<Words>> {
 /// If more than [`LANES`] candidates are given.
 #[must_use]
 pub fn fermat_base_two(candidates: &[Words]) -> u8 {
-    let exponents: Vec<Words> = candidates.iter().map(minus_one).collect();
+    // n − 1 of a candidate that may be the prime kept: wiped when dropped.
+    let exponents: Zeroizing<Vec<Words>> =
+        Zeroizing::new(candidates.iter().map(minus_one).collect());
     pow2_mod(candidates, &exponents)
         .iter()
         .enumerate()
@@ -164,10 +168,11 @@ pub fn small_residues(n: &Words, primes: &[u32]) -> Option<Vec<u32>> {
             // precondition is the AVX-512F target feature it is compiled
             // with; the CPU was found to support AVX-512F at run time above.
             #[allow(unsafe_code)]
-            let residues = unsafe { crate::avx512::small_residues(&digits, &lanes) };
+            let mut residues = unsafe { crate::avx512::small_residues(&digits, &lanes) };
             out.extend_from_slice(&residues[..chunk.len()]);
+            residues.zeroize();
         }
-        zeroize::Zeroize::zeroize(&mut digits);
+        digits.zeroize();
         return Some(out);
     }
     None

@@ -128,13 +128,14 @@ impl Lane {
         if !is_valid_modulus(n) {
             return None;
         }
-        let digits = to_digits(n);
-        Some(Self {
-            n: digits,
+        let mut lane = Self {
+            n: to_digits(n),
             n_prime: neg_inverse_digit(n[0]),
-            one: r_mod_n(n, &digits),
+            one: [0; DIGITS],
             exponent: *exponent,
-        })
+        };
+        lane.one = r_mod_n(n, &lane.n);
+        Some(lane)
     }
 
     /// A valid stand-in for an invalid lane, so that the vector kernel runs
@@ -214,11 +215,12 @@ fn pow2_mod_by_doubling(n: &Words, n_digits: &Digits, k: u32) -> Digits {
     let mut x = to_digits(&neg);
     neg.zeroize();
     for _ in 0..k {
-        let doubled = add_digits(&x, &x);
+        let mut doubled = add_digits(&x, &x);
         let (mut t, borrow) = sub_digits(&doubled, n_digits);
         // Keep t = 2x − N unless it borrowed (2x < N).
         x = select_digits(borrow, &doubled, &t);
         t.zeroize();
+        doubled.zeroize();
     }
     x
 }
@@ -331,28 +333,29 @@ impl MrContext {
         if !is_valid_modulus(n) {
             return None;
         }
-        let exponent = minus_one(n);
         // n is odd, so bit 0 of n − 1 is clear and s ≥ 1; a zero low word
         // means s ≥ 64 (probability 2^−63 for a random odd n).
-        if exponent[0] == 0 {
+        let low = n[0] & !1;
+        if low == 0 {
             return None;
         }
-        let s = u64::from(exponent[0].trailing_zeros());
-        let digits = to_digits(n);
-        let one = r_mod_n(n, &digits);
-        let r2 = pow2_mod_by_doubling(n, &digits, R_ABOVE_BITS + DIGITS as u32 * DIGIT_BITS);
-        let one_alt = add_digits(&one, &digits);
-        let (minus_one, _) = sub_digits(&digits, &one);
-        let minus_one_alt = add_digits(&minus_one, &digits);
-        Some(Self {
-            n: digits,
+        let s = u64::from(low.trailing_zeros());
+        let mut ctx = Self {
+            n: to_digits(n),
             n_prime: neg_inverse_digit(n[0]),
-            r2,
-            ones: [one, one_alt],
-            minus_ones: [minus_one, minus_one_alt],
-            exponent,
+            r2: [0; DIGITS],
+            ones: [[0; DIGITS]; 2],
+            minus_ones: [[0; DIGITS]; 2],
+            exponent: minus_one(n),
             s,
-        })
+        };
+        // Built in place, so that no unwiped copy of these is left behind.
+        ctx.r2 = pow2_mod_by_doubling(n, &ctx.n, R_ABOVE_BITS + DIGITS as u32 * DIGIT_BITS);
+        ctx.ones[0] = r_mod_n(n, &ctx.n);
+        ctx.ones[1] = add_digits(&ctx.ones[0], &ctx.n);
+        ctx.minus_ones[0] = sub_digits(&ctx.n, &ctx.ones[0]).0;
+        ctx.minus_ones[1] = add_digits(&ctx.minus_ones[0], &ctx.n);
+        Some(ctx)
     }
 
     /// The `WINDOW_BITS` bits of the exponent starting at bit `4·w`.
@@ -391,7 +394,11 @@ pub(crate) fn finish(r: &Digits, n: &Digits) -> Words {
     for ((o, &a), &b) in out.iter_mut().zip(r).zip(&t) {
         *o = (a & keep_r) | (b & !keep_r);
     }
-    from_digits(&out)
+    let words = from_digits(&out);
+    // t = r − N reveals N when r is known (1, for a prime).
+    t.zeroize();
+    out.zeroize();
+    words
 }
 
 /// 2^e mod n for each lane, on the portable kernel whatever the CPU.

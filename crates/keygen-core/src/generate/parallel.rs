@@ -175,8 +175,18 @@ fn draw_seed(rng: &mut ChaCha20Rng) -> Zeroizing<[u8; 32]> {
     seed
 }
 
-/// One thread's part: batches until both primes are found.
-fn work(pool: &Pool, mut rng: ChaCha20Rng) {
+/// One thread's part: [`search`], with a panic turned into an error for every
+/// thread to see — a thread that panicked while building a sieve or testing
+/// a candidate would otherwise leave the others waiting for it forever.
+fn work(pool: &Pool, rng: ChaCha20Rng) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| search(pool, rng)));
+    if outcome.is_err() {
+        pool.fail(Error::Arithmetic("a prime-search thread panicked"));
+    }
+}
+
+/// Batches until both primes are found.
+fn search(pool: &Pool, mut rng: ChaCha20Rng) {
     let mut stats = GenerationStats::default();
     while let Some((search, batch)) = pool.take_batch() {
         let lanes: Zeroizing<Vec<Words>> = Zeroizing::new(batch.iter().map(|c| words(c)).collect());

@@ -81,7 +81,10 @@ fn tables() -> &'static Tables {
 
 /// For each sieving prime p, the first k ≥ 0 with p | base + 2k: the
 /// base's residues from keygen-mont's vector kernel (`lanes`) or from
-/// crypto-bigint, both constant time.
+/// crypto-bigint, both constant time. Turning a residue into k divides by
+/// p, whose time may vary with the operands on some processors: a smaller
+/// leak of the same residues than the striking out that follows (README,
+/// "What the search leaks").
 fn first_hits(base: &BoxedUint, lanes: bool) -> Zeroizing<Vec<u32>> {
     let t = tables();
     let mut next_hit = Zeroizing::new(Vec::with_capacity(t.primes.len()));
