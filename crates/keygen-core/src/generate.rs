@@ -94,7 +94,9 @@ pub struct GenerateOptions {
     /// How candidates are tested.
     pub search: PrimeSearch,
     /// Threads searching for each prime together (the first to find one
-    /// wins). 1 searches on the calling thread; 0 is taken as 1.
+    /// wins). 1 searches on the calling thread; 0 is taken as 1. Only the
+    /// vector search uses more than one: the portable search runs on the
+    /// calling thread.
     pub threads: usize,
 }
 
