@@ -242,6 +242,15 @@ fn words(candidate: &BoxedUint) -> Words {
     w
 }
 
+/// The base-2 Fermat test on a batch in vector lanes, counted in `stats`:
+/// bit i is set when `batch[i]` passes.
+fn fermat_batch(batch: &[Zeroizing<BoxedUint>], stats: &mut GenerationStats) -> u8 {
+    let lanes: Zeroizing<Vec<Words>> = Zeroizing::new(batch.iter().map(|c| words(c)).collect());
+    stats.candidates += batch.len() as u64;
+    stats.fermat_lanes += batch.len() as u64;
+    keygen_mont::fermat_base_two(&lanes)
+}
+
 /// Tests a batch with the base-2 Fermat test in vector lanes and returns the
 /// first candidate (in sieve order) that passes it and the final tests.
 fn test_batch<R: CryptoRng + ?Sized>(
@@ -249,10 +258,7 @@ fn test_batch<R: CryptoRng + ?Sized>(
     batch: &[Zeroizing<BoxedUint>],
     stats: &mut GenerationStats,
 ) -> Result<Option<BoxedUint>> {
-    let words: Zeroizing<Vec<Words>> = Zeroizing::new(batch.iter().map(|c| words(c)).collect());
-    stats.candidates += batch.len() as u64;
-    stats.fermat_lanes += batch.len() as u64;
-    let passed = keygen_mont::fermat_base_two(&words);
+    let passed = fermat_batch(batch, stats);
     for (i, candidate) in batch.iter().enumerate() {
         if passed >> i & 1 == 1 && final_tests(rng, candidate, true, stats)? {
             return Ok(Some(BoxedUint::clone(candidate)));

@@ -35,7 +35,13 @@ fn digit_mask() -> V {
 /// Gathers digit `k` of each lane's number into one vector.
 #[target_feature(enable = "avx512f")]
 fn gather(lanes: &[Lane; LANES], f: impl Fn(&Lane) -> u64) -> V {
-    let v = |i: usize| f(&lanes[i]).cast_signed();
+    from_lanes(|i| f(&lanes[i]))
+}
+
+/// The vector whose lane i is `f(i)`.
+#[target_feature(enable = "avx512f")]
+fn from_lanes(f: impl Fn(usize) -> u64) -> V {
+    let v = |i: usize| f(i).cast_signed();
     _mm512_set_epi64(v(7), v(6), v(5), v(4), v(3), v(2), v(1), v(0))
 }
 
@@ -189,10 +195,7 @@ pub(crate) fn strong_test(ctx: &MrContext, bases: &[crate::Digits; LANES]) -> u8
     let mut t = [_mm512_setzero_si512(); DIGITS];
     let mut b = [_mm512_setzero_si512(); DIGITS];
     {
-        let mut raw: [V; DIGITS] = core::array::from_fn(|k| {
-            let v = |i: usize| bases[i][k].cast_signed();
-            _mm512_set_epi64(v(7), v(6), v(5), v(4), v(3), v(2), v(1), v(0))
-        });
+        let mut raw: [V; DIGITS] = core::array::from_fn(|k| from_lanes(|i| bases[i][k]));
         let mut r2 = broadcast(&ctx.r2);
         mul(&raw, &r2, &n, n_prime, &mut scratch, &mut b);
         raw.zeroize();
@@ -256,10 +259,7 @@ pub(crate) fn reduce_blocks(
 ) -> [[u64; BLOCK_RESIDUE_WORDS]; LANES] {
     const WINDOW: usize = BLOCK_DIGITS + 1;
     let mask = digit_mask();
-    let d: [V; BLOCK_DIGITS] = core::array::from_fn(|j| {
-        let v = |i: usize| blocks[i][j].cast_signed();
-        _mm512_set_epi64(v(7), v(6), v(5), v(4), v(3), v(2), v(1), v(0))
-    });
+    let d: [V; BLOCK_DIGITS] = core::array::from_fn(|j| from_lanes(|i| blocks[i][j]));
     let mut t: [V; WINDOW] =
         core::array::from_fn(|j| _mm512_set1_epi64(n.get(j).copied().unwrap_or(0).cast_signed()));
     for &entering in n.get(WINDOW..).unwrap_or(&[]) {

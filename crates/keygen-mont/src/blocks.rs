@@ -13,7 +13,7 @@
 //! The numbers are public keys: nothing here needs to be constant time (it
 //! is anyway, apart from the number's length).
 
-use crate::{DIGIT_BITS, DIGIT_MASK};
+use crate::{DIGIT_BITS, DIGIT_MASK, digit_at, put_digit};
 
 /// Digits of a block multiple D'' (476 bits).
 pub const BLOCK_DIGITS: usize = 17;
@@ -54,57 +54,28 @@ pub fn block_multiple(d: &[u64]) -> Option<BlockDigits> {
 
 /// Little-endian words to 28-bit digits (as many as the words need).
 pub(crate) fn digits_of(words: &[u64]) -> Vec<u64> {
-    let bits = words.len() * 64;
-    let count = bits.div_ceil(DIGIT_BITS as usize);
-    (0..count)
-        .map(|i| {
-            let bit = i * DIGIT_BITS as usize;
-            let (word, shift) = (bit / 64, bit % 64);
-            let mut v = words.get(word).copied().unwrap_or(0) >> shift;
-            if shift + DIGIT_BITS as usize > 64 {
-                v |= words.get(word + 1).copied().unwrap_or(0) << (64 - shift);
-            }
-            v & DIGIT_MASK
-        })
-        .collect()
+    let count = (words.len() * 64).div_ceil(DIGIT_BITS as usize);
+    (0..count).map(|i| digit_at(words, i)).collect()
 }
 
 /// Carries lazily summed digits and packs them into words.
 pub(crate) fn pack(digits: &[u64]) -> [u64; BLOCK_RESIDUE_WORDS] {
     let mut words = [0u64; BLOCK_RESIDUE_WORDS];
     let mut carry = 0u128;
-    let mut bit = 0usize;
+    let mut i = 0;
     for &d in digits {
         let v = u128::from(d) + carry;
-        let digit = (v as u64) & DIGIT_MASK;
+        put_digit(&mut words, i, (v as u64) & DIGIT_MASK);
         carry = v >> DIGIT_BITS;
-        put(&mut words, bit, digit, DIGIT_BITS as usize);
-        bit += DIGIT_BITS as usize;
+        i += 1;
     }
     // What is left of the carry (a few bits).
     while carry != 0 {
-        put(
-            &mut words,
-            bit,
-            (carry as u64) & DIGIT_MASK,
-            DIGIT_BITS as usize,
-        );
+        put_digit(&mut words, i, (carry as u64) & DIGIT_MASK);
         carry >>= DIGIT_BITS;
-        bit += DIGIT_BITS as usize;
+        i += 1;
     }
     words
-}
-
-fn put(words: &mut [u64], bit: usize, value: u64, width: usize) {
-    let (word, shift) = (bit / 64, bit % 64);
-    if let Some(w) = words.get_mut(word) {
-        *w |= value << shift;
-    }
-    if shift + width > 64
-        && let Some(w) = words.get_mut(word + 1)
-    {
-        *w |= value >> (64 - shift);
-    }
 }
 
 /// The portable reduction of `n` (digits) modulo one block multiple: the

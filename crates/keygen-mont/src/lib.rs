@@ -162,35 +162,42 @@ pub(crate) fn neg_inverse_digit(n0: u64) -> u64 {
     x.wrapping_neg() & DIGIT_MASK
 }
 
+/// Digit `i` (28 bits) of the number whose little-endian words are `words`.
+pub(crate) fn digit_at(words: &[u64], i: usize) -> u64 {
+    let bit = i * DIGIT_BITS as usize;
+    let (word, shift) = (bit / 64, bit % 64);
+    let mut v = words.get(word).copied().unwrap_or(0) >> shift;
+    if shift + DIGIT_BITS as usize > 64 {
+        v |= words.get(word + 1).copied().unwrap_or(0) << (64 - shift);
+    }
+    v & DIGIT_MASK
+}
+
+/// Ors `digit` (below 2^28) into `words` as digit `i`; bits past the last
+/// word are dropped.
+pub(crate) fn put_digit(words: &mut [u64], i: usize, digit: u64) {
+    let bit = i * DIGIT_BITS as usize;
+    let (word, shift) = (bit / 64, bit % 64);
+    if let Some(slot) = words.get_mut(word) {
+        *slot |= digit << shift;
+    }
+    if shift + DIGIT_BITS as usize > 64
+        && let Some(slot) = words.get_mut(word + 1)
+    {
+        *slot |= digit >> (64 - shift);
+    }
+}
+
 /// Little-endian words to 28-bit digits.
 pub(crate) fn to_digits(w: &Words) -> Digits {
-    let mut d = [0u64; DIGITS];
-    for (i, digit) in d.iter_mut().enumerate() {
-        let bit = i * DIGIT_BITS as usize;
-        let (word, shift) = (bit / 64, bit % 64);
-        let mut v = w.get(word).copied().unwrap_or(0) >> shift;
-        if shift + DIGIT_BITS as usize > 64 {
-            v |= w.get(word + 1).copied().unwrap_or(0) << (64 - shift);
-        }
-        *digit = v & DIGIT_MASK;
-    }
-    d
+    core::array::from_fn(|i| digit_at(w, i))
 }
 
 /// Normalised digits (each below 2^28, the value below 2^2048) to words.
 pub(crate) fn from_digits(d: &Digits) -> Words {
     let mut w = [0u64; WORDS];
     for (i, &digit) in d.iter().enumerate() {
-        let bit = i * DIGIT_BITS as usize;
-        let (word, shift) = (bit / 64, bit % 64);
-        if let Some(slot) = w.get_mut(word) {
-            *slot |= digit << shift;
-        }
-        if shift + DIGIT_BITS as usize > 64
-            && let Some(slot) = w.get_mut(word + 1)
-        {
-            *slot |= digit >> (64 - shift);
-        }
+        put_digit(&mut w, i, digit);
     }
     w
 }

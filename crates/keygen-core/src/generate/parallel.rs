@@ -23,7 +23,7 @@ use crypto_bigint::BoxedUint;
 use rand_core::{CryptoRng, Rng, SeedableRng};
 use zeroize::Zeroizing;
 
-use super::{Candidates, GenerationStats, Words, final_tests, words};
+use super::{Candidates, GenerationStats, fermat_batch, final_tests};
 use crate::{Error, Result};
 
 /// What the threads share.
@@ -189,10 +189,7 @@ fn work(pool: &Pool, rng: ChaCha20Rng) {
 fn search(pool: &Pool, mut rng: ChaCha20Rng) {
     let mut stats = GenerationStats::default();
     while let Some((search, batch)) = pool.take_batch() {
-        let lanes: Zeroizing<Vec<Words>> = Zeroizing::new(batch.iter().map(|c| words(c)).collect());
-        stats.candidates += batch.len() as u64;
-        stats.fermat_lanes += batch.len() as u64;
-        let passed = keygen_mont::fermat_base_two(&lanes);
+        let passed = fermat_batch(&batch, &mut stats);
         let first = batch
             .iter()
             .enumerate()

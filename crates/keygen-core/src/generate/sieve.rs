@@ -94,10 +94,7 @@ fn first_hits(base: &BoxedUint, lanes: bool) -> Zeroizing<Vec<u32>> {
         let p = u64::from(p);
         (((p - r % p) % p) * p.div_ceil(2) % p) as u32
     };
-    let mut base_words = Zeroizing::new([0u64; keygen_mont::WORDS]);
-    for (o, limb) in base_words.iter_mut().zip(base.as_limbs()) {
-        *o = limb.0;
-    }
+    let base_words = Zeroizing::new(super::words(base));
     if let Some(residues) = lanes
         .then(|| keygen_mont::small_residues(&base_words, &t.primes))
         .flatten()
