@@ -11,14 +11,17 @@ use core::arch::x86_64::{
     _mm512_add_epi64, _mm512_and_si512, _mm512_cmp_pd_mask, _mm512_cmpeq_epi64_mask,
     _mm512_fmadd_pd, _mm512_fnmadd_pd, _mm512_mask_add_epi64, _mm512_mask_add_pd,
     _mm512_mask_blend_epi64, _mm512_mask_reduce_add_epi64, _mm512_mask_reduce_add_pd,
-    _mm512_mask_sub_pd, _mm512_mul_epu32, _mm512_mul_pd, _mm512_roundscale_pd, _mm512_set_epi64,
-    _mm512_set_pd, _mm512_set1_epi64, _mm512_set1_pd, _mm512_setzero_pd, _mm512_setzero_si512,
-    _mm512_srli_epi64,
+    _mm512_mask_sub_pd, _mm512_mul_epu32, _mm512_mul_pd, _mm512_or_si512, _mm512_roundscale_pd,
+    _mm512_set_epi64, _mm512_set_pd, _mm512_set1_epi64, _mm512_set1_pd, _mm512_setzero_pd,
+    _mm512_setzero_si512, _mm512_slli_epi64, _mm512_srli_epi64,
 };
 
 use zeroize::Zeroize;
 
-use crate::blocks::{BLOCK_DIGITS, BLOCK_RESIDUE_WORDS, BlockDigits, pack};
+use crate::blocks::{
+    BLOCK_DIGIT_BITS, BLOCK_DIGIT_MASK, BLOCK_DIGITS, LEAF_DIGITS, LEAF_WINDOW, LeafBlock,
+    RESIDUE_DIGITS,
+};
 use crate::{
     BITS, DIGIT_BITS, DIGITS, LANES, Lane, MrContext, TAIL_BITS, WINDOW_BITS, Words, eq_small,
     finish,
@@ -250,33 +253,119 @@ pub(crate) fn strong_test(ctx: &MrContext, bases: &[crate::Digits; LANES]) -> u8
     pass
 }
 
-/// The block reduction of `blocks::reduce_portable` for eight block
-/// multiples at once, one per lane; the 18-digit window stays in registers.
+/// The bits of a 30-bit digit of the block reduction in every lane.
 #[target_feature(enable = "avx512f")]
-pub(crate) fn reduce_blocks(
+fn block_digit_mask() -> V {
+    _mm512_set1_epi64(BLOCK_DIGIT_MASK.cast_signed())
+}
+
+/// One step of the reduction (`blocks::step`) on a lazily summed window of
+/// `W` = `D` + 1 vectors of 30-bit digits, by multiples whose lowest digit
+/// is 2^30 − 1.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn step<const D: usize, const W: usize>(t: &mut [V; W], d: &[V; D], entering: V) {
+    let m = _mm512_and_si512(t[0], block_digit_mask());
+    let carry = _mm512_add_epi64(_mm512_srli_epi64::<BLOCK_DIGIT_BITS>(t[0]), m);
+    for j in 1..D {
+        t[j - 1] = _mm512_add_epi64(t[j], _mm512_mul_epu32(m, d[j]));
+    }
+    t[D - 1] = t[D];
+    t[D] = entering;
+    t[0] = _mm512_add_epi64(t[0], carry);
+}
+
+/// The block reduction of `blocks::reduce_portable` for eight block
+/// multiples at once (digit j of each in `multiples[j]`, one block per
+/// lane), the 17-digit window in registers; the residues come out carried,
+/// as 18 normalised digits in every lane (the window is below 2^511).
+#[target_feature(enable = "avx512f")]
+fn block_residues(
     n: &[u64],
-    blocks: &[BlockDigits; LANES],
-) -> [[u64; BLOCK_RESIDUE_WORDS]; LANES] {
+    multiples: &[[u64; LANES]; BLOCK_DIGITS],
+) -> [[u64; LANES]; RESIDUE_DIGITS] {
     const WINDOW: usize = BLOCK_DIGITS + 1;
-    let mask = digit_mask();
-    let d: [V; BLOCK_DIGITS] = core::array::from_fn(|j| from_lanes(|i| blocks[i][j]));
+    let mask = block_digit_mask();
+    let d: [V; BLOCK_DIGITS] = multiples.map(bytemuck::cast);
     let mut t: [V; WINDOW] =
         core::array::from_fn(|j| _mm512_set1_epi64(n.get(j).copied().unwrap_or(0).cast_signed()));
     for &entering in n.get(WINDOW..).unwrap_or(&[]) {
-        let m = _mm512_and_si512(t[0], mask);
-        let carry =
-            _mm512_srli_epi64::<DIGIT_BITS>(_mm512_add_epi64(t[0], _mm512_mul_epu32(m, mask)));
-        for j in 1..BLOCK_DIGITS {
-            t[j - 1] = _mm512_add_epi64(t[j], _mm512_mul_epu32(m, d[j]));
-        }
-        t[BLOCK_DIGITS - 1] = t[BLOCK_DIGITS];
-        t[BLOCK_DIGITS] = _mm512_set1_epi64(entering.cast_signed());
-        t[0] = _mm512_add_epi64(t[0], carry);
+        step(&mut t, &d, _mm512_set1_epi64(entering.cast_signed()));
     }
-    core::array::from_fn(|i| {
-        let digits: [u64; WINDOW] = core::array::from_fn(|j| lane(t[j], i));
-        pack(&digits)
-    })
+    let mut carry = _mm512_setzero_si512();
+    let mut digits = [[0u64; LANES]; RESIDUE_DIGITS];
+    for (digit, &sum) in digits.iter_mut().zip(&t) {
+        let v = _mm512_add_epi64(sum, carry);
+        *digit = bytemuck::cast(_mm512_and_si512(v, mask));
+        carry = _mm512_srli_epi64::<BLOCK_DIGIT_BITS>(v);
+    }
+    digits[WINDOW] = bytemuck::cast(carry);
+    digits
+}
+
+/// Blocks whose leaf reductions run side by side: one block's steps form a
+/// chain (each needs the previous one's low digit), so independent chains
+/// keep the multiplier busy.
+const LEAF_CHAINS: usize = 4;
+
+/// Residues modulo the leaves of up to eight blocks
+/// (`blocks::reduce_leaves_portable`), appended to `out`: the first level
+/// reduces `n` (digits) modulo the blocks, one per lane (`multiples` holds
+/// their multiples across the lanes); the second reduces each block's
+/// residue modulo its leaves, one per lane, [`LEAF_CHAINS`] blocks at a
+/// time, and packs each result into two words in the lanes.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn reduce_leaves(
+    n: &[u64],
+    multiples: &[[u64; LANES]; BLOCK_DIGITS],
+    blocks: &[LeafBlock],
+    out: &mut Vec<u128>,
+) {
+    let residues = block_residues(n, multiples);
+    let mask = block_digit_mask();
+    let used = blocks.len().min(LANES);
+    for first in (0..used).step_by(LEAF_CHAINS) {
+        // Chains past `used` repeat the last block; their results are dropped.
+        let index: [usize; LEAF_CHAINS] = core::array::from_fn(|c| (first + c).min(used - 1));
+        let leaves: [[V; LEAF_DIGITS]; LEAF_CHAINS] =
+            index.map(|b| blocks[b].leaves.map(bytemuck::cast));
+        // Digit j of block b's residue in every lane; one zero digit on top.
+        let digit = |j: usize, b: usize| {
+            _mm512_set1_epi64(residues.get(j).map_or(0, |r| r[b]).cast_signed())
+        };
+        let mut t: [[V; LEAF_WINDOW]; LEAF_CHAINS] =
+            index.map(|b| core::array::from_fn(|j| digit(j, b)));
+        for j in LEAF_WINDOW..=RESIDUE_DIGITS {
+            for c in 0..LEAF_CHAINS {
+                step(&mut t[c], &leaves[c], digit(j, index[c]));
+            }
+        }
+        for c in 0..LEAF_CHAINS.min(used - first) {
+            // Carry the five digits (the value is below 2^122, so nothing
+            // is left over), then pack them into two words (the shifts are
+            // written for 30-bit digits).
+            const _: () = assert!(BLOCK_DIGIT_BITS == 30 && LEAF_WINDOW == 5);
+            let mut carry = _mm512_setzero_si512();
+            let d: [V; LEAF_WINDOW] = core::array::from_fn(|j| {
+                let v = _mm512_add_epi64(t[c][j], carry);
+                carry = _mm512_srli_epi64::<BLOCK_DIGIT_BITS>(v);
+                _mm512_and_si512(v, mask)
+            });
+            let low = _mm512_or_si512(
+                _mm512_or_si512(d[0], _mm512_slli_epi64::<30>(d[1])),
+                _mm512_slli_epi64::<60>(d[2]),
+            );
+            let high = _mm512_or_si512(
+                _mm512_or_si512(_mm512_srli_epi64::<4>(d[2]), _mm512_slli_epi64::<26>(d[3])),
+                _mm512_slli_epi64::<56>(d[4]),
+            );
+            let (low, high): ([u64; LANES], [u64; LANES]) =
+                (bytemuck::cast(low), bytemuck::cast(high));
+            out.extend(
+                (0..blocks[index[c]].count).map(|k| u128::from(high[k]) << 64 | u128::from(low[k])),
+            );
+        }
+    }
 }
 
 /// n mod p for eight primes below 2^20 at once (see `residues`): `digits`

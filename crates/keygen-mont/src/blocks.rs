@@ -1,29 +1,46 @@
 //! Residues of one public number modulo many products of small primes, for
 //! the weak-key check of imported RSA moduli (keygen-core's small-prime
-//! test): eight products at a time in AVX-512 lanes.
+//! test), in two levels: the number modulo blocks (products below 2^448,
+//! eight blocks at a time in AVX-512 lanes), then each block's residue
+//! modulo its leaves (64-bit products, a block's leaves side by side in the
+//! lanes). Both levels are the same reduction with different sizes.
 //!
-//! Each product D (below 2^448) is used as its Montgomery-friendly multiple
-//! D'' = D·(−D⁻¹ mod 2^28), whose lowest digit is 2^28 − 1. Montgomery's
-//! reduction, one digit from the bottom at a time, then needs no
-//! multiplication to find the multiple to add: it is the low digit itself.
-//! The result is congruent to n·2^(−28k) modulo D'' — modulo every prime of
-//! D, which is all the divisibility test needs, as 2 is a unit modulo an odd
-//! prime.
+//! Numbers are written in 30-bit digits (the Miller–Rabin kernels use 28:
+//! they sum up to 148 products per digit, these at most 15, and wider
+//! digits mean fewer steps and shorter multiples). Each product D (below
+//! 2^448) is used as its Montgomery-friendly multiple D'' = D·(−D⁻¹ mod
+//! 2^30), whose lowest digit is 2^30 − 1. Montgomery's reduction, one digit
+//! from the bottom at a time, then needs no multiplication to find the
+//! multiple to add: it is the low digit itself. The result is congruent to
+//! n·2^(−30k) modulo D'' — modulo every prime of D, which is all the
+//! divisibility test needs, as 2 is a unit modulo an odd prime.
 //!
 //! The numbers are public keys: nothing here needs to be constant time (it
 //! is anyway, apart from the number's length).
 
-use crate::{DIGIT_BITS, DIGIT_MASK, digit_at, put_digit};
+use crate::LANES;
 
-/// Digits of a block multiple D'' (476 bits).
-pub const BLOCK_DIGITS: usize = 17;
-/// 64-bit words of a block residue (below 2^505).
+/// Bits of a digit of the block and leaf reductions.
+pub const BLOCK_DIGIT_BITS: u32 = 30;
+/// The bits of one such digit.
+pub(crate) const BLOCK_DIGIT_MASK: u64 = (1 << BLOCK_DIGIT_BITS) - 1;
+/// Digits of a block multiple D'' (below 2^478).
+pub const BLOCK_DIGITS: usize = 16;
+/// 64-bit words of a block residue (below 2^511).
 pub const BLOCK_RESIDUE_WORDS: usize = 8;
 
-/// A block multiple D'' as 28-bit digits, least significant first.
+/// A block multiple D'' as 30-bit digits, least significant first.
 pub type BlockDigits = [u64; BLOCK_DIGITS];
 
-/// The Montgomery-friendly multiple D·(−D⁻¹ mod 2^28) of an odd `d` below
+fn digit_at(words: &[u64], i: usize) -> u64 {
+    crate::digit_of_width(words, i, BLOCK_DIGIT_BITS)
+}
+
+fn put_digit(words: &mut [u64], i: usize, digit: u64) {
+    crate::put_digit_of_width(words, i, BLOCK_DIGIT_BITS, digit);
+}
+
+/// The Montgomery-friendly multiple D·(−D⁻¹ mod 2^30) of an odd `d` below
 /// 2^448 (little-endian words), or `None` for an even or larger `d`.
 #[must_use]
 pub fn block_multiple(d: &[u64]) -> Option<BlockDigits> {
@@ -32,8 +49,8 @@ pub fn block_multiple(d: &[u64]) -> Option<BlockDigits> {
     if low & 1 == 0 || width > 7 {
         return None;
     }
-    let u = crate::neg_inverse_digit(low);
-    // d·u, word by word (u < 2^28, so the product has at most 8 words).
+    let u = crate::neg_inverse_bits(low, BLOCK_DIGIT_BITS);
+    // d·u, word by word (u < 2^30, so the product has at most 8 words).
     let mut product = [0u64; 8];
     let mut carry = 0u128;
     for (o, &w) in product
@@ -47,14 +64,14 @@ pub fn block_multiple(d: &[u64]) -> Option<BlockDigits> {
     let digits = digits_of(&product);
     let mut out = [0u64; BLOCK_DIGITS];
     out.copy_from_slice(&digits[..BLOCK_DIGITS]);
-    debug_assert_eq!(out[0], DIGIT_MASK);
+    debug_assert_eq!(out[0], BLOCK_DIGIT_MASK);
     debug_assert!(digits[BLOCK_DIGITS..].iter().all(|&x| x == 0));
     Some(out)
 }
 
-/// Little-endian words to 28-bit digits (as many as the words need).
+/// Little-endian words to 30-bit digits (as many as the words need).
 pub(crate) fn digits_of(words: &[u64]) -> Vec<u64> {
-    let count = (words.len() * 64).div_ceil(DIGIT_BITS as usize);
+    let count = (words.len() * 64).div_ceil(BLOCK_DIGIT_BITS as usize);
     (0..count).map(|i| digit_at(words, i)).collect()
 }
 
@@ -65,23 +82,24 @@ pub(crate) fn pack(digits: &[u64]) -> [u64; BLOCK_RESIDUE_WORDS] {
     let mut i = 0;
     for &d in digits {
         let v = u128::from(d) + carry;
-        put_digit(&mut words, i, (v as u64) & DIGIT_MASK);
-        carry = v >> DIGIT_BITS;
+        put_digit(&mut words, i, (v as u64) & BLOCK_DIGIT_MASK);
+        carry = v >> BLOCK_DIGIT_BITS;
         i += 1;
     }
     // What is left of the carry (a few bits).
     while carry != 0 {
-        put_digit(&mut words, i, (carry as u64) & DIGIT_MASK);
-        carry >>= DIGIT_BITS;
+        put_digit(&mut words, i, (carry as u64) & BLOCK_DIGIT_MASK);
+        carry >>= BLOCK_DIGIT_BITS;
         i += 1;
     }
     words
 }
 
 /// The portable reduction of `n` (digits) modulo one block multiple: the
-/// window holds 18 digits; each step adds m·D'' (m the low digit) and
+/// window holds 17 digits; each step adds m·D'' (m the low digit) and
 /// shifts one digit down, taking in the next digit of n. A digit of the
-/// window sums at most 16 products below 2^56, a digit of n and a carry.
+/// window sums at most 15 products below 2^60, a digit of n and a carry
+/// (below 2^35): less than 2^64.
 pub(crate) fn reduce_portable(n: &[u64], d: &BlockDigits) -> [u64; BLOCK_RESIDUE_WORDS] {
     const WINDOW: usize = BLOCK_DIGITS + 1;
     if n.len() <= WINDOW {
@@ -92,28 +110,191 @@ pub(crate) fn reduce_portable(n: &[u64], d: &BlockDigits) -> [u64; BLOCK_RESIDUE
     for &entering in &n[WINDOW..] {
         step(&mut t, d, entering);
     }
-    // The window's value W stays below 2^504 + 2^478: each step maps it to
-    // (W + m·D'')/2^28 + entering·2^476 with m < 2^28 and D'' < 2^476.
+    // The window starts below 2^510 and each step maps its value W to
+    // (W + m·D'')/2^30 + entering·2^480 with m < 2^30 and D'' < 2^478, so
+    // it stays below 2^510 + 2^479 < 2^511.
     pack(&t)
 }
 
-/// One step of the block reduction on the lazily summed window `t`.
-fn step(t: &mut [u64; BLOCK_DIGITS + 1], d: &BlockDigits, entering: u64) {
-    let m = t[0] & DIGIT_MASK;
-    // t0 + m·(2^28 − 1) is a multiple of 2^28.
-    let carry = (t[0] + m * DIGIT_MASK) >> DIGIT_BITS;
-    for j in 1..BLOCK_DIGITS {
+/// One step of the reduction on the lazily summed window `t` (`W` = `D` +
+/// 1 digits) by a multiple `d` whose lowest digit is 2^30 − 1.
+fn step<const D: usize, const W: usize>(t: &mut [u64; W], d: &[u64; D], entering: u64) {
+    debug_assert!(W == D + 1 && d[0] == BLOCK_DIGIT_MASK);
+    let m = t[0] & BLOCK_DIGIT_MASK;
+    // t0 + m·(2^30 − 1) = (t0 − m) + m·2^30 is a multiple of 2^30, and
+    // t0 − m clears the low digit of t0: the carry is (t0 >> 30) + m.
+    let carry = (t[0] >> BLOCK_DIGIT_BITS) + m;
+    for j in 1..D {
         t[j - 1] = t[j] + m * d[j];
     }
-    t[BLOCK_DIGITS - 1] = t[BLOCK_DIGITS];
-    t[BLOCK_DIGITS] = entering;
+    t[D - 1] = t[D];
+    t[D] = entering;
     t[0] += carry;
+}
+
+/// Digits of a leaf multiple L'' = L·(−L⁻¹ mod 2^30) (below 2^94).
+pub(crate) const LEAF_DIGITS: usize = 4;
+/// A leaf multiple as 30-bit digits, least significant first.
+pub(crate) type LeafDigits = [u64; LEAF_DIGITS];
+/// Digits of a block residue (below 2^511: 17 digits and one bit).
+pub(crate) const RESIDUE_DIGITS: usize = BLOCK_DIGITS + 2;
+/// The leaf window: one digit more than a leaf multiple.
+pub(crate) const LEAF_WINDOW: usize = LEAF_DIGITS + 1;
+/// Digits a leaf reduction takes off a block residue, read with one zero
+/// digit on top (19 digits): the residue of a leaf is congruent to the
+/// block residue times 2^(−30·LEAF_STEPS).
+pub const LEAF_STEPS: u32 = (RESIDUE_DIGITS + 1 - LEAF_WINDOW) as u32;
+
+/// A block of up to [`LANES`] leaves: the multiple of their product (for
+/// the first level) and the leaves' multiples, stored digit by digit across
+/// lanes (for the second; lanes past the last leaf repeat the first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeafBlock {
+    pub(crate) block: BlockDigits,
+    pub(crate) leaves: [[u64; LANES]; LEAF_DIGITS],
+    pub(crate) count: usize,
+}
+
+impl LeafBlock {
+    /// The block of `leaves`: one to [`LANES`] odd 64-bit numbers whose
+    /// product is below 2^448 (seven leaves always are), or `None`.
+    #[must_use]
+    pub fn new(leaves: &[u64]) -> Option<Self> {
+        if leaves.is_empty() || leaves.len() > LANES || leaves.iter().any(|&l| l & 1 == 0) {
+            return None;
+        }
+        // The product, word by word: eight 64-bit leaves fit eight words.
+        let mut product = [0u64; 8];
+        product[0] = 1;
+        for &l in leaves {
+            let mut carry = 0u128;
+            for w in &mut product {
+                let s = u128::from(*w) * u128::from(l) + carry;
+                *w = s as u64;
+                carry = s >> 64;
+            }
+        }
+        // `None` when the product is 2^448 or more.
+        let block = block_multiple(&product)?;
+        let multiples: Vec<LeafDigits> = leaves.iter().map(|&l| leaf_multiple(l)).collect();
+        Some(Self {
+            block,
+            leaves: core::array::from_fn(|j| {
+                core::array::from_fn(|i| multiples.get(i).unwrap_or(&multiples[0])[j])
+            }),
+            count: leaves.len(),
+        })
+    }
+
+    /// The number of leaves.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether the block has no leaves (never: [`LeafBlock::new`] refuses
+    /// an empty list).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The multiple of leaf `i` (`i < LANES`).
+    pub(crate) fn leaf(&self, i: usize) -> LeafDigits {
+        core::array::from_fn(|j| self.leaves[j][i])
+    }
+}
+
+/// The multiple L·(−L⁻¹ mod 2^30) of an odd 64-bit `l`, as digits.
+fn leaf_multiple(l: u64) -> LeafDigits {
+    let product = u128::from(l) * u128::from(crate::neg_inverse_bits(l, BLOCK_DIGIT_BITS));
+    let digits = digits_of(&[product as u64, (product >> 64) as u64]);
+    debug_assert_eq!(digits[0], BLOCK_DIGIT_MASK);
+    debug_assert!(digits[LEAF_DIGITS..].iter().all(|&d| d == 0));
+    core::array::from_fn(|j| digits[j])
+}
+
+/// The value of a lazily summed leaf window, once it is below 2^128 (see
+/// [`reduce_leaf_portable`]).
+fn window_value(t: &[u64; LEAF_WINDOW]) -> u128 {
+    t.iter()
+        .enumerate()
+        .map(|(j, &d)| u128::from(d) << (BLOCK_DIGIT_BITS as usize * j))
+        .sum()
+}
+
+/// A block residue (normalised digits, then one zero digit) modulo one leaf
+/// multiple. Each step maps the window's value W (below 2^151) to (W +
+/// m·L'')/2^30 + entering·2^120 with m < 2^30 and L'' < 2^94; the last step
+/// takes in the zero digit, so the result is below 2^121 + 2^94 < 2^122. A
+/// digit sums at most three products below 2^60, an entering digit and a
+/// carry.
+pub(crate) fn reduce_leaf_portable(r: &[u64; RESIDUE_DIGITS], leaf: &LeafDigits) -> u128 {
+    let mut t = [0u64; LEAF_WINDOW];
+    t.copy_from_slice(&r[..LEAF_WINDOW]);
+    for &entering in r[LEAF_WINDOW..].iter().chain(&[0]) {
+        step(&mut t, leaf, entering);
+    }
+    window_value(&t)
+}
+
+/// Blocks of leaves laid out for the kernels: the blocks in order, and for
+/// each batch of [`LANES`] blocks the digits of their multiples across the
+/// lanes (lanes past the last block repeat the batch's first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeafTable {
+    pub(crate) blocks: Vec<LeafBlock>,
+    pub(crate) batches: Vec<[[u64; LANES]; BLOCK_DIGITS]>,
+}
+
+impl LeafTable {
+    /// The table of `blocks`, in order.
+    #[must_use]
+    pub fn new(blocks: Vec<LeafBlock>) -> Self {
+        let batches = blocks
+            .chunks(LANES)
+            .map(|batch| {
+                core::array::from_fn(|j| {
+                    core::array::from_fn(|i| batch.get(i).unwrap_or(&batch[0]).block[j])
+                })
+            })
+            .collect();
+        Self { blocks, batches }
+    }
+
+    /// The blocks, in order.
+    #[must_use]
+    pub fn blocks(&self) -> &[LeafBlock] {
+        &self.blocks
+    }
+
+    /// The number of leaves in all blocks.
+    #[must_use]
+    pub fn leaves(&self) -> usize {
+        self.blocks.iter().map(LeafBlock::len).sum()
+    }
+}
+
+/// Residues of `n` (little-endian words, any length) modulo the leaves of
+/// `table`, on the portable kernel: for each leaf in order, a number below
+/// 2^122 congruent to n·2^(−30·(k + LEAF_STEPS)) modulo the leaf, k the
+/// number of 30-bit digits of n beyond 17.
+#[must_use]
+pub fn reduce_leaves_portable(n: &[u64], table: &LeafTable) -> Vec<u128> {
+    let digits = digits_of(n);
+    let mut out = Vec::with_capacity(table.leaves());
+    for block in &table.blocks {
+        let words = reduce_portable(&digits, &block.block);
+        let r: [u64; RESIDUE_DIGITS] = core::array::from_fn(|i| digit_at(&words, i));
+        out.extend((0..block.count).map(|i| reduce_leaf_portable(&r, &block.leaf(i))));
+    }
+    out
 }
 
 /// Residues of `n` (little-endian words, any length) modulo block multiples
 /// made by [`block_multiple`], on the portable kernel: for each, a number
-/// below 2^505 congruent to n·2^(−28k) modulo the block (k the number of
-/// digits of n beyond 18), as little-endian words.
+/// below 2^511 congruent to n·2^(−30k) modulo the block (k the number of
+/// 30-bit digits of n beyond 17), as little-endian words.
 #[must_use]
 pub fn reduce_blocks_portable(
     n: &[u64],

@@ -2,7 +2,7 @@
 
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::blocks::{BLOCK_RESIDUE_WORDS, BlockDigits};
+use crate::blocks::LeafTable;
 use crate::{DIGITS, Digits, LANES, Lane, MrContext, ONE, Words, minus_one, portable, to_digits};
 
 /// Does this CPU run the AVX-512 kernel? (Detected once, then cached by
@@ -119,30 +119,31 @@ pub fn miller_rabin(n: &Words, bases: &[Words]) -> Option<u8> {
     }))
 }
 
-/// Residues of `n` (little-endian words, any length) modulo block multiples
-/// made by [`block_multiple`](crate::block_multiple), eight at a time on
-/// the AVX-512 kernel when the CPU has it: for each block, a number below
-/// 2^505 congruent to n·2^(−28k) modulo the block (k the number of digits of
-/// n beyond 18), as little-endian words. Variable time: for public numbers.
+/// Residues of `n` (little-endian words, any length) modulo the leaves of
+/// `table`, on the AVX-512 kernel when the CPU has it (eight blocks at a
+/// time, then a block's leaves side by side): for each leaf in order, a
+/// number below 2^122 congruent to n·2^(−30·(k + LEAF_STEPS)) modulo the
+/// leaf, k the number of 30-bit digits of n beyond 17. A power of two is a unit
+/// modulo an odd leaf, so the residue is divisible by a prime of the leaf
+/// exactly when `n` is. Variable time: for public numbers.
 #[must_use]
-pub fn reduce_blocks(n: &[u64], blocks: &[BlockDigits]) -> Vec<[u64; BLOCK_RESIDUE_WORDS]> {
+pub fn reduce_leaves(n: &[u64], table: &LeafTable) -> Vec<u128> {
     #[cfg(target_arch = "x86_64")]
     if avx512_available() {
         let digits = crate::blocks::digits_of(n);
-        let mut out = Vec::with_capacity(blocks.len());
-        for chunk in blocks.chunks(LANES) {
-            let lanes: [BlockDigits; LANES] =
-                core::array::from_fn(|i| chunk.get(i).copied().unwrap_or(chunk[0]));
-            // SAFETY: `reduce_blocks` is a safe function whose only
+        let mut out = Vec::with_capacity(table.leaves());
+        for (blocks, multiples) in table.blocks.chunks(LANES).zip(&table.batches) {
+            // SAFETY: `reduce_leaves` is a safe function whose only
             // precondition is the AVX-512F target feature it is compiled
             // with; the CPU was found to support AVX-512F at run time above.
             #[allow(unsafe_code)]
-            let residues = unsafe { crate::avx512::reduce_blocks(&digits, &lanes) };
-            out.extend_from_slice(&residues[..chunk.len()]);
+            unsafe {
+                crate::avx512::reduce_leaves(&digits, multiples, blocks, &mut out);
+            }
         }
         return out;
     }
-    crate::blocks::reduce_blocks_portable(n, blocks)
+    crate::blocks::reduce_leaves_portable(n, table)
 }
 
 /// n mod p for each odd prime p below 2^20 (2048-bit n), eight primes at a

@@ -49,10 +49,11 @@ mod portable;
 mod residues;
 
 pub use blocks::{
-    BLOCK_DIGITS, BLOCK_RESIDUE_WORDS, BlockDigits, block_multiple, reduce_blocks_portable,
+    BLOCK_DIGIT_BITS, BLOCK_DIGITS, BLOCK_RESIDUE_WORDS, BlockDigits, LEAF_STEPS, LeafBlock,
+    LeafTable, block_multiple, reduce_blocks_portable, reduce_leaves_portable,
 };
 pub use dispatch::{
-    avx512_available, fermat_base_two, miller_rabin, pow2_mod, reduce_blocks, small_residues,
+    avx512_available, fermat_base_two, miller_rabin, pow2_mod, reduce_leaves, small_residues,
 };
 pub use residues::{RESIDUE_PRIME_LIMIT, small_residues_portable};
 
@@ -152,36 +153,53 @@ impl Lane {
     }
 }
 
-/// −n0⁻¹ mod 2^28 for odd `n0` (Newton's iteration: each step doubles the
-/// number of correct low bits, from 3 for x = n0).
+/// −n0⁻¹ mod 2^28 for odd `n0`.
 pub(crate) fn neg_inverse_digit(n0: u64) -> u64 {
+    neg_inverse_bits(n0, DIGIT_BITS)
+}
+
+/// −n0⁻¹ mod 2^bits (bits ≤ 64) for odd `n0` (Newton's iteration: each step
+/// doubles the number of correct low bits, from 3 for x = n0).
+pub(crate) fn neg_inverse_bits(n0: u64, bits: u32) -> u64 {
     let mut x = n0;
     for _ in 0..5 {
         x = x.wrapping_mul(2u64.wrapping_sub(n0.wrapping_mul(x)));
     }
-    x.wrapping_neg() & DIGIT_MASK
+    x.wrapping_neg() & (u64::MAX >> (64 - bits))
 }
 
 /// Digit `i` (28 bits) of the number whose little-endian words are `words`.
 pub(crate) fn digit_at(words: &[u64], i: usize) -> u64 {
-    let bit = i * DIGIT_BITS as usize;
+    digit_of_width(words, i, DIGIT_BITS)
+}
+
+/// Digit `i` of width `bits` (below 64) of the number whose little-endian
+/// words are `words`.
+pub(crate) fn digit_of_width(words: &[u64], i: usize, bits: u32) -> u64 {
+    let bit = i * bits as usize;
     let (word, shift) = (bit / 64, bit % 64);
     let mut v = words.get(word).copied().unwrap_or(0) >> shift;
-    if shift + DIGIT_BITS as usize > 64 {
+    if shift + bits as usize > 64 {
         v |= words.get(word + 1).copied().unwrap_or(0) << (64 - shift);
     }
-    v & DIGIT_MASK
+    v & ((1 << bits) - 1)
 }
 
 /// Ors `digit` (below 2^28) into `words` as digit `i`; bits past the last
 /// word are dropped.
 pub(crate) fn put_digit(words: &mut [u64], i: usize, digit: u64) {
-    let bit = i * DIGIT_BITS as usize;
+    put_digit_of_width(words, i, DIGIT_BITS, digit);
+}
+
+/// Ors `digit` (below 2^bits, bits below 64) into `words` as digit `i` of
+/// that width; bits past the last word are dropped.
+pub(crate) fn put_digit_of_width(words: &mut [u64], i: usize, bits: u32, digit: u64) {
+    let bit = i * bits as usize;
     let (word, shift) = (bit / 64, bit % 64);
     if let Some(slot) = words.get_mut(word) {
         *slot |= digit << shift;
     }
-    if shift + DIGIT_BITS as usize > 64
+    if shift + bits as usize > 64
         && let Some(slot) = words.get_mut(word + 1)
     {
         *slot |= digit >> (64 - shift);

@@ -1,7 +1,10 @@
-//! The block reduction (residues modulo products of small primes) against
-//! num-bigint, fast and portable kernels alike.
+//! The two-level reduction (residues modulo products of small primes)
+//! against num-bigint, fast and portable kernels alike.
 
-use keygen_mont::{BLOCK_DIGITS, block_multiple, reduce_blocks, reduce_blocks_portable};
+use keygen_mont::{
+    BLOCK_DIGIT_BITS, BLOCK_DIGITS, LEAF_STEPS, LeafBlock, LeafTable, block_multiple,
+    reduce_blocks_portable, reduce_leaves, reduce_leaves_portable,
+};
 use num_bigint::BigUint;
 use proptest::prelude::*;
 
@@ -14,26 +17,46 @@ fn big(words: &[u64]) -> BigUint {
     )
 }
 
-/// Digits of n beyond the 18 of the window: the power of 2^−28 in the
-/// residue.
+/// Digits of n beyond the 17 of the block window: the power of 2^−30 in a
+/// block residue.
 fn steps(n_words: usize) -> u32 {
-    ((n_words * 64).div_ceil(28) as u32).saturating_sub(BLOCK_DIGITS as u32 + 1)
+    ((n_words * 64).div_ceil(BLOCK_DIGIT_BITS as usize) as u32)
+        .saturating_sub(BLOCK_DIGITS as u32 + 1)
 }
 
-fn check(n: &[u64], ds: &[Vec<u64>]) -> Result<(), TestCaseError> {
+fn check_blocks(n: &[u64], ds: &[Vec<u64>]) -> Result<(), TestCaseError> {
     let blocks: Vec<_> = ds
         .iter()
         .map(|d| block_multiple(d).expect("odd, small"))
         .collect();
-    let fast = reduce_blocks(n, &blocks);
-    let portable = reduce_blocks_portable(n, &blocks);
-    prop_assert_eq!(&fast, &portable);
-    let shift = BigUint::from(1u32) << (28 * steps(n.len()));
-    for (d, r) in ds.iter().zip(&fast) {
+    let residues = reduce_blocks_portable(n, &blocks);
+    let shift = BigUint::from(1u32) << (BLOCK_DIGIT_BITS * steps(n.len()));
+    for (d, r) in ds.iter().zip(&residues) {
         let d = big(d);
         let r = big(r);
-        prop_assert!(r < BigUint::from(1u32) << 505u32);
+        prop_assert!(r < BigUint::from(1u32) << 511u32);
         prop_assert_eq!(r * &shift % &d, big(n) % &d);
+    }
+    Ok(())
+}
+
+fn check_leaves(n: &[u64], groups: &[Vec<u64>]) -> Result<(), TestCaseError> {
+    let table = LeafTable::new(
+        groups
+            .iter()
+            .map(|g| LeafBlock::new(g).expect("odd leaves, product below 2^448"))
+            .collect(),
+    );
+    prop_assert_eq!(table.blocks().len(), groups.len());
+    let fast = reduce_leaves(n, &table);
+    let portable = reduce_leaves_portable(n, &table);
+    prop_assert_eq!(&fast, &portable);
+    prop_assert_eq!(fast.len(), groups.iter().map(Vec::len).sum::<usize>());
+    let shift = BigUint::from(1u32) << (BLOCK_DIGIT_BITS * (steps(n.len()) + LEAF_STEPS));
+    for (leaf, &r) in groups.iter().flatten().zip(&fast) {
+        prop_assert!(r < 1u128 << 122);
+        let leaf = BigUint::from(*leaf);
+        prop_assert_eq!(BigUint::from(r) * &shift % &leaf, big(n) % &leaf);
     }
     Ok(())
 }
@@ -47,15 +70,30 @@ fn block() -> impl Strategy<Value = Vec<u64>> {
     })
 }
 
+/// One to seven odd 64-bit leaves (their product is below 2^448), the
+/// smaller ones as likely as the larger.
+fn leaves() -> impl Strategy<Value = Vec<u64>> {
+    prop::collection::vec((any::<u64>(), 0..64u32), 1..=7)
+        .prop_map(|ls| ls.into_iter().map(|(l, drop)| (l >> drop) | 1).collect())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn residues_are_congruent(
+    fn block_residues_are_congruent(
         n in prop::collection::vec(any::<u64>(), 1..=256),
         ds in prop::collection::vec(block(), 1..=20),
     ) {
-        check(&n, &ds)?;
+        check_blocks(&n, &ds)?;
+    }
+
+    #[test]
+    fn leaf_residues_are_congruent(
+        n in prop::collection::vec(any::<u64>(), 1..=256),
+        groups in prop::collection::vec(leaves(), 1..=20),
+    ) {
+        check_leaves(&n, &groups)?;
     }
 }
 
@@ -64,14 +102,46 @@ fn extreme_values() {
     let ones = vec![u64::MAX; 7];
     let one = vec![1u64];
     let ds = vec![ones.clone(), one, vec![u64::MAX, 1], ones];
+    let groups = vec![
+        vec![u64::MAX; 7],
+        vec![1],
+        vec![3, 5, 7, 9, 11, 13, 15, 17],
+        vec![u64::MAX, u64::MAX, 1],
+        vec![u64::MAX; 6],
+    ];
     for n in [
         vec![u64::MAX; 64],
         vec![0; 64],
         vec![u64::MAX; 256],
         vec![7],
     ] {
-        check(&n, &ds).unwrap();
+        check_blocks(&n, &ds).unwrap();
+        check_leaves(&n, &groups).unwrap();
     }
     assert_eq!(block_multiple(&[2]), None, "even");
     assert_eq!(block_multiple(&[1, 0, 0, 0, 0, 0, 0, 1]), None, "too large");
+    assert_eq!(LeafBlock::new(&[]), None, "no leaf");
+    assert_eq!(LeafBlock::new(&[4]), None, "even leaf");
+    assert_eq!(LeafBlock::new(&[3; 9]), None, "more than eight leaves");
+    assert_eq!(
+        LeafBlock::new(&[u64::MAX; 8]),
+        None,
+        "product of 2^448 or more"
+    );
+    assert_eq!(
+        LeafBlock::new(&[
+            u64::MAX,
+            u64::MAX,
+            u64::MAX,
+            u64::MAX,
+            u64::MAX,
+            u64::MAX,
+            u64::MAX,
+            1
+        ])
+        .map(|b| b.len()),
+        Some(8),
+        "the largest product"
+    );
+    assert_eq!(LeafBlock::new(&[3, 5]).map(|b| b.len()), Some(2));
 }

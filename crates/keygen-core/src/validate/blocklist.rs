@@ -156,14 +156,17 @@ impl Blocklist {
     pub fn builtin() -> &'static Blocklist {
         static BUILTIN: OnceLock<Blocklist> = OnceLock::new();
         BUILTIN.get_or_init(|| {
-            let digests = BUILTIN_KEYS
-                .iter()
-                .flat_map(|file| file.lines())
-                .filter_map(super::public_key::key_number_of_line)
-                .map(|value| Self::digest(&value))
-                .collect();
-            Self::from_digests(digests)
+            Self::from_digests(builtin_numbers().iter().map(|v| Self::digest(v)).collect())
         })
+    }
+
+    /// Whether the key number `value` is one of the built-in keys, by
+    /// comparing the numbers themselves: the same answer as
+    /// `Blocklist::builtin().contains(value)` without hashing, for the usual
+    /// case of no other list.
+    pub(crate) fn builtin_lists_number(value: &[u8]) -> bool {
+        let start = value.iter().position(|&b| b != 0).unwrap_or(value.len());
+        builtin_numbers().iter().any(|n| **n == value[start..])
     }
 
     /// Whether the key number `value` (as for [`Blocklist::digest`]) is listed.
@@ -189,6 +192,22 @@ impl Blocklist {
     pub fn is_empty(&self) -> bool {
         self.digests.is_empty()
     }
+}
+
+/// The key numbers of the built-in keys, without leading zero bytes.
+fn builtin_numbers() -> &'static [Vec<u8>] {
+    static NUMBERS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    NUMBERS.get_or_init(|| {
+        BUILTIN_KEYS
+            .iter()
+            .flat_map(|file| file.lines())
+            .filter_map(super::public_key::key_number_of_line)
+            .map(|value| {
+                let start = value.iter().position(|&b| b != 0).unwrap_or(value.len());
+                value[start..].to_vec()
+            })
+            .collect()
+    })
 }
 
 fn hex_digit(b: u8) -> Option<u8> {
@@ -255,5 +274,21 @@ mod tests {
             .count();
         assert_eq!(Blocklist::builtin().len(), lines);
         assert!(lines >= 7);
+    }
+
+    #[test]
+    fn builtin_number_lookup_agrees_with_digests() {
+        for number in builtin_numbers() {
+            assert!(Blocklist::builtin().contains(number));
+            assert!(Blocklist::builtin_lists_number(number));
+            let mut padded = vec![0u8; 2];
+            padded.extend_from_slice(number);
+            assert!(Blocklist::builtin_lists_number(&padded));
+            let mut other = number.clone();
+            *other.last_mut().unwrap() ^= 1;
+            assert!(!Blocklist::builtin().contains(&other));
+            assert!(!Blocklist::builtin_lists_number(&other));
+        }
+        assert!(!Blocklist::builtin_lists_number(&[]));
     }
 }

@@ -595,12 +595,16 @@ impl PublicKeyLine {
             ));
         }
 
-        let digest = Blocklist::digest(number);
-        if Blocklist::builtin().contains_digest(&digest)
-            || options
-                .blocklist
-                .is_some_and(|b| b.contains_digest(&digest))
-        {
+        // With no operator list, the built-in keys are compared as numbers
+        // (no hash to compute); with one, both lists are searched by digest.
+        let listed = match options.blocklist {
+            None => Blocklist::builtin_lists_number(number),
+            Some(list) => {
+                let digest = Blocklist::digest(number);
+                Blocklist::builtin().contains_digest(&digest) || list.contains_digest(&digest)
+            }
+        };
+        if listed {
             return Err(reject(
                 Reason::PublicKeyBlocklisted,
                 "the key is a known-compromised key whose private half is public",

@@ -311,16 +311,19 @@ fn fold_leaf(words: &[u64], c: u64) -> [u64; 2] {
         r[..words.len()].copy_from_slice(words);
         return r;
     };
-    let (mut x0, mut x1) = (*x0, *x1);
-    for &w in low.iter().rev() {
-        // At most (2^64 − 1)² + 2^64 − 1 < 2^128.
-        let s = u128::from(x1) * u128::from(c) + u128::from(w);
-        let (high, overflow) = x0.overflowing_add((s >> 64) as u64);
-        let fixed = u128::from(s as u64) + u128::from(c & u64::from(overflow).wrapping_neg());
-        x0 = fixed as u64;
-        x1 = high + (fixed >> 64) as u64;
-    }
-    [x0, x1]
+    low.iter()
+        .rev()
+        .fold([*x0, *x1], |x, &w| fold_step(x, w, c))
+}
+
+/// One step of [`fold_leaf`]: `x·2^64 + w` folded back to two words.
+#[inline(always)]
+fn fold_step([x0, x1]: [u64; 2], w: u64, c: u64) -> [u64; 2] {
+    // At most (2^64 − 1)² + 2^64 − 1 < 2^128.
+    let s = u128::from(x1) * u128::from(c) + u128::from(w);
+    let (high, overflow) = x0.overflowing_add((s >> 64) as u64);
+    let fixed = u128::from(s as u64) + u128::from(c & u64::from(overflow).wrapping_neg());
+    [fixed as u64, high + (fixed >> 64) as u64]
 }
 
 /// `x⁻¹ mod 2^64` for odd `x`: Newton's iteration, from `x·x ≡ 1 mod 8`;
@@ -344,16 +347,19 @@ struct PrimeTest {
     inverse: u64,
     limit: u64,
     p: u32,
+    /// The index of the prime's leaf in [`SmallPrimeTables::leaves`].
+    leaf: u32,
 }
 
 impl PrimeTest {
-    fn new(p: u32) -> Self {
+    fn new(p: u32, leaf: u32) -> Self {
         debug_assert!(p % 2 == 1);
         let p64 = u64::from(p);
         Self {
             inverse: inverse_mod_2_64(p64),
             limit: u64::MAX / p64,
             p,
+            leaf,
         }
     }
 
@@ -364,15 +370,13 @@ impl PrimeTest {
 }
 
 /// A leaf of the small-prime tables: a product `m < 2^64` of consecutive
-/// odd primes, `2^128 mod m` for [`fold_leaf`], `−m⁻¹ mod 2^64` for
-/// [`Leaf::word`], and the end of its primes in
-/// [`SmallPrimeTables::primes`].
+/// odd primes, `2^128 mod m` for [`fold_leaf`] and `−m⁻¹ mod 2^64` for
+/// [`Leaf::word`].
 #[derive(Debug)]
 struct Leaf {
     m: u64,
     c: u64,
     neg_inverse: u64,
-    primes_end: usize,
 }
 
 impl Leaf {
@@ -405,11 +409,25 @@ struct Block {
 #[derive(Debug)]
 struct SmallPrimeTables {
     blocks: Vec<Block>,
-    /// The same blocks as keygen-mont's vector kernel takes them.
-    lane_blocks: Vec<keygen_mont::BlockDigits>,
+    /// The same blocks and leaves as keygen-mont's vector kernel takes them.
+    lane_blocks: keygen_mont::LeafTable,
     leaves: Vec<Leaf>,
     primes: Vec<PrimeTest>,
+    /// The primes' tests by leaf, four at a time.
+    quads: Vec<PrimeQuad>,
 }
+
+/// Four divisibility tests ([`PrimeTest`]: inverse and limit) on one leaf's
+/// word; a leaf's last group repeats one of its primes to fill the four.
+#[derive(Debug)]
+struct PrimeQuad {
+    tests: [(u64, u64); 4],
+    leaf: u32,
+}
+
+/// Leaves per block: seven 64-bit leaves multiply to less than 2^448, the
+/// block bound of both kernels (and the vector kernel takes at most eight).
+const LEAVES_PER_BLOCK: usize = 7;
 
 /// Builds the tables once per process (a few milliseconds).
 fn small_prime_tables() -> &'static SmallPrimeTables {
@@ -418,68 +436,65 @@ fn small_prime_tables() -> &'static SmallPrimeTables {
         // Leaves: greedy products of consecutive odd primes below 2^64.
         let mut primes = Vec::new();
         let mut leaf_products: Vec<u64> = Vec::new();
-        let mut leaf_ends = Vec::new();
         let mut m = 1u64;
         for &p in &small_primes()[1..] {
             match m.checked_mul(u64::from(p)) {
                 Some(v) => m = v,
                 None => {
                     leaf_products.push(m);
-                    leaf_ends.push(primes.len());
                     m = u64::from(p);
                 }
             }
-            primes.push(PrimeTest::new(p));
+            // Fewer than 6,542 leaves: the index fits a u32.
+            primes.push(PrimeTest::new(p, leaf_products.len() as u32));
         }
         leaf_products.push(m);
-        leaf_ends.push(primes.len());
 
         let leaves = leaf_products
             .iter()
-            .zip(&leaf_ends)
-            .map(|(&m, &primes_end)| {
+            .map(|&m| {
                 let m = u128::from(m);
                 let b = (1u128 << 64) % m;
                 Leaf {
                     m: m as u64,
                     c: (b * b % m) as u64,
                     neg_inverse: inverse_mod_2_64(m as u64).wrapping_neg(),
-                    primes_end,
                 }
             })
             .collect();
 
-        // Blocks: greedy products of consecutive leaves below
-        // 2^(64·(BLOCK_WORDS − 1)), each multiplied by u = −D⁻¹ mod 2^64.
-        let block_bits = 64 * (BLOCK_WORDS as u64 - 1);
+        // Blocks: consecutive groups of leaves; for the word-by-word
+        // reduction, each product multiplied by u = −D⁻¹ mod 2^64.
         let mut blocks = Vec::new();
         let mut lane_blocks = Vec::new();
-        let mut d = BigUint::from(1u32);
-        let mut finish = |d: &BigUint, leaves_end: usize| {
+        for (i, group) in leaf_products.chunks(LEAVES_PER_BLOCK).enumerate() {
+            let d = group
+                .iter()
+                .fold(BigUint::from(1u32), |d, &m| d * BigUint::from(m));
             blocks.push(Block {
-                d: montgomery_friendly(d),
-                leaves_end,
+                d: montgomery_friendly(&d),
+                leaves_end: i * LEAVES_PER_BLOCK + group.len(),
             });
-            lane_blocks.push(
-                keygen_mont::block_multiple(&d.to_u64_digits())
-                    .expect("a block is odd and below 2^448"),
-            );
-        };
-        for (i, &m) in leaf_products.iter().enumerate() {
-            let next = &d * m;
-            if next.bits() > block_bits {
-                finish(&d, i);
-                d = BigUint::from(m);
-            } else {
-                d = next;
-            }
+            lane_blocks
+                .push(keygen_mont::LeafBlock::new(group).expect("up to seven odd 64-bit leaves"));
         }
-        finish(&d, leaf_products.len());
+        let quads = primes
+            .chunk_by(|a, b| a.leaf == b.leaf)
+            .flat_map(|of_leaf| of_leaf.chunks(4))
+            .map(|group| PrimeQuad {
+                tests: core::array::from_fn(|i| {
+                    let t = group.get(i).unwrap_or(&group[0]);
+                    (t.inverse, t.limit)
+                }),
+                leaf: group[0].leaf,
+            })
+            .collect();
         SmallPrimeTables {
             blocks,
-            lane_blocks,
+            lane_blocks: keygen_mont::LeafTable::new(lane_blocks),
             leaves,
             primes,
+            quads,
         }
     })
 }
@@ -489,55 +504,101 @@ fn small_prime_tables() -> &'static SmallPrimeTables {
 ///
 /// badkeys checks small factors with one gcd against the product of the
 /// primes; a gcd of 4096 bits against 94,000 bits is slow, so we compute
-/// residues instead: `n` is reduced modulo each block (about 210 blocks of
-/// 448 bits), each block residue modulo each of its leaves (64 bits), and
-/// each leaf residue is tested against its two to four primes by
-/// multiplication. All of it is variable time, which is fine for a public
+/// residues instead: `n` is reduced modulo each block (about 220 blocks of
+/// up to 448 bits), each block residue modulo each of its seven leaves
+/// (64 bits), and each leaf residue is tested against its primes (four for
+/// most leaves) by multiplication. All of it is variable time, which is fine for a public
 /// key. Blocks, leaves and primes are in increasing order, so the first
 /// prime found is the smallest.
 fn small_prime_factor(n: &[u64]) -> Option<u32> {
     small_prime_factor_on(n, keygen_mont::avx512_available())
 }
 
-/// [`small_prime_factor`], with the block residues from keygen-mont's
-/// vector kernel (`lanes`) or from [`reduce_block`].
+/// [`small_prime_factor`], with the leaf residues from keygen-mont's vector
+/// kernel (`lanes`) or from [`reduce_block`] and [`fold_leaves`].
 fn small_prime_factor_on(n: &[u64], lanes: bool) -> Option<u32> {
     if n.first().is_none_or(|w| w & 1 == 0) {
         return Some(2);
     }
     let tables = small_prime_tables();
     if lanes {
-        let residues = keygen_mont::reduce_blocks(n, &tables.lane_blocks);
-        first_factor(tables, residues.iter().map(|r| r.as_slice()))
-    } else {
+        let residues = keygen_mont::reduce_leaves(n, &tables.lane_blocks);
         first_factor(
             tables,
-            tables.blocks.iter().map(|block| reduce_block(n, &block.d)),
+            residues.iter().map(|&r| [r as u64, (r >> 64) as u64]),
+        )
+    } else {
+        let mut leaf_start = 0;
+        first_factor(
+            tables,
+            tables.blocks.iter().flat_map(|block| {
+                let r = reduce_block(n, &block.d);
+                let leaves = &tables.leaves[leaf_start..block.leaves_end];
+                leaf_start = block.leaves_end;
+                leaves.chunks(FOLD_LANES).flat_map(move |chunk| {
+                    let cs = core::array::from_fn(|i| chunk.get(i).map_or(chunk[0].c, |l| l.c));
+                    let folded = fold_leaves(&r, &cs);
+                    folded.into_iter().take(chunk.len())
+                })
+            }),
         )
     }
 }
 
 /// The smallest prime of the tables dividing the number whose residues
-/// modulo the blocks (in order, as words) are `residues`.
-fn first_factor<R: AsRef<[u64]>>(
+/// modulo the leaves (in order, as two words each, not necessarily reduced)
+/// are `residues`.
+///
+/// The primes are tested in one pass over groups of four without a branch
+/// (a loop over each leaf's primes would mispredict its exit about once a
+/// leaf); only when some prime divides is the first one looked for.
+fn first_factor(
     tables: &SmallPrimeTables,
-    residues: impl Iterator<Item = R>,
+    residues: impl Iterator<Item = [u64; 2]>,
 ) -> Option<u32> {
-    let (mut leaf_start, mut prime_start) = (0, 0);
-    for (block, r) in tables.blocks.iter().zip(residues) {
-        for leaf in &tables.leaves[leaf_start..block.leaves_end] {
-            let [x0, x1] = fold_leaf(r.as_ref(), leaf.c);
-            let y = leaf.word(x0, x1);
-            for test in &tables.primes[prime_start..leaf.primes_end] {
-                if test.divides(y) {
-                    return Some(test.p);
-                }
-            }
-            prime_start = leaf.primes_end;
-        }
-        leaf_start = block.leaves_end;
+    let words: Vec<u64> = tables
+        .leaves
+        .iter()
+        .zip(residues)
+        .map(|(leaf, [x0, x1])| leaf.word(x0, x1))
+        .collect();
+    let any = tables.quads.iter().fold(false, |any, quad| {
+        let y = words.get(quad.leaf as usize).copied().unwrap_or(1);
+        quad.tests.iter().fold(any, |any, &(inverse, limit)| {
+            any | (y.wrapping_mul(inverse) <= limit)
+        })
+    });
+    if !any {
+        return None;
     }
-    None
+    tables
+        .primes
+        .iter()
+        .find(|test| {
+            words
+                .get(test.leaf as usize)
+                .is_some_and(|&y| test.divides(y))
+        })
+        .map(|test| test.p)
+}
+
+/// Leaves folded side by side by [`fold_leaves`].
+const FOLD_LANES: usize = 4;
+
+/// [`fold_leaf`] for [`FOLD_LANES`] leaves at once (given their `c`): one
+/// leaf's fold is a chain of dependent multiplications, and independent
+/// chains side by side keep the multiplier busy.
+fn fold_leaves(words: &[u64], cs: &[u64; FOLD_LANES]) -> [[u64; 2]; FOLD_LANES] {
+    let [low @ .., x0, x1] = words else {
+        return cs.map(|c| fold_leaf(words, c));
+    };
+    let mut x = [[*x0, *x1]; FOLD_LANES];
+    for &w in low.iter().rev() {
+        for (x, &c) in x.iter_mut().zip(cs) {
+            *x = fold_step(*x, w, c);
+        }
+    }
+    x
 }
 
 /// Moduli of the quadratic-residue filter in Fermat's method: 64 on the
@@ -682,13 +743,13 @@ fn fermat(n: &BigUint) -> Result<(), Rejection> {
         // Residue arithmetic: mod 2^64 by wrapping, mod FILTER_PRODUCT in u128.
         r_64 = r_64.wrapping_add(a_64.wrapping_mul(2)).wrapping_add(1);
         a_64 = a_64.wrapping_add(1);
-        // Both residues are below p, so r + 2a + 1 < 3p: subtract instead of
-        // dividing (a 128-bit `%` is a slow library call).
+        // Both residues are below p, so r + 2a + 1 < 3p: at most two
+        // subtractions instead of a division (a 128-bit `%` is a slow library
+        // call, and the compiler turns a subtraction loop into one).
         let p = u128::from(FILTER_PRODUCT);
         let mut r = u128::from(r_f) + 2 * u128::from(a_f) + 1;
-        while r >= p {
-            r -= p;
-        }
+        r -= p & (u128::from(r >= p)).wrapping_neg();
+        r -= p & (u128::from(r >= p)).wrapping_neg();
         r_f = r as u64;
         a_f = if a_f + 1 == FILTER_PRODUCT {
             0
@@ -909,22 +970,35 @@ mod tests {
         let t = small_prime_tables();
         assert_eq!(t.primes.len(), 6542);
         assert_eq!(t.primes.last().map(|p| p.p), Some(65537));
-        assert_eq!(t.leaves.last().map(|l| l.primes_end), Some(t.primes.len()));
         assert_eq!(t.blocks.last().map(|b| b.leaves_end), Some(t.leaves.len()));
+        assert_eq!(t.lane_blocks.blocks().len(), t.blocks.len());
+        // Primes in increasing order, each in a leaf that it divides, the
+        // leaves in order too, and every leaf holding at least one prime.
+        for pair in t.primes.windows(2) {
+            assert!(pair[0].p < pair[1].p && pair[0].leaf <= pair[1].leaf);
+            assert!(pair[1].leaf <= pair[0].leaf + 1);
+        }
+        assert_eq!(t.primes.first().map(|p| p.leaf), Some(0));
+        assert_eq!(
+            t.primes.last().map(|p| p.leaf as usize),
+            Some(t.leaves.len() - 1)
+        );
+        for test in &t.primes {
+            let leaf = &t.leaves[test.leaf as usize];
+            assert_eq!(leaf.m % u64::from(test.p), 0);
+        }
         // Every block multiple is −1 modulo 2^64, and a multiple of the
-        // primes of its leaves.
+        // leaves it holds (at most eight).
         let mut first_leaf = 0;
-        let mut first_prime = 0;
-        for b in &t.blocks {
+        for (b, lanes) in t.blocks.iter().zip(t.lane_blocks.blocks()) {
             assert_eq!(b.d[0], u64::MAX);
             let d = BigUint::from_slice(&words_to_u32(&b.d));
-            let last_prime = t.leaves[b.leaves_end - 1].primes_end;
-            for test in &t.primes[first_prime..last_prime] {
-                assert_eq!(&d % test.p, BigUint::from(0u32));
+            for leaf in &t.leaves[first_leaf..b.leaves_end] {
+                assert_eq!(&d % leaf.m, BigUint::from(0u32));
             }
-            assert!(b.leaves_end > first_leaf);
+            assert!(b.leaves_end > first_leaf && b.leaves_end - first_leaf <= LEAVES_PER_BLOCK);
+            assert_eq!(lanes.len(), b.leaves_end - first_leaf);
             first_leaf = b.leaves_end;
-            first_prime = last_prime;
         }
     }
 
@@ -932,7 +1006,7 @@ mod tests {
     fn prime_test_matches_remainder() {
         let mut rng = Rng(1);
         for &p in &small_primes()[1..] {
-            let t = PrimeTest::new(p);
+            let t = PrimeTest::new(p, 0);
             assert_eq!(t.inverse.wrapping_mul(u64::from(p)), 1);
             for _ in 0..4 {
                 let y = rng.next();
