@@ -31,6 +31,7 @@ use std::sync::OnceLock;
 
 use crypto_bigint::{BoxedUint, ConcatenatingSquare, NonZero, Resize};
 use num_bigint::BigUint;
+use num_integer::Integer;
 
 use super::public_key::KeyWarning;
 use super::reason::{Reason, Rejection};
@@ -655,18 +656,26 @@ fn is_square(x: &BoxedUint) -> bool {
     s.concatenating_square() == *x
 }
 
-/// `⌊√n⌋` and its square: the root of the top half of `n`'s bits, by
-/// recursion, then one Newton step and a correction.
-///
-/// num-bigint's `sqrt` runs Newton's iteration at full precision from a
-/// rough start, a dozen full-size divisions for 4096 bits; here the
-/// precision doubles at each level, so the cost is about one division of
-/// `n` by a number of half its size and one squaring. With
-/// `s₀ = ⌊√(n >> 2k)⌋·2^k ≤ √n`, the step `(s₀ + ⌊n/s₀⌋) >> 1` is at least
-/// `⌊√n⌋` (the arithmetic mean bounds the geometric one) and, for
-/// `k = bits/4`, exceeds it by at most `(√n − s₀)²/(2s₀) < 3`: a few
-/// decrements finish it, each updating the square by `−2s + 1`.
+/// `⌊√n⌋` and its square.
 fn isqrt(n: &BigUint) -> (BigUint, BigUint) {
+    let (root, remainder) = sqrt_rem(n);
+    (root, n - remainder)
+}
+
+/// `(s, r)` with `s = ⌊√n⌋` and `r = n − s²`, by Zimmermann's recursive
+/// square root ("Karatsuba Square Root", INRIA research report 3805,
+/// 1999; GMP's `mpn_sqrtrem` works the same way).
+///
+/// Split `n` into quarters of `k` bits, `n = a₃·b³ + a₂·b² + a₁·b + a₀`
+/// with `b = 2^k`; the root `s'` and remainder `r'` of the top half
+/// `a₃·b + a₂` (recursively) give the rest with one division of half the
+/// size, `r'·b + a₁ = q·2s' + u`, then `s = s'·b + q` and `r = u·b + a₀ −
+/// q²`; when `r` comes out negative, one correction (`s − 1`) fixes it.
+/// It needs the top quarter to be at least `b/4` (so `n` has `4k − 1` or
+/// `4k` bits); other sizes are scaled by a power of 4 first. For 4096 bits
+/// this divides 2048 bits by 1024 where a Newton step would divide 4096 by
+/// 2048: a quarter of the work.
+fn sqrt_rem(n: &BigUint) -> (BigUint, BigUint) {
     let bits = n.bits();
     if bits <= 126 {
         let v = n
@@ -675,19 +684,33 @@ fn isqrt(n: &BigUint) -> (BigUint, BigUint) {
             .fold(0u128, |v, d| v << 64 | u128::from(d));
         // Below 2^126, so the root is below 2^63 and its square fits.
         let s = v.isqrt();
-        return (BigUint::from(s), BigUint::from(s * s));
+        return (BigUint::from(s), BigUint::from(v - s * s));
     }
-    let k = bits / 4;
-    // Nonzero: n >> 2k keeps at least bits/2 bits.
-    let (s0, _) = isqrt(&(n >> (2 * k)));
-    let s0 = s0 << k;
-    let mut s = (&s0 + n / &s0) >> 1u32;
-    let mut square = &s * &s;
-    while square > *n {
-        square -= (&s << 1u32) - 1u32;
-        s -= 1u32;
+    let k = bits.div_ceil(4);
+    let scale = (4 * k - bits) / 2;
+    if scale > 0 {
+        // √(n·4^t) = √n·2^t, so ⌊√(n·4^t)⌋ >> t = ⌊√n⌋.
+        let (s, _) = sqrt_rem(&(n << (2 * scale)));
+        let s = s >> scale;
+        let r = n - &s * &s;
+        return (s, r);
     }
-    (s, square)
+    let low_mask = (BigUint::from(1u32) << k) - 1u32;
+    let a0 = n & &low_mask;
+    let a1 = (n >> k) & &low_mask;
+    let (s1, r1) = sqrt_rem(&(n >> (2 * k)));
+    let (q, u) = ((r1 << k) + a1).div_rem(&(&s1 << 1u32));
+    let s = (s1 << k) + &q;
+    let high = (u << k) + a0;
+    let q2 = &q * &q;
+    if high >= q2 {
+        (s, high - q2)
+    } else {
+        // r + 2s − 1 with the old s, that is r + 2s + 1 with the new one.
+        let s = s - 1u32;
+        let r = high + (&s << 1u32) + 1u32 - q2;
+        (s, r)
+    }
 }
 
 fn is_square_big(x: &BigUint) -> bool {
