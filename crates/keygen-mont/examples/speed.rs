@@ -33,18 +33,44 @@ fn main() {
     let n: Vec<u64> = (0..64u64)
         .map(|i| 0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i + 7))
         .collect();
-    // The small-prime check's shape: 1,530 leaves of 64 bits, seven a block.
+    // The small-prime check's table: the odd primes to 65,537 in greedy
+    // 64-bit leaves, seven leaves a block.
+    let mut composite = vec![false; 65_538];
+    let mut leaves: Vec<Vec<u32>> = vec![Vec::new()];
+    let mut product = 1u64;
+    for i in 3..65_538usize {
+        if composite[i] || i % 2 == 0 {
+            continue;
+        }
+        (i * i..65_538).step_by(i).for_each(|j| composite[j] = true);
+        let p = i as u32;
+        match product.checked_mul(u64::from(p)) {
+            Some(m) => product = m,
+            None => {
+                leaves.push(Vec::new());
+                product = u64::from(p);
+            }
+        }
+        leaves.last_mut().expect("a leaf").push(p);
+    }
     let table = keygen_mont::LeafTable::new(
-        (0..219u64)
-            .map(|i| {
-                let leaves: Vec<u64> = (0..7u64)
-                    .map(|j| 0x9e37_79b9_7f4a_7c15u64.wrapping_mul(7 * i + j + 1) | 1)
-                    .collect();
-                keygen_mont::LeafBlock::new(&leaves).expect("seven odd 64-bit leaves")
+        leaves
+            .chunks(7)
+            .map(|group| {
+                let group: Vec<&[u32]> = group.iter().map(Vec::as_slice).collect();
+                keygen_mont::LeafBlock::with_primes(&group).expect("increasing odd primes")
             })
             .collect(),
     );
-    let (mut fast_b, mut port_b) = (Duration::MAX, Duration::MAX);
+    // A 4096-bit number with no factor below 2^17, as an RSA modulus has
+    // none: the first such odd number from n up.
+    let mut m = n.clone();
+    m[0] |= 1;
+    while keygen_mont::smallest_factor_portable(&m, &table).is_some() {
+        m[0] += 2;
+    }
+    let (mut fast_b, mut port_b, mut fast_f, mut port_f) =
+        (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
     for _ in 0..200 {
         let t = Instant::now();
         std::hint::black_box(keygen_mont::reduce_leaves(std::hint::black_box(&n), &table));
@@ -55,9 +81,26 @@ fn main() {
             &table,
         ));
         port_b = port_b.min(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(keygen_mont::smallest_factor(
+            std::hint::black_box(&m),
+            &table,
+        ));
+        fast_f = fast_f.min(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(keygen_mont::smallest_factor_portable(
+            std::hint::black_box(&m),
+            &table,
+        ));
+        port_f = port_f.min(t.elapsed());
     }
     println!(
-        "1,533 leaf residues of a 4096-bit number (219 blocks): best {fast_b:?} (portable {port_b:?})"
+        "{} leaf residues of a 4096-bit number ({} blocks): best {fast_b:?} (portable {port_b:?})",
+        table.leaves(),
+        table.blocks().len()
+    );
+    println!(
+        "smallest factor below 2^17 of a 4096-bit number without one: best {fast_f:?} (portable {port_f:?})"
     );
     println!("best Miller–Rabin batch (one modulus, eight bases): {mr:?}");
     println!(

@@ -7,20 +7,21 @@
 //! functions is what needs the CPU check (see `dispatch`).
 
 use core::arch::x86_64::{
-    __m512d, __m512i, _CMP_GE_OQ, _CMP_LT_OQ, _MM_FROUND_NO_EXC, _MM_FROUND_TO_NEG_INF,
-    _mm512_add_epi64, _mm512_and_si512, _mm512_cmp_pd_mask, _mm512_cmpeq_epi64_mask,
-    _mm512_fmadd_pd, _mm512_fnmadd_pd, _mm512_mask_add_epi64, _mm512_mask_add_pd,
-    _mm512_mask_blend_epi64, _mm512_mask_reduce_add_epi64, _mm512_mask_reduce_add_pd,
-    _mm512_mask_sub_pd, _mm512_mul_epu32, _mm512_mul_pd, _mm512_or_si512, _mm512_roundscale_pd,
-    _mm512_set_epi64, _mm512_set_pd, _mm512_set1_epi64, _mm512_set1_pd, _mm512_setzero_pd,
-    _mm512_setzero_si512, _mm512_slli_epi64, _mm512_srli_epi64,
+    __m512d, __m512i, _CMP_EQ_OQ, _CMP_GE_OQ, _CMP_LT_OQ, _MM_FROUND_NO_EXC, _MM_FROUND_TO_NEG_INF,
+    _mm512_add_epi64, _mm512_add_pd, _mm512_and_si512, _mm512_castsi512_pd, _mm512_cmp_pd_mask,
+    _mm512_cmpeq_epi64_mask, _mm512_cvtps_pd, _mm512_fmadd_pd, _mm512_fnmadd_pd,
+    _mm512_mask_add_epi64, _mm512_mask_add_pd, _mm512_mask_blend_epi64,
+    _mm512_mask_reduce_add_epi64, _mm512_mask_reduce_add_pd, _mm512_mask_sub_pd, _mm512_mul_epu32,
+    _mm512_mul_pd, _mm512_or_si512, _mm512_roundscale_pd, _mm512_set_epi64, _mm512_set_pd,
+    _mm512_set1_epi64, _mm512_set1_pd, _mm512_setzero_pd, _mm512_setzero_si512, _mm512_slli_epi64,
+    _mm512_srli_epi64, _mm512_sub_pd,
 };
 
 use zeroize::Zeroize;
 
 use crate::blocks::{
     BLOCK_DIGIT_BITS, BLOCK_DIGIT_MASK, BLOCK_DIGITS, LEAF_DIGITS, LEAF_WINDOW, LeafBlock,
-    RESIDUE_DIGITS,
+    PrimeSlot, RESIDUE_DIGITS,
 };
 use crate::{
     BITS, DIGIT_BITS, DIGITS, LANES, Lane, MrContext, TAIL_BITS, WINDOW_BITS, Words, eq_small,
@@ -286,9 +287,14 @@ fn block_residues(
 ) -> [[u64; LANES]; RESIDUE_DIGITS] {
     const WINDOW: usize = BLOCK_DIGITS + 1;
     let mask = block_digit_mask();
-    let d: [V; BLOCK_DIGITS] = multiples.map(bytemuck::cast);
-    let mut t: [V; WINDOW] =
-        core::array::from_fn(|j| _mm512_set1_epi64(n.get(j).copied().unwrap_or(0).cast_signed()));
+    let mut d = [_mm512_setzero_si512(); BLOCK_DIGITS];
+    for (v, lanes) in d.iter_mut().zip(multiples) {
+        *v = bytemuck::cast(*lanes);
+    }
+    let mut t = [_mm512_setzero_si512(); WINDOW];
+    for (v, &digit) in t.iter_mut().zip(n) {
+        *v = _mm512_set1_epi64(digit.cast_signed());
+    }
     for &entering in n.get(WINDOW..).unwrap_or(&[]) {
         step(&mut t, &d, _mm512_set1_epi64(entering.cast_signed()));
     }
@@ -308,64 +314,174 @@ fn block_residues(
 /// keep the multiplier busy.
 const LEAF_CHAINS: usize = 4;
 
-/// Residues modulo the leaves of up to eight blocks
-/// (`blocks::reduce_leaves_portable`), appended to `out`: the first level
-/// reduces `n` (digits) modulo the blocks, one per lane (`multiples` holds
-/// their multiples across the lanes); the second reduces each block's
-/// residue modulo its leaves, one per lane, [`LEAF_CHAINS`] blocks at a
-/// time, and packs each result into two words in the lanes.
+/// The leaf level for up to eight blocks: the first level reduces `n`
+/// (digits) modulo the blocks, one per lane (`multiples` holds their
+/// multiples across the lanes); the second reduces each block's residue
+/// modulo its leaves, one per lane, [`LEAF_CHAINS`] blocks at a time, and
+/// carries the results. With `out`, their values are appended to it
+/// (`blocks::reduce_leaves_portable`); without, each is tested against its
+/// leaf's primes and the smallest prime dividing `n` is returned
+/// (`blocks::smallest_factor_portable`).
 #[target_feature(enable = "avx512f")]
-pub(crate) fn reduce_leaves(
+pub(crate) fn leaves(
     n: &[u64],
     multiples: &[[u64; LANES]; BLOCK_DIGITS],
     blocks: &[LeafBlock],
-    out: &mut Vec<u128>,
-) {
+    mut out: Option<&mut Vec<u128>>,
+) -> Option<u32> {
+    // Closures are compiled without the target feature and are not
+    // inlined here: the loops below are written out.
     let residues = block_residues(n, multiples);
     let mask = block_digit_mask();
     let used = blocks.len().min(LANES);
     for first in (0..used).step_by(LEAF_CHAINS) {
         // Chains past `used` repeat the last block; their results are dropped.
-        let index: [usize; LEAF_CHAINS] = core::array::from_fn(|c| (first + c).min(used - 1));
-        let leaves: [[V; LEAF_DIGITS]; LEAF_CHAINS] =
-            index.map(|b| blocks[b].leaves.map(bytemuck::cast));
-        // Digit j of block b's residue in every lane; one zero digit on top.
-        let digit = |j: usize, b: usize| {
-            _mm512_set1_epi64(residues.get(j).map_or(0, |r| r[b]).cast_signed())
-        };
-        let mut t: [[V; LEAF_WINDOW]; LEAF_CHAINS] =
-            index.map(|b| core::array::from_fn(|j| digit(j, b)));
-        for j in LEAF_WINDOW..=RESIDUE_DIGITS {
-            for c in 0..LEAF_CHAINS {
-                step(&mut t[c], &leaves[c], digit(j, index[c]));
+        let mut index = [0usize; LEAF_CHAINS];
+        let mut leaves = [[_mm512_setzero_si512(); LEAF_DIGITS]; LEAF_CHAINS];
+        let mut t = [[_mm512_setzero_si512(); LEAF_WINDOW]; LEAF_CHAINS];
+        for c in 0..LEAF_CHAINS {
+            index[c] = (first + c).min(used - 1);
+            for (v, lanes) in leaves[c].iter_mut().zip(&blocks[index[c]].leaves) {
+                *v = bytemuck::cast(*lanes);
+            }
+            for (v, row) in t[c].iter_mut().zip(&residues) {
+                *v = _mm512_set1_epi64(row[index[c]].cast_signed());
             }
         }
-        for c in 0..LEAF_CHAINS.min(used - first) {
-            // Carry the five digits (the value is below 2^122, so nothing
-            // is left over), then pack them into two words (the shifts are
-            // written for 30-bit digits).
-            const _: () = assert!(BLOCK_DIGIT_BITS == 30 && LEAF_WINDOW == 5);
+        // Digit j of each block's residue in every lane, then one zero digit.
+        for row in residues[LEAF_WINDOW..].iter().chain(&[[0; LANES]]) {
+            for c in 0..LEAF_CHAINS {
+                step(
+                    &mut t[c],
+                    &leaves[c],
+                    _mm512_set1_epi64(row[index[c]].cast_signed()),
+                );
+            }
+        }
+        // Carry the five digits (the value is below 2^122, so nothing is
+        // left over).
+        let mut d = t;
+        for chain in &mut d {
             let mut carry = _mm512_setzero_si512();
-            let d: [V; LEAF_WINDOW] = core::array::from_fn(|j| {
-                let v = _mm512_add_epi64(t[c][j], carry);
+            for digit in chain.iter_mut() {
+                let v = _mm512_add_epi64(*digit, carry);
                 carry = _mm512_srli_epi64::<BLOCK_DIGIT_BITS>(v);
-                _mm512_and_si512(v, mask)
-            });
-            let low = _mm512_or_si512(
-                _mm512_or_si512(d[0], _mm512_slli_epi64::<30>(d[1])),
-                _mm512_slli_epi64::<60>(d[2]),
-            );
-            let high = _mm512_or_si512(
-                _mm512_or_si512(_mm512_srli_epi64::<4>(d[2]), _mm512_slli_epi64::<26>(d[3])),
-                _mm512_slli_epi64::<56>(d[4]),
-            );
-            let (low, high): ([u64; LANES], [u64; LANES]) =
-                (bytemuck::cast(low), bytemuck::cast(high));
-            out.extend(
-                (0..blocks[index[c]].count).map(|k| u128::from(high[k]) << 64 | u128::from(low[k])),
+                *digit = _mm512_and_si512(v, mask);
+            }
+        }
+        let chains = LEAF_CHAINS.min(used - first);
+        match out.as_deref_mut() {
+            Some(out) => {
+                for c in 0..chains {
+                    let count = blocks[index[c]].count;
+                    out.extend(pack_leaf_values(&d[c]).into_iter().take(count));
+                }
+            }
+            None => {
+                let chain_blocks = &blocks[first..first + chains];
+                if let Some(p) = smallest_prime_of_leaves(&d, chain_blocks) {
+                    return Some(p);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The values of carried 30-bit digits below 2^122, lane by lane.
+#[target_feature(enable = "avx512f")]
+fn pack_leaf_values(d: &[V; LEAF_WINDOW]) -> [u128; LANES] {
+    // The shifts are written for five 30-bit digits.
+    const _: () = assert!(BLOCK_DIGIT_BITS == 30 && LEAF_WINDOW == 5);
+    let low = _mm512_or_si512(
+        _mm512_or_si512(d[0], _mm512_slli_epi64::<30>(d[1])),
+        _mm512_slli_epi64::<60>(d[2]),
+    );
+    let high = _mm512_or_si512(
+        _mm512_or_si512(_mm512_srli_epi64::<4>(d[2]), _mm512_slli_epi64::<26>(d[3])),
+        _mm512_slli_epi64::<56>(d[4]),
+    );
+    let (low, high): ([u64; LANES], [u64; LANES]) = (bytemuck::cast(low), bytemuck::cast(high));
+    core::array::from_fn(|k| u128::from(high[k]) << 64 | u128::from(low[k]))
+}
+
+/// The smallest prime dividing the leaf residues of `blocks` (at most
+/// [`LEAF_CHAINS`]), whose carried digits are `d[c]` (leaf k of block c in
+/// lane k), if any; the blocks are in increasing order of their primes.
+///
+/// Each slot of primes is one remainder per lane in double precision: the
+/// digits times their weights 2^(30·j) mod p, summed exactly (each product
+/// is below 2^50, the sum below 2^53), then q = sum·(1/p) rounded to the
+/// nearest integer (by adding and subtracting 1.5·2^52 in a fused
+/// multiply-add) is within 3/4 of sum/p, and r = sum − q·p, exact in one
+/// fused multiply-add, is below p in size: the leaf residue is divisible by
+/// p exactly when r is 0. A block's slots run without a branch; only a
+/// block with a hit is looked at again.
+#[target_feature(enable = "avx512f")]
+#[inline(never)]
+fn smallest_prime_of_leaves(
+    d: &[[V; LEAF_WINDOW]; LEAF_CHAINS],
+    blocks: &[LeafBlock],
+) -> Option<u32> {
+    // Digits below 2^52 to doubles: put the digit in the mantissa of 2^52
+    // and subtract 2^52.
+    let two_52 = _mm512_set1_epi64(0x4330_0000_0000_0000);
+    let mut f = [[_mm512_setzero_pd(); LEAF_WINDOW]; LEAF_CHAINS];
+    for (f, d) in f.iter_mut().zip(d) {
+        for (f, &x) in f.iter_mut().zip(d) {
+            *f = _mm512_sub_pd(
+                _mm512_castsi512_pd(_mm512_or_si512(x, two_52)),
+                _mm512_castsi512_pd(two_52),
             );
         }
     }
+    let round = _mm512_set1_pd(6_755_399_441_055_744.0); // 1.5·2^52
+    for (f, block) in f.iter().zip(blocks) {
+        let lanes = u8::try_from((1u16 << block.count) - 1).unwrap_or(u8::MAX);
+        let mut any = 0u8;
+        for slot in &block.primes {
+            any |= divisible(f, slot, round) & lanes;
+        }
+        if any != 0 {
+            // The block holds the smallest prime dividing: find it.
+            return block
+                .primes
+                .iter()
+                .flat_map(|slot| {
+                    let hits = divisible(f, slot, round) & lanes;
+                    (0..LANES)
+                        .filter(move |&k| hits >> k & 1 == 1)
+                        .map(|k| slot.p[k])
+                })
+                .min();
+        }
+    }
+    None
+}
+
+/// Lanes whose leaf residue (carried digits `f` as doubles) is divisible by
+/// the slot's prime (see [`smallest_prime_of_leaves`]).
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn divisible(f: &[__m512d; LEAF_WINDOW], slot: &PrimeSlot, round: __m512d) -> u8 {
+    const _: () = assert!(LEAF_WINDOW == 5);
+    let p: __m512d = bytemuck::cast(slot.p_f64);
+    let inverse: __m512d = bytemuck::cast(slot.inverse);
+    // The weights are below 2^20, exact in single precision: half the
+    // memory to read.
+    let w: [__m512d; LEAF_WINDOW - 1] = [
+        _mm512_cvtps_pd(bytemuck::cast(slot.weights[0])),
+        _mm512_cvtps_pd(bytemuck::cast(slot.weights[1])),
+        _mm512_cvtps_pd(bytemuck::cast(slot.weights[2])),
+        _mm512_cvtps_pd(bytemuck::cast(slot.weights[3])),
+    ];
+    // Two partial sums side by side, then their sum.
+    let a = _mm512_fmadd_pd(f[3], w[2], _mm512_fmadd_pd(f[1], w[0], f[0]));
+    let b = _mm512_fmadd_pd(f[4], w[3], _mm512_mul_pd(f[2], w[1]));
+    let sum = _mm512_add_pd(a, b);
+    let q = _mm512_sub_pd(_mm512_fmadd_pd(sum, inverse, round), round);
+    let r = _mm512_fnmadd_pd(q, p, sum);
+    _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(r, _mm512_setzero_pd())
 }
 
 /// n mod p for eight primes below 2^20 at once (see `residues`): `digits`

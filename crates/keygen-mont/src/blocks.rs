@@ -147,13 +147,32 @@ pub const LEAF_STEPS: u32 = (RESIDUE_DIGITS + 1 - LEAF_WINDOW) as u32;
 
 /// A block of up to [`LANES`] leaves: the multiple of their product (for
 /// the first level) and the leaves' multiples, stored digit by digit across
-/// lanes (for the second; lanes past the last leaf repeat the first).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// lanes (for the second; lanes past the last leaf repeat the first); and,
+/// when made from primes, the primes of each leaf across the lanes.
+#[derive(Debug, Clone, PartialEq)]
 pub struct LeafBlock {
     pub(crate) block: BlockDigits,
     pub(crate) leaves: [[u64; LANES]; LEAF_DIGITS],
     pub(crate) count: usize,
+    /// Slot s holds each lane's s-th prime, or its first once its own run
+    /// out (a repeat tests nothing new).
+    pub(crate) primes: Vec<PrimeSlot>,
 }
+
+/// One prime per lane, as an integer, a double, its reciprocal and the
+/// weights 2^(30·j) mod p of the digits j = 1…4 of a leaf residue (the
+/// vector kernel's divisibility test).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PrimeSlot {
+    pub(crate) p: [u32; LANES],
+    pub(crate) p_f64: [f64; LANES],
+    pub(crate) inverse: [f64; LANES],
+    pub(crate) weights: [[f32; LANES]; LEAF_WINDOW - 1],
+}
+
+/// The largest prime (exclusive) a leaf block takes: the vector kernel
+/// keeps residues modulo these primes exact in double precision.
+pub const PRIME_LIMIT: u32 = 1 << 20;
 
 impl LeafBlock {
     /// The block of `leaves`: one to [`LANES`] odd 64-bit numbers whose
@@ -183,7 +202,57 @@ impl LeafBlock {
                 core::array::from_fn(|i| multiples.get(i).unwrap_or(&multiples[0])[j])
             }),
             count: leaves.len(),
+            primes: Vec::new(),
         })
+    }
+
+    /// The block of leaves given by their primes: one to [`LANES`] leaves,
+    /// each a nonempty list of odd numbers from 3 to below [`PRIME_LIMIT`]
+    /// (primes, for [`smallest_factor`](crate::smallest_factor) to mean
+    /// what it says), increasing through the whole block, each leaf's
+    /// product below 2^64 and the block's below 2^448; or `None`.
+    #[must_use]
+    pub fn with_primes(leaves: &[&[u32]]) -> Option<Self> {
+        let all = leaves.iter().flat_map(|leaf| leaf.iter());
+        let increasing = all.clone().zip(all.clone().skip(1)).all(|(a, b)| a < b);
+        if !increasing
+            || leaves.iter().any(|leaf| leaf.is_empty())
+            || all
+                .clone()
+                .any(|&p| p < 3 || p % 2 == 0 || p >= PRIME_LIMIT)
+        {
+            return None;
+        }
+        let products = leaves
+            .iter()
+            .map(|leaf| {
+                leaf.iter()
+                    .try_fold(1u64, |m, &p| m.checked_mul(u64::from(p)))
+            })
+            .collect::<Option<Vec<u64>>>()?;
+        let mut block = Self::new(&products)?;
+        let slots = leaves.iter().map(|leaf| leaf.len()).max().unwrap_or(0);
+        block.primes = (0..slots)
+            .map(|s| {
+                let p: [u32; LANES] = core::array::from_fn(|i| {
+                    let leaf = leaves.get(i).unwrap_or(&leaves[0]);
+                    leaf.get(s).copied().unwrap_or(leaf[0])
+                });
+                PrimeSlot {
+                    p,
+                    p_f64: p.map(f64::from),
+                    inverse: p.map(|p| 1.0 / f64::from(p)),
+                    weights: core::array::from_fn(|j| {
+                        p.map(|p| {
+                            let shift = BLOCK_DIGIT_BITS * (j as u32 + 1);
+                            // Below 2^20: exact in single precision.
+                            ((1u128 << shift) % u128::from(p)) as f32
+                        })
+                    }),
+                }
+            })
+            .collect();
+        Some(block)
     }
 
     /// The number of leaves.
@@ -241,7 +310,7 @@ pub(crate) fn reduce_leaf_portable(r: &[u64; RESIDUE_DIGITS], leaf: &LeafDigits)
 /// Blocks of leaves laid out for the kernels: the blocks in order, and for
 /// each batch of [`LANES`] blocks the digits of their multiples across the
 /// lanes (lanes past the last block repeat the batch's first).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LeafTable {
     pub(crate) blocks: Vec<LeafBlock>,
     pub(crate) batches: Vec<[[u64; LANES]; BLOCK_DIGITS]>,
@@ -289,6 +358,30 @@ pub fn reduce_leaves_portable(n: &[u64], table: &LeafTable) -> Vec<u128> {
         out.extend((0..block.count).map(|i| reduce_leaf_portable(&r, &block.leaf(i))));
     }
     out
+}
+
+/// The smallest prime of `table`'s blocks (made by
+/// [`LeafBlock::with_primes`]) dividing `n` (little-endian words, any
+/// length), on the portable kernel: the leaf residues, then a remainder for
+/// each prime.
+#[must_use]
+pub fn smallest_factor_portable(n: &[u64], table: &LeafTable) -> Option<u32> {
+    let residues = reduce_leaves_portable(n, table);
+    let mut residues = residues.iter();
+    for block in &table.blocks {
+        for (k, &r) in residues.by_ref().take(block.count).enumerate() {
+            // The slots hold the leaf's primes in increasing order, then
+            // repeats of its first: the first hit is the leaf's smallest.
+            if let Some(slot) = block
+                .primes
+                .iter()
+                .find(|slot| r % u128::from(slot.p[k]) == 0)
+            {
+                return Some(slot.p[k]);
+            }
+        }
+    }
+    None
 }
 
 /// Residues of `n` (little-endian words, any length) modulo block multiples

@@ -128,22 +128,53 @@ pub fn miller_rabin(n: &Words, bases: &[Words]) -> Option<u8> {
 /// exactly when `n` is. Variable time: for public numbers.
 #[must_use]
 pub fn reduce_leaves(n: &[u64], table: &LeafTable) -> Vec<u128> {
-    #[cfg(target_arch = "x86_64")]
-    if avx512_available() {
-        let digits = crate::blocks::digits_of(n);
-        let mut out = Vec::with_capacity(table.leaves());
-        for (blocks, multiples) in table.blocks.chunks(LANES).zip(&table.batches) {
-            // SAFETY: `reduce_leaves` is a safe function whose only
-            // precondition is the AVX-512F target feature it is compiled
-            // with; the CPU was found to support AVX-512F at run time above.
-            #[allow(unsafe_code)]
-            unsafe {
-                crate::avx512::reduce_leaves(&digits, multiples, blocks, &mut out);
-            }
-        }
+    let mut out = Vec::with_capacity(table.leaves());
+    if leaves_on_avx512(n, table, Some(&mut out)).is_some() {
         return out;
     }
     crate::blocks::reduce_leaves_portable(n, table)
+}
+
+/// The smallest prime of `table` dividing `n` (little-endian words, any
+/// length), for a table whose blocks were made by
+/// [`LeafBlock::with_primes`](crate::LeafBlock::with_primes) (a block made
+/// without primes tests none): the leaf residues of [`reduce_leaves`], then
+/// each leaf's primes, eight leaves at a time in double precision on the
+/// AVX-512 kernel when the CPU has it. Variable time: for public numbers.
+#[must_use]
+pub fn smallest_factor(n: &[u64], table: &LeafTable) -> Option<u32> {
+    match leaves_on_avx512(n, table, None) {
+        Some(found) => found,
+        None => crate::blocks::smallest_factor_portable(n, table),
+    }
+}
+
+/// The leaf level on the AVX-512 kernel: `None` when the CPU lacks it;
+/// otherwise, with `out`, the residues appended to it (and `Some(None)`),
+/// and without, `Some` of the smallest prime dividing `n`.
+fn leaves_on_avx512(
+    n: &[u64],
+    table: &LeafTable,
+    mut out: Option<&mut Vec<u128>>,
+) -> Option<Option<u32>> {
+    #[cfg(target_arch = "x86_64")]
+    if avx512_available() {
+        let digits = crate::blocks::digits_of(n);
+        for (blocks, multiples) in table.blocks.chunks(LANES).zip(&table.batches) {
+            // SAFETY: `leaves` is a safe function whose only precondition is
+            // the AVX-512F target feature it is compiled with; the CPU was
+            // found to support AVX-512F at run time above.
+            #[allow(unsafe_code)]
+            let found =
+                unsafe { crate::avx512::leaves(&digits, multiples, blocks, out.as_deref_mut()) };
+            if found.is_some() {
+                return Some(found);
+            }
+        }
+        return Some(None);
+    }
+    let _ = (n, table, &mut out);
+    None
 }
 
 /// n mod p for each odd prime p below 2^20 (2048-bit n), eight primes at a

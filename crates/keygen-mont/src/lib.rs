@@ -50,10 +50,12 @@ mod residues;
 
 pub use blocks::{
     BLOCK_DIGIT_BITS, BLOCK_DIGITS, BLOCK_RESIDUE_WORDS, BlockDigits, LEAF_STEPS, LeafBlock,
-    LeafTable, block_multiple, reduce_blocks_portable, reduce_leaves_portable,
+    LeafTable, PRIME_LIMIT, block_multiple, reduce_blocks_portable, reduce_leaves_portable,
+    smallest_factor_portable,
 };
 pub use dispatch::{
     avx512_available, fermat_base_two, miller_rabin, pow2_mod, reduce_leaves, small_residues,
+    smallest_factor,
 };
 pub use residues::{RESIDUE_PRIME_LIMIT, small_residues_portable};
 

@@ -468,6 +468,10 @@ fn small_prime_tables() -> &'static SmallPrimeTables {
         // reduction, each product multiplied by u = −D⁻¹ mod 2^64.
         let mut blocks = Vec::new();
         let mut lane_blocks = Vec::new();
+        let primes_of_leaf: Vec<Vec<u32>> = primes
+            .chunk_by(|a: &PrimeTest, b: &PrimeTest| a.leaf == b.leaf)
+            .map(|leaf| leaf.iter().map(|t| t.p).collect())
+            .collect();
         for (i, group) in leaf_products.chunks(LEAVES_PER_BLOCK).enumerate() {
             let d = group
                 .iter()
@@ -476,8 +480,15 @@ fn small_prime_tables() -> &'static SmallPrimeTables {
                 d: montgomery_friendly(&d),
                 leaves_end: i * LEAVES_PER_BLOCK + group.len(),
             });
-            lane_blocks
-                .push(keygen_mont::LeafBlock::new(group).expect("up to seven odd 64-bit leaves"));
+            let leaves: Vec<&[u32]> = primes_of_leaf
+                [i * LEAVES_PER_BLOCK..i * LEAVES_PER_BLOCK + group.len()]
+                .iter()
+                .map(Vec::as_slice)
+                .collect();
+            lane_blocks.push(
+                keygen_mont::LeafBlock::with_primes(&leaves)
+                    .expect("up to seven leaves of increasing odd primes, each below 2^64"),
+            );
         }
         let quads = primes
             .chunk_by(|a, b| a.leaf == b.leaf)
@@ -515,19 +526,17 @@ fn small_prime_factor(n: &[u64]) -> Option<u32> {
     small_prime_factor_on(n, keygen_mont::avx512_available())
 }
 
-/// [`small_prime_factor`], with the leaf residues from keygen-mont's vector
-/// kernel (`lanes`) or from [`reduce_block`] and [`fold_leaves`].
+/// [`small_prime_factor`] on keygen-mont's vector kernel (`lanes`: leaf
+/// residues and prime tests eight lanes at a time) or with the leaf
+/// residues from [`reduce_block`] and [`fold_leaves`] and the tests of
+/// [`first_factor`].
 fn small_prime_factor_on(n: &[u64], lanes: bool) -> Option<u32> {
     if n.first().is_none_or(|w| w & 1 == 0) {
         return Some(2);
     }
     let tables = small_prime_tables();
     if lanes {
-        let residues = keygen_mont::reduce_leaves(n, &tables.lane_blocks);
-        first_factor(
-            tables,
-            residues.iter().map(|&r| [r as u64, (r >> 64) as u64]),
-        )
+        keygen_mont::smallest_factor(n, &tables.lane_blocks)
     } else {
         let mut leaf_start = 0;
         first_factor(

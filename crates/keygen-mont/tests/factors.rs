@@ -1,0 +1,167 @@
+//! The smallest small prime factor, fast and portable kernels against a
+//! plain remainder for every prime.
+
+use keygen_mont::{LeafBlock, LeafTable, PRIME_LIMIT, smallest_factor, smallest_factor_portable};
+use num_bigint::BigUint;
+use proptest::prelude::*;
+
+/// The odd primes below `bound`, by a sieve of Eratosthenes.
+fn odd_primes(bound: u32) -> Vec<u32> {
+    let bound = bound as usize;
+    let mut composite = vec![false; bound];
+    let mut primes = Vec::new();
+    for i in 3..bound {
+        if !composite[i] && i % 2 == 1 {
+            primes.push(i as u32);
+            let mut j = i * i;
+            while j < bound {
+                composite[j] = true;
+                j += i;
+            }
+        }
+    }
+    primes
+}
+
+/// Leaves as greedy products below 2^64, `per_block` leaves a block.
+fn table(primes: &[u32], per_block: usize) -> LeafTable {
+    let mut leaves: Vec<Vec<u32>> = vec![Vec::new()];
+    let mut product = 1u64;
+    for &p in primes {
+        match product.checked_mul(u64::from(p)) {
+            Some(m) => product = m,
+            None => {
+                leaves.push(Vec::new());
+                product = u64::from(p);
+            }
+        }
+        leaves.last_mut().expect("one leaf at least").push(p);
+    }
+    LeafTable::new(
+        leaves
+            .chunks(per_block)
+            .map(|group| {
+                let group: Vec<&[u32]> = group.iter().map(Vec::as_slice).collect();
+                LeafBlock::with_primes(&group).expect("increasing odd primes")
+            })
+            .collect(),
+    )
+}
+
+fn primes_to_65537() -> &'static [u32] {
+    static PRIMES: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    PRIMES.get_or_init(|| odd_primes(65_538))
+}
+
+fn big(words: &[u64]) -> BigUint {
+    BigUint::from_slice(
+        &words
+            .iter()
+            .flat_map(|x| [*x as u32, (*x >> 32) as u32])
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn words(x: &BigUint) -> Vec<u64> {
+    x.to_u64_digits()
+}
+
+fn naive(n: &BigUint, primes: &[u32]) -> Option<u32> {
+    primes
+        .iter()
+        .copied()
+        .find(|&p| n % p == BigUint::from(0u32))
+}
+
+fn check(n: &BigUint, primes: &[u32], table: &LeafTable) -> Result<(), TestCaseError> {
+    let want = naive(n, primes);
+    prop_assert_eq!(smallest_factor(&words(n), table), want);
+    prop_assert_eq!(smallest_factor_portable(&words(n), table), want);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Random numbers of every length to 8,192 bits, with up to three
+    /// planted factors from the table.
+    #[test]
+    fn matches_remainders(
+        n in prop::collection::vec(any::<u64>(), 1..=128),
+        planted in prop::collection::vec(any::<prop::sample::Index>(), 0..=3),
+    ) {
+        let primes = primes_to_65537();
+        let table = table(primes, 7);
+        let mut x = big(&n);
+        for index in &planted {
+            x *= *index.get(primes);
+        }
+        check(&x, primes, &table)?;
+    }
+}
+
+#[test]
+fn edge_numbers_and_shapes() {
+    let primes = primes_to_65537();
+    for per_block in [1, 3, 7] {
+        let table = table(primes, per_block);
+        for n in [
+            BigUint::from(1u32),
+            BigUint::from(0u32),
+            BigUint::from(65_537u32) * 65_539u32,
+            BigUint::from(65_539u32) * 65_543u32,
+            (BigUint::from(1u32) << 4096u32) - 1u32,
+            BigUint::from(3u32) << 4000u32,
+        ] {
+            check(&n, primes, &table).unwrap();
+        }
+        // Every prime, alone and times a large cofactor.
+        for &p in primes
+            .iter()
+            .step_by(97)
+            .chain([3, 5, 65_521, 65_537].iter())
+        {
+            check(&BigUint::from(p), primes, &table).unwrap();
+            let x = (BigUint::from(1u32) << 4095u32) + 1u32;
+            check(&(x * p), primes, &table).unwrap();
+        }
+    }
+    // Primes up to the limit.
+    let large = odd_primes(PRIME_LIMIT);
+    let large = &large[large.len() - 40..];
+    let table = table(large, 7);
+    let n = BigUint::from(large[17]) * large[30] * ((BigUint::from(1u32) << 3000u32) + 3u32);
+    check(&n, large, &table).unwrap();
+}
+
+#[test]
+fn refused_blocks() {
+    assert!(LeafBlock::with_primes(&[&[3, 5], &[7]]).is_some());
+    assert_eq!(LeafBlock::with_primes(&[]), None, "no leaf");
+    assert_eq!(LeafBlock::with_primes(&[&[]]), None, "empty leaf");
+    assert_eq!(LeafBlock::with_primes(&[&[5, 3]]), None, "decreasing");
+    assert_eq!(LeafBlock::with_primes(&[&[3], &[3]]), None, "repeated");
+    assert_eq!(LeafBlock::with_primes(&[&[4]]), None, "even");
+    assert_eq!(LeafBlock::with_primes(&[&[1]]), None, "below 3");
+    assert_eq!(
+        LeafBlock::with_primes(&[&[PRIME_LIMIT + 1]]),
+        None,
+        "too large"
+    );
+    let big_leaf = [65_519u32, 65_521, 65_537, 65_539, 65_543];
+    assert_eq!(LeafBlock::with_primes(&[&big_leaf]), None, "leaf past 2^64");
+    let leaves: Vec<Vec<u32>> = odd_primes(1 << 16)
+        .rchunks(4)
+        .take(9)
+        .map(<[u32]>::to_vec)
+        .collect();
+    let mut leaves: Vec<&[u32]> = leaves.iter().map(Vec::as_slice).collect();
+    leaves.reverse();
+    assert_eq!(LeafBlock::with_primes(&leaves), None, "nine leaves");
+    assert_eq!(
+        LeafBlock::with_primes(&leaves[1..]),
+        None,
+        "product past 2^448"
+    );
+    assert!(LeafBlock::with_primes(&leaves[2..]).is_some());
+}
