@@ -36,32 +36,14 @@ fn main() {
     // The small-prime check's table: the odd primes to 65,537 in greedy
     // 64-bit leaves, seven leaves a block.
     let mut composite = vec![false; 65_538];
-    let mut leaves: Vec<Vec<u32>> = vec![Vec::new()];
-    let mut product = 1u64;
-    for i in 3..65_538usize {
-        if composite[i] || i % 2 == 0 {
-            continue;
+    let mut primes = Vec::new();
+    for i in (3..65_538usize).step_by(2) {
+        if !composite[i] {
+            primes.push(i as u32);
+            (i * i..65_538).step_by(i).for_each(|j| composite[j] = true);
         }
-        (i * i..65_538).step_by(i).for_each(|j| composite[j] = true);
-        let p = i as u32;
-        match product.checked_mul(u64::from(p)) {
-            Some(m) => product = m,
-            None => {
-                leaves.push(Vec::new());
-                product = u64::from(p);
-            }
-        }
-        leaves.last_mut().expect("a leaf").push(p);
     }
-    let table = keygen_mont::LeafTable::new(
-        leaves
-            .chunks(7)
-            .map(|group| {
-                let group: Vec<&[u32]> = group.iter().map(Vec::as_slice).collect();
-                keygen_mont::LeafBlock::with_primes(&group).expect("increasing odd primes")
-            })
-            .collect(),
-    );
+    let table = keygen_mont::LeafTable::from_primes(&primes, 7).expect("increasing odd primes");
     // A 4096-bit number with no factor below 2^17, as an RSA modulus has
     // none: the first such odd number from n up.
     let mut m = n.clone();
@@ -69,31 +51,37 @@ fn main() {
     while keygen_mont::smallest_factor_portable(&m, &table).is_some() {
         m[0] += 2;
     }
-    let (mut fast_b, mut port_b, mut fast_f, mut port_f) =
-        (Duration::MAX, Duration::MAX, Duration::MAX, Duration::MAX);
-    for _ in 0..200 {
-        let t = Instant::now();
+    let best_of = |f: &dyn Fn()| {
+        (0..200)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    };
+    let fast_b = best_of(&|| {
         std::hint::black_box(keygen_mont::reduce_leaves(std::hint::black_box(&n), &table));
-        fast_b = fast_b.min(t.elapsed());
-        let t = Instant::now();
+    });
+    let port_b = best_of(&|| {
         std::hint::black_box(keygen_mont::reduce_leaves_portable(
             std::hint::black_box(&n),
             &table,
         ));
-        port_b = port_b.min(t.elapsed());
-        let t = Instant::now();
+    });
+    let fast_f = best_of(&|| {
         std::hint::black_box(keygen_mont::smallest_factor(
             std::hint::black_box(&m),
             &table,
         ));
-        fast_f = fast_f.min(t.elapsed());
-        let t = Instant::now();
+    });
+    let port_f = best_of(&|| {
         std::hint::black_box(keygen_mont::smallest_factor_portable(
             std::hint::black_box(&m),
             &table,
         ));
-        port_f = port_f.min(t.elapsed());
-    }
+    });
     println!(
         "{} leaf residues of a 4096-bit number ({} blocks): best {fast_b:?} (portable {port_b:?})",
         table.leaves(),

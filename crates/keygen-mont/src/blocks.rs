@@ -331,6 +331,35 @@ impl LeafTable {
         Self { blocks, batches }
     }
 
+    /// The table of `primes` (increasing odd numbers from 3 to below
+    /// [`PRIME_LIMIT`]) in greedy leaves, consecutive primes while their
+    /// product stays below 2^64, and blocks of `leaves_per_block` leaves
+    /// (one to seven, so that every block's product is below 2^448); or
+    /// `None`.
+    #[must_use]
+    pub fn from_primes(primes: &[u32], leaves_per_block: usize) -> Option<Self> {
+        if primes.is_empty() || !(1..LANES).contains(&leaves_per_block) {
+            return None;
+        }
+        let mut leaves: Vec<&[u32]> = Vec::new();
+        let (mut start, mut product) = (0, 1u64);
+        for (i, &p) in primes.iter().enumerate() {
+            match product.checked_mul(u64::from(p)) {
+                Some(m) => product = m,
+                None => {
+                    leaves.push(&primes[start..i]);
+                    (start, product) = (i, u64::from(p));
+                }
+            }
+        }
+        leaves.push(&primes[start..]);
+        let blocks = leaves
+            .chunks(leaves_per_block)
+            .map(LeafBlock::with_primes)
+            .collect::<Option<Vec<_>>>()?;
+        Some(Self::new(blocks))
+    }
+
     /// The blocks, in order.
     #[must_use]
     pub fn blocks(&self) -> &[LeafBlock] {

@@ -8,14 +8,8 @@ use keygen_mont::{
 use num_bigint::BigUint;
 use proptest::prelude::*;
 
-fn big(words: &[u64]) -> BigUint {
-    BigUint::from_slice(
-        &words
-            .iter()
-            .flat_map(|x| [*x as u32, (*x >> 32) as u32])
-            .collect::<Vec<_>>(),
-    )
-}
+mod common;
+use common::big;
 
 /// Digits of n beyond the 17 of the block window: the power of 2^−30 in a
 /// block residue.

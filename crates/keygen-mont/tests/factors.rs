@@ -1,6 +1,9 @@
 //! The smallest small prime factor, fast and portable kernels against a
 //! plain remainder for every prime.
 
+mod common;
+
+use common::big;
 use keygen_mont::{LeafBlock, LeafTable, PRIME_LIMIT, smallest_factor, smallest_factor_portable};
 use num_bigint::BigUint;
 use proptest::prelude::*;
@@ -23,43 +26,13 @@ fn odd_primes(bound: u32) -> Vec<u32> {
     primes
 }
 
-/// Leaves as greedy products below 2^64, `per_block` leaves a block.
 fn table(primes: &[u32], per_block: usize) -> LeafTable {
-    let mut leaves: Vec<Vec<u32>> = vec![Vec::new()];
-    let mut product = 1u64;
-    for &p in primes {
-        match product.checked_mul(u64::from(p)) {
-            Some(m) => product = m,
-            None => {
-                leaves.push(Vec::new());
-                product = u64::from(p);
-            }
-        }
-        leaves.last_mut().expect("one leaf at least").push(p);
-    }
-    LeafTable::new(
-        leaves
-            .chunks(per_block)
-            .map(|group| {
-                let group: Vec<&[u32]> = group.iter().map(Vec::as_slice).collect();
-                LeafBlock::with_primes(&group).expect("increasing odd primes")
-            })
-            .collect(),
-    )
+    LeafTable::from_primes(primes, per_block).expect("increasing odd primes")
 }
 
 fn primes_to_65537() -> &'static [u32] {
     static PRIMES: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
     PRIMES.get_or_init(|| odd_primes(65_538))
-}
-
-fn big(words: &[u64]) -> BigUint {
-    BigUint::from_slice(
-        &words
-            .iter()
-            .flat_map(|x| [*x as u32, (*x >> 32) as u32])
-            .collect::<Vec<_>>(),
-    )
 }
 
 fn words(x: &BigUint) -> Vec<u64> {
@@ -132,6 +105,28 @@ fn edge_numbers_and_shapes() {
     let table = table(large, 7);
     let n = BigUint::from(large[17]) * large[30] * ((BigUint::from(1u32) << 3000u32) + 3u32);
     check(&n, large, &table).unwrap();
+}
+
+#[test]
+fn table_shapes() {
+    let primes = primes_to_65537();
+    assert_eq!(LeafTable::from_primes(&[], 7), None, "no prime");
+    assert_eq!(LeafTable::from_primes(primes, 0), None, "no leaf a block");
+    assert_eq!(
+        LeafTable::from_primes(primes, 8),
+        None,
+        "eight 64-bit leaves"
+    );
+    assert_eq!(
+        LeafTable::from_primes(&[3, 9, 5], 7),
+        None,
+        "not increasing"
+    );
+    let t = table(primes, 7);
+    assert_eq!(t.leaves(), 1577);
+    assert_eq!(t.blocks().len(), 1577usize.div_ceil(7));
+    assert!(t.blocks().iter().all(|b| b.len() <= 7));
+    assert_eq!(table(&[3], 1).leaves(), 1);
 }
 
 #[test]

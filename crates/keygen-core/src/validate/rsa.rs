@@ -467,11 +467,6 @@ fn small_prime_tables() -> &'static SmallPrimeTables {
         // Blocks: consecutive groups of leaves; for the word-by-word
         // reduction, each product multiplied by u = −D⁻¹ mod 2^64.
         let mut blocks = Vec::new();
-        let mut lane_blocks = Vec::new();
-        let primes_of_leaf: Vec<Vec<u32>> = primes
-            .chunk_by(|a: &PrimeTest, b: &PrimeTest| a.leaf == b.leaf)
-            .map(|leaf| leaf.iter().map(|t| t.p).collect())
-            .collect();
         for (i, group) in leaf_products.chunks(LEAVES_PER_BLOCK).enumerate() {
             let d = group
                 .iter()
@@ -480,15 +475,6 @@ fn small_prime_tables() -> &'static SmallPrimeTables {
                 d: montgomery_friendly(&d),
                 leaves_end: i * LEAVES_PER_BLOCK + group.len(),
             });
-            let leaves: Vec<&[u32]> = primes_of_leaf
-                [i * LEAVES_PER_BLOCK..i * LEAVES_PER_BLOCK + group.len()]
-                .iter()
-                .map(Vec::as_slice)
-                .collect();
-            lane_blocks.push(
-                keygen_mont::LeafBlock::with_primes(&leaves)
-                    .expect("up to seven leaves of increasing odd primes, each below 2^64"),
-            );
         }
         let quads = primes
             .chunk_by(|a, b| a.leaf == b.leaf)
@@ -503,7 +489,12 @@ fn small_prime_tables() -> &'static SmallPrimeTables {
             .collect();
         SmallPrimeTables {
             blocks,
-            lane_blocks: keygen_mont::LeafTable::new(lane_blocks),
+            // The same greedy leaves and groups of seven, built by keygen-mont.
+            lane_blocks: keygen_mont::LeafTable::from_primes(
+                &small_primes()[1..],
+                LEAVES_PER_BLOCK,
+            )
+            .expect("increasing odd primes below 2^20"),
             leaves,
             primes,
             quads,

@@ -3,7 +3,8 @@
 use keygen_mont::{WORDS, Words};
 use num_bigint::BigUint;
 
-pub(crate) fn big(w: &Words) -> BigUint {
+#[allow(dead_code)]
+pub(crate) fn big(w: &[u64]) -> BigUint {
     BigUint::from_slice(
         &w.iter()
             .flat_map(|x| [*x as u32, (*x >> 32) as u32])
