@@ -18,13 +18,15 @@ pub fn sha256_fingerprint(blob: &[u8]) -> String {
 /// `MD5:` prefix, which is how cloud APIs show it).
 #[must_use]
 pub fn md5_fingerprint(blob: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Md5::digest(blob);
     let mut out = String::with_capacity(digest.len() * 3);
     for (i, byte) in digest.iter().enumerate() {
         if i > 0 {
             out.push(':');
         }
-        out.push_str(&format!("{byte:02x}"));
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
     }
     out
 }

@@ -511,7 +511,11 @@ impl PublicKeyLine {
             }
         }
 
-        let tokens: Vec<&str> = s.split([' ', '\t']).filter(|t| !t.is_empty()).collect();
+        // Fields are separated by runs of spaces and tabs. The checks above
+        // refused every other ASCII whitespace character (line breaks and
+        // form feeds are control characters), so splitting on ASCII
+        // whitespace splits on exactly those two, byte by byte.
+        let tokens: Vec<&str> = s.split_ascii_whitespace().collect();
         let Some((&first, rest)) = tokens.split_first() else {
             return Err(reject(
                 Reason::PublicKeyMissingData,
