@@ -34,7 +34,7 @@ fn main() {
         .map(|i| 0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i + 7))
         .collect();
     // The small-prime check's table: the odd primes to 65,537 in greedy
-    // 64-bit leaves, seven leaves a block.
+    // 64-bit leaves, up to eight leaves a block.
     let mut composite = vec![false; 65_538];
     let mut primes = Vec::new();
     for i in (3..65_538usize).step_by(2) {
@@ -43,7 +43,7 @@ fn main() {
             (i * i..65_538).step_by(i).for_each(|j| composite[j] = true);
         }
     }
-    let table = keygen_mont::LeafTable::from_primes(&primes, 7).expect("increasing odd primes");
+    let table = keygen_mont::LeafTable::from_primes(&primes, 8).expect("increasing odd primes");
     // A 4096-bit number with no factor below 2^17, as an RSA modulus has
     // none: the first such odd number from n up.
     let mut m = n.clone();

@@ -183,15 +183,9 @@ impl LeafBlock {
             return None;
         }
         // The product, word by word: eight 64-bit leaves fit eight words.
-        let mut product = [0u64; 8];
-        product[0] = 1;
+        let mut product = [1, 0, 0, 0, 0, 0, 0, 0];
         for &l in leaves {
-            let mut carry = 0u128;
-            for w in &mut product {
-                let s = u128::from(*w) * u128::from(l) + carry;
-                *w = s as u64;
-                carry = s >> 64;
-            }
+            mul_word(&mut product, l);
         }
         // `None` when the product is 2^448 or more.
         let block = block_multiple(&product)?;
@@ -274,6 +268,17 @@ impl LeafBlock {
     }
 }
 
+/// `x·m` in place (little-endian words; the carry out of the last word is
+/// dropped).
+fn mul_word(x: &mut [u64; 8], m: u64) {
+    let mut carry = 0u128;
+    for w in x {
+        let s = u128::from(*w) * u128::from(m) + carry;
+        *w = s as u64;
+        carry = s >> 64;
+    }
+}
+
 /// The multiple L·(−L⁻¹ mod 2^30) of an odd 64-bit `l`, as digits.
 fn leaf_multiple(l: u64) -> LeafDigits {
     let product = u128::from(l) * u128::from(crate::neg_inverse_bits(l, BLOCK_DIGIT_BITS));
@@ -333,30 +338,47 @@ impl LeafTable {
 
     /// The table of `primes` (increasing odd numbers from 3 to below
     /// [`PRIME_LIMIT`]) in greedy leaves, consecutive primes while their
-    /// product stays below 2^64, and blocks of `leaves_per_block` leaves
-    /// (one to seven, so that every block's product is below 2^448); or
-    /// `None`.
+    /// product stays below 2^64, and greedy blocks, consecutive leaves while
+    /// there are at most `max_leaves` (one to eight) and their product stays
+    /// below 2^448; or `None`.
     #[must_use]
-    pub fn from_primes(primes: &[u32], leaves_per_block: usize) -> Option<Self> {
-        if primes.is_empty() || !(1..LANES).contains(&leaves_per_block) {
+    pub fn from_primes(primes: &[u32], max_leaves: usize) -> Option<Self> {
+        if primes.is_empty() || !(1..=LANES).contains(&max_leaves) {
             return None;
         }
-        let mut leaves: Vec<&[u32]> = Vec::new();
+        let mut leaves: Vec<(&[u32], u64)> = Vec::new();
         let (mut start, mut product) = (0, 1u64);
         for (i, &p) in primes.iter().enumerate() {
             match product.checked_mul(u64::from(p)) {
                 Some(m) => product = m,
                 None => {
-                    leaves.push(&primes[start..i]);
+                    leaves.push((&primes[start..i], product));
                     (start, product) = (i, u64::from(p));
                 }
             }
         }
-        leaves.push(&primes[start..]);
-        let blocks = leaves
-            .chunks(leaves_per_block)
-            .map(LeafBlock::with_primes)
-            .collect::<Option<Vec<_>>>()?;
+        leaves.push((&primes[start..], product));
+        let mut blocks = Vec::new();
+        let mut group: Vec<&[u32]> = Vec::new();
+        let mut block_product = [0u64; 8];
+        for (leaf, m) in leaves {
+            let mut next = block_product;
+            if group.is_empty() {
+                next = [1, 0, 0, 0, 0, 0, 0, 0];
+            }
+            mul_word(&mut next, m);
+            // Below 2^448: the eighth word is zero (eight 64-bit leaves
+            // cannot carry out of it).
+            if group.len() == max_leaves || next[7] != 0 {
+                blocks.push(LeafBlock::with_primes(&group)?);
+                group.clear();
+                next = [1, 0, 0, 0, 0, 0, 0, 0];
+                mul_word(&mut next, m);
+            }
+            group.push(leaf);
+            block_product = next;
+        }
+        blocks.push(LeafBlock::with_primes(&group)?);
         Some(Self::new(blocks))
     }
 

@@ -64,7 +64,7 @@ proptest! {
         planted in prop::collection::vec(any::<prop::sample::Index>(), 0..=3),
     ) {
         let primes = primes_to_65537();
-        let table = table(primes, 7);
+        let table = table(primes, 8);
         let mut x = big(&n);
         for index in &planted {
             x *= *index.get(primes);
@@ -76,7 +76,7 @@ proptest! {
 #[test]
 fn edge_numbers_and_shapes() {
     let primes = primes_to_65537();
-    for per_block in [1, 3, 7] {
+    for per_block in [1, 3, 7, 8] {
         let table = table(primes, per_block);
         for n in [
             BigUint::from(1u32),
@@ -102,7 +102,7 @@ fn edge_numbers_and_shapes() {
     // Primes up to the limit.
     let large = odd_primes(PRIME_LIMIT);
     let large = &large[large.len() - 40..];
-    let table = table(large, 7);
+    let table = table(large, 8);
     let n = BigUint::from(large[17]) * large[30] * ((BigUint::from(1u32) << 3000u32) + 3u32);
     check(&n, large, &table).unwrap();
 }
@@ -110,22 +110,33 @@ fn edge_numbers_and_shapes() {
 #[test]
 fn table_shapes() {
     let primes = primes_to_65537();
-    assert_eq!(LeafTable::from_primes(&[], 7), None, "no prime");
+    assert_eq!(LeafTable::from_primes(&[], 8), None, "no prime");
     assert_eq!(LeafTable::from_primes(primes, 0), None, "no leaf a block");
     assert_eq!(
-        LeafTable::from_primes(primes, 8),
+        LeafTable::from_primes(primes, 9),
         None,
-        "eight 64-bit leaves"
+        "more leaves than lanes"
     );
     assert_eq!(
         LeafTable::from_primes(&[3, 9, 5], 7),
         None,
         "not increasing"
     );
+    // Seven leaves a block at most: every block full but the last.
     let t = table(primes, 7);
     assert_eq!(t.leaves(), 1577);
     assert_eq!(t.blocks().len(), 1577usize.div_ceil(7));
-    assert!(t.blocks().iter().all(|b| b.len() <= 7));
+    // Eight: a block takes an eighth leaf when the product stays below
+    // 2^448, so there are fewer blocks.
+    let t8 = table(primes, 8);
+    assert_eq!(t8.leaves(), 1577);
+    assert!(t8.blocks().len() < t.blocks().len());
+    assert!(t8.blocks().iter().any(|b| b.len() == 8));
+    assert!(
+        t8.blocks()
+            .iter()
+            .all(|b| (7..=8).contains(&b.len()) || b == t8.blocks().last().unwrap())
+    );
     assert_eq!(table(&[3], 1).leaves(), 1);
 }
 

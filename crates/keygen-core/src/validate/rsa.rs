@@ -426,9 +426,10 @@ struct PrimeQuad {
     leaf: u32,
 }
 
-/// Leaves per block: seven 64-bit leaves multiply to less than 2^448, the
-/// block bound of both kernels (and the vector kernel takes at most eight).
-const LEAVES_PER_BLOCK: usize = 7;
+/// The most leaves a block holds: the vector kernel reduces a block's
+/// leaves side by side, one per lane (blocks are also below 2^448, the
+/// bound of both kernels).
+const MAX_LEAVES_PER_BLOCK: usize = keygen_mont::LANES;
 
 /// Builds the tables once per process (a few milliseconds).
 fn small_prime_tables() -> &'static SmallPrimeTables {
@@ -464,16 +465,23 @@ fn small_prime_tables() -> &'static SmallPrimeTables {
             })
             .collect();
 
-        // Blocks: consecutive groups of leaves; for the word-by-word
-        // reduction, each product multiplied by u = −D⁻¹ mod 2^64.
+        // Blocks: greedy groups of consecutive leaves, built by keygen-mont
+        // for its kernel; for the word-by-word reduction, the same groups,
+        // each product multiplied by u = −D⁻¹ mod 2^64.
+        let lane_blocks =
+            keygen_mont::LeafTable::from_primes(&small_primes()[1..], MAX_LEAVES_PER_BLOCK)
+                .expect("increasing odd primes below 2^20");
         let mut blocks = Vec::new();
-        for (i, group) in leaf_products.chunks(LEAVES_PER_BLOCK).enumerate() {
+        let mut leaves_end = 0;
+        for block in lane_blocks.blocks() {
+            let group = &leaf_products[leaves_end..leaves_end + block.len()];
+            leaves_end += block.len();
             let d = group
                 .iter()
                 .fold(BigUint::from(1u32), |d, &m| d * BigUint::from(m));
             blocks.push(Block {
                 d: montgomery_friendly(&d),
-                leaves_end: i * LEAVES_PER_BLOCK + group.len(),
+                leaves_end,
             });
         }
         let quads = primes
@@ -489,12 +497,7 @@ fn small_prime_tables() -> &'static SmallPrimeTables {
             .collect();
         SmallPrimeTables {
             blocks,
-            // The same greedy leaves and groups of seven, built by keygen-mont.
-            lane_blocks: keygen_mont::LeafTable::from_primes(
-                &small_primes()[1..],
-                LEAVES_PER_BLOCK,
-            )
-            .expect("increasing odd primes below 2^20"),
+            lane_blocks,
             leaves,
             primes,
             quads,
@@ -1019,7 +1022,7 @@ mod tests {
             for leaf in &t.leaves[first_leaf..b.leaves_end] {
                 assert_eq!(&d % leaf.m, BigUint::from(0u32));
             }
-            assert!(b.leaves_end > first_leaf && b.leaves_end - first_leaf <= LEAVES_PER_BLOCK);
+            assert!(b.leaves_end > first_leaf && b.leaves_end - first_leaf <= MAX_LEAVES_PER_BLOCK);
             assert_eq!(lanes.len(), b.leaves_end - first_leaf);
             first_leaf = b.leaves_end;
         }
