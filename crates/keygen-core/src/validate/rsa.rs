@@ -840,6 +840,42 @@ fn roca_tables() -> &'static [RocaTable; 38] {
     })
 }
 
+/// The primes of `M` in greedy word-sized products: each product `m`,
+/// `c = 2^128 mod m` for [`fold_leaf`], and its primes' indices in
+/// [`ROCA_PRIMES`] (four products).
+#[derive(Debug)]
+struct RocaProduct {
+    m: u64,
+    c: u64,
+    primes: core::ops::Range<usize>,
+}
+
+fn roca_products() -> &'static [RocaProduct] {
+    static PRODUCTS: OnceLock<Vec<RocaProduct>> = OnceLock::new();
+    PRODUCTS.get_or_init(|| {
+        let mut products = Vec::new();
+        let mut start = 0;
+        while start < ROCA_PRIMES.len() {
+            let (mut m, mut end) = (1u64, start);
+            while let Some(next) = ROCA_PRIMES
+                .get(end)
+                .and_then(|&p| m.checked_mul(u64::from(p)))
+            {
+                m = next;
+                end += 1;
+            }
+            let b = (1u128 << 64) % u128::from(m);
+            products.push(RocaProduct {
+                m,
+                c: (b * b % u128::from(m)) as u64,
+                primes: start..end,
+            });
+            start = end;
+        }
+        products
+    })
+}
+
 /// Exponent of prime `q` in `x`.
 fn valuation(mut x: u32, q: u32) -> u32 {
     let mut v = 0;
@@ -858,28 +894,18 @@ fn valuation(mut x: u32, q: u32) -> u32 {
 /// the orders, which we check without ever forming `k`.
 fn roca(n: &[u64]) -> bool {
     let tables = roca_tables();
-    // Residues of n modulo each prime, via a few word-sized products: a
-    // [`fold_leaf`] to two words modulo each product, then a u128 remainder.
+    // Residues of n modulo each prime, via the word-sized products of
+    // [`roca_products`]: [`fold_leaves`] to two words modulo each product
+    // (four side by side), then a u128 remainder.
     let mut residues = [0u32; 38];
-    let mut i = 0;
-    while i < ROCA_PRIMES.len() {
-        let mut m = 1u64;
-        let mut j = i;
-        while j < ROCA_PRIMES.len() {
-            match m.checked_mul(u64::from(ROCA_PRIMES[j])) {
-                Some(v) => m = v,
-                None => break,
+    for chunk in roca_products().chunks(FOLD_LANES) {
+        let cs = core::array::from_fn(|i| chunk.get(i).map_or(chunk[0].c, |g| g.c));
+        for (group, [x0, x1]) in chunk.iter().zip(fold_leaves(n, &cs)) {
+            let r = ((u128::from(x1) << 64 | u128::from(x0)) % u128::from(group.m)) as u64;
+            for k in group.primes.clone() {
+                residues[k] = (r % u64::from(ROCA_PRIMES[k])) as u32;
             }
-            j += 1;
         }
-        let m = u128::from(m);
-        let b = (1u128 << 64) % m;
-        let [x0, x1] = fold_leaf(n, (b * b % m) as u64);
-        let r = ((u128::from(x1) << 64 | u128::from(x0)) % m) as u64;
-        for k in i..j {
-            residues[k] = (r % u64::from(ROCA_PRIMES[k])) as u32;
-        }
-        i = j;
     }
     // For each prime q of the group order: the strongest constraint seen
     // so far, k ≡ value (mod q^level).
