@@ -38,6 +38,15 @@
 //! [`pow2_mod_portable`] always uses the portable one. The two are separate
 //! code for the same digits, tested against each other and against an
 //! independent big-integer library.
+//!
+//! # Small prime factors
+//!
+//! The same lanes serve the weak-key check of imported RSA moduli:
+//! [`smallest_factor`] finds the smallest prime up to 2^20 of a
+//! [`LeafTable`] dividing a number of any length, by Montgomery reductions
+//! modulo products of those primes in 30-bit digits (see the `blocks`
+//! module) and remainders in double precision, with
+//! [`smallest_factor_portable`] as its twin.
 
 use zeroize::Zeroize;
 
