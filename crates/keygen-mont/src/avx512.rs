@@ -329,8 +329,9 @@ pub(crate) fn leaves(
     blocks: &[LeafBlock],
     mut out: Option<&mut Vec<u128>>,
 ) -> Option<u32> {
-    // Closures are compiled without the target feature and are not
-    // inlined here: the loops below are written out.
+    // Closures here were not inlined (profiles showed them as functions of
+    // their own, called in the inner loops): the loops below are written
+    // out.
     let residues = block_residues(n, multiples);
     let mask = block_digit_mask();
     let used = blocks.len().min(LANES);
@@ -358,7 +359,7 @@ pub(crate) fn leaves(
                 );
             }
         }
-        // Carry the five digits (the value is below 2^122, so nothing is
+        // Carry the five digits (the value is below 2^95, so nothing is
         // left over).
         let mut d = t;
         for chain in &mut d {
@@ -388,7 +389,7 @@ pub(crate) fn leaves(
     None
 }
 
-/// The values of carried 30-bit digits below 2^122, lane by lane.
+/// The values of carried 30-bit digits below 2^95, lane by lane.
 #[target_feature(enable = "avx512f")]
 fn pack_leaf_values(d: &[V; LEAF_WINDOW]) -> [u128; LANES] {
     // The shifts are written for five 30-bit digits.
@@ -411,7 +412,7 @@ fn pack_leaf_values(d: &[V; LEAF_WINDOW]) -> [u128; LANES] {
 ///
 /// Each slot of primes is one remainder per lane in double precision: the
 /// digits times their weights 2^(30·j) mod p, summed exactly (each product
-/// is below 2^50, the sum below 2^53), then q = sum·(1/p) rounded to the
+/// is below 2^50, the sum below 2^52), then q = sum·(1/p) rounded to the
 /// nearest integer (by adding and subtracting 1.5·2^52 in a fused
 /// multiply-add) is within 3/4 of sum/p, and r = sum − q·p, exact in one
 /// fused multiply-add, is below p in size: the leaf residue is divisible by
@@ -468,16 +469,16 @@ fn divisible(f: &[__m512d; LEAF_WINDOW], slot: &PrimeSlot, round: __m512d) -> u8
     let p: __m512d = bytemuck::cast(slot.p_f64);
     let inverse: __m512d = bytemuck::cast(slot.inverse);
     // The weights are below 2^20, exact in single precision: half the
-    // memory to read.
-    let w: [__m512d; LEAF_WINDOW - 1] = [
+    // memory to read. The fifth digit is always zero (the leaf residue is
+    // below 2^95, see `blocks::reduce_leaf_portable`).
+    let w: [__m512d; LEAF_WINDOW - 2] = [
         _mm512_cvtps_pd(bytemuck::cast(slot.weights[0])),
         _mm512_cvtps_pd(bytemuck::cast(slot.weights[1])),
         _mm512_cvtps_pd(bytemuck::cast(slot.weights[2])),
-        _mm512_cvtps_pd(bytemuck::cast(slot.weights[3])),
     ];
     // Two partial sums side by side, then their sum.
-    let a = _mm512_fmadd_pd(f[3], w[2], _mm512_fmadd_pd(f[1], w[0], f[0]));
-    let b = _mm512_fmadd_pd(f[4], w[3], _mm512_mul_pd(f[2], w[1]));
+    let a = _mm512_fmadd_pd(f[1], w[0], f[0]);
+    let b = _mm512_fmadd_pd(f[3], w[2], _mm512_mul_pd(f[2], w[1]));
     let sum = _mm512_add_pd(a, b);
     let q = _mm512_sub_pd(_mm512_fmadd_pd(sum, inverse, round), round);
     let r = _mm512_fnmadd_pd(q, p, sum);

@@ -160,14 +160,14 @@ pub struct LeafBlock {
 }
 
 /// One prime per lane, as an integer, a double, its reciprocal and the
-/// weights 2^(30·j) mod p of the digits j = 1…4 of a leaf residue (the
-/// vector kernel's divisibility test).
+/// weights 2^(30·j) mod p of the digits j = 1…3 of a leaf residue (the
+/// vector kernel's divisibility test; the fifth digit is always zero).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PrimeSlot {
     pub(crate) p: [u32; LANES],
     pub(crate) p_f64: [f64; LANES],
     pub(crate) inverse: [f64; LANES],
-    pub(crate) weights: [[f32; LANES]; LEAF_WINDOW - 1],
+    pub(crate) weights: [[f32; LANES]; LEAF_WINDOW - 2],
 }
 
 /// The largest prime (exclusive) a leaf block takes: the vector kernel
@@ -298,9 +298,11 @@ fn window_value(t: &[u64; LEAF_WINDOW]) -> u128 {
 }
 
 /// A block residue (normalised digits, then one zero digit) modulo one leaf
-/// multiple. Each step maps the window's value W (below 2^151) to (W +
-/// m·L'')/2^30 + entering·2^120 with m < 2^30 and L'' < 2^94; the last step
-/// takes in the zero digit, so the result is below 2^121 + 2^94 < 2^122. A
+/// multiple. Each step maps the window's value W (below 2^150 at the start)
+/// to (W + m·L'')/2^30 + entering·2^120 with m < 2^30 and L'' < 2^94. The
+/// residue is below 2^511, so its top digit is 0 or 1: after the step that
+/// takes it in, W < 2^120 + 2^94 + 2^120, and after the zero digit the
+/// result is below 2^91 + 2^94 < 2^95 — its fifth digit is always zero. A
 /// digit sums at most three products below 2^60, an entering digit and a
 /// carry.
 pub(crate) fn reduce_leaf_portable(r: &[u64; RESIDUE_DIGITS], leaf: &LeafDigits) -> u128 {
@@ -322,7 +324,9 @@ pub struct LeafTable {
 }
 
 impl LeafTable {
-    /// The table of `blocks`, in order.
+    /// The table of `blocks`, in order ([`smallest_factor`](crate::smallest_factor)
+    /// returns the first prime found, which is the smallest when the
+    /// blocks' primes increase from one block to the next).
     #[must_use]
     pub fn new(blocks: Vec<LeafBlock>) -> Self {
         let batches = blocks
@@ -343,7 +347,10 @@ impl LeafTable {
     /// below 2^448; or `None`.
     #[must_use]
     pub fn from_primes(primes: &[u32], max_leaves: usize) -> Option<Self> {
-        if primes.is_empty() || !(1..=LANES).contains(&max_leaves) {
+        if primes.is_empty()
+            || !(1..=LANES).contains(&max_leaves)
+            || primes.windows(2).any(|pair| pair[0] >= pair[1])
+        {
             return None;
         }
         let mut leaves: Vec<(&[u32], u64)> = Vec::new();
@@ -397,7 +404,7 @@ impl LeafTable {
 
 /// Residues of `n` (little-endian words, any length) modulo the leaves of
 /// `table`, on the portable kernel: for each leaf in order, a number below
-/// 2^122 congruent to n·2^(−30·(k + LEAF_STEPS)) modulo the leaf, k the
+/// 2^95 congruent to n·2^(−30·(k + LEAF_STEPS)) modulo the leaf, k the
 /// number of 30-bit digits of n beyond 17.
 #[must_use]
 pub fn reduce_leaves_portable(n: &[u64], table: &LeafTable) -> Vec<u128> {

@@ -122,7 +122,7 @@ pub fn miller_rabin(n: &Words, bases: &[Words]) -> Option<u8> {
 /// Residues of `n` (little-endian words, any length) modulo the leaves of
 /// `table`, on the AVX-512 kernel when the CPU has it (eight blocks at a
 /// time, then a block's leaves side by side): for each leaf in order, a
-/// number below 2^122 congruent to n·2^(−30·(k + LEAF_STEPS)) modulo the
+/// number below 2^95 congruent to n·2^(−30·(k + LEAF_STEPS)) modulo the
 /// leaf, k the number of 30-bit digits of n beyond 17. A power of two is a unit
 /// modulo an odd leaf, so the residue is divisible by a prime of the leaf
 /// exactly when `n` is. Variable time: for public numbers.

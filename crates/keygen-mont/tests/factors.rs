@@ -122,6 +122,12 @@ fn table_shapes() {
         None,
         "not increasing"
     );
+    // A prime out of order that starts a leaf (and a block) of its own.
+    assert_eq!(
+        LeafTable::from_primes(&[65_519, 65_521, 65_537, 65_539, 3], 1),
+        None,
+        "not increasing across leaves"
+    );
     // Seven leaves a block at most: every block full but the last.
     let t = table(primes, 7);
     assert_eq!(t.leaves(), 1577);
