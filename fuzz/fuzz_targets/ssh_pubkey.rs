@@ -1,19 +1,8 @@
 //! The public-key line validator: no input panics, and an accepted key
 //! re-validates from its normalised form to the same key.
+//!
+//! The properties live in `keygen_oracles::ssh_pubkey`, where `cargo test` runs
+//! them too.
 #![no_main]
 
-use keygen_core::{PublicKeyLine, PublicKeyOptions};
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let options = PublicKeyOptions::api().without_min_length();
-    if let Ok(key) = PublicKeyLine::with_options(text, &options) {
-        let again = PublicKeyLine::with_options(key.as_str(), &options)
-            .expect("normalised key re-validates");
-        assert_eq!(again, key);
-        assert!(key.fingerprint_sha256().starts_with("SHA256:"));
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keygen_oracles::ssh_pubkey::run(data));

@@ -38,7 +38,7 @@ pub const ROUTES: &[(&str, &[&str])] = &[
 ];
 
 /// The OpenAPI document served at `/v1/openapi.json`.
-pub const OPENAPI: &str = include_str!("../../../openapi.json");
+pub const OPENAPI: &str = include_str!("../openapi.json");
 
 /// Project ids: 1–64 characters of `[A-Za-z0-9._-]`, not `.` or `..`.
 #[must_use]

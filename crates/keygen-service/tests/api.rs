@@ -222,7 +222,7 @@ async fn every_route_and_status(env: TestEnv) {
         .text()
         .await
         .unwrap();
-    assert_eq!(served, include_str!("../../../openapi.json"));
+    assert_eq!(served, include_str!("../openapi.json"));
 
     // A request id sent is echoed.
     let r = c
@@ -971,7 +971,7 @@ async fn sigterm_finishes_creates_in_flight(env: TestEnv) {
 
 #[test]
 fn openapi_document_lists_exactly_the_served_routes() {
-    let doc: Value = serde_json::from_str(include_str!("../../../openapi.json")).unwrap();
+    let doc: Value = serde_json::from_str(include_str!("../openapi.json")).unwrap();
     let paths = doc["paths"].as_object().unwrap();
     let mut documented: Vec<(String, Vec<String>)> = paths
         .iter()
