@@ -8,6 +8,7 @@ mod error;
 mod fingerprint;
 mod generate;
 mod keypair;
+mod num;
 
 pub use check::{
     Check, MAX_CHECKED_MODULUS_BITS, MIN_SOUND_MODULUS_BITS, PrivateKeyFormat, PrivateKeyReport,

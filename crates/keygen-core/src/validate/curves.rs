@@ -112,7 +112,7 @@ fn openssh_accepts_coordinate(curve: Curve, c: &[u8]) -> bool {
     }
     let magnitude = &c[c.iter().position(|&b| b != 0).unwrap_or(c.len())..];
     // Equal-length big-endian byte strings compare as numbers.
-    super::rsa::bit_len(magnitude) > curve.bits() / 2 && c < &*order_minus_one
+    crate::num::bit_len(magnitude) > curve.bits() / 2 && c < &*order_minus_one
 }
 
 const fn hex<const N: usize>(hex: &[u8]) -> [u8; N] {
