@@ -123,7 +123,7 @@ fn square_column<const K: usize>(acc: &mut Acc, a: &[u64; LIMBS]) {
     let mut off = Acc::ZERO;
     column(&mut off, a, a, K, lo, K.div_ceil(2));
     off.double();
-    if K % 2 == 0 {
+    if K.is_multiple_of(2) {
         off.mac(a[K / 2], a[K / 2]);
     }
     acc.add(off);
@@ -312,7 +312,7 @@ impl Modulus {
     }
 
     /// a·R⁻¹ mod N (out of Montgomery form), for a below N.
-    fn from_montgomery(&self, a: &Words) -> Words {
+    fn out_of_montgomery(&self, a: &Words) -> Words {
         self.mul(a, &crate::ONE)
     }
 }
@@ -344,7 +344,7 @@ pub(crate) fn pow2(m: &Modulus, e: &Words) -> Words {
         x = m.sqr(&x);
         m.double_if(&mut x, bit(e, i));
     }
-    let out = m.from_montgomery(&x);
+    let out = m.out_of_montgomery(&x);
     x.zeroize();
     out
 }
@@ -541,7 +541,7 @@ mod tests {
             assert_eq!(x, a);
             m.double_if(&mut x, 1);
             assert_eq!(big(&x), &ab * 2u32 % &nb);
-            assert_eq!(big(&m.from_montgomery(&a)) * &r % &nb, ab);
+            assert_eq!(big(&m.out_of_montgomery(&a)) * &r % &nb, ab);
         }
     }
 
