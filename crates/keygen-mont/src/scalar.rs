@@ -17,12 +17,21 @@
 //! is folded into the same columns (the finely integrated product scanning
 //! of Koç, Acar and Kaliski, 1996): column k < 32 fixes the digit
 //! m_k = −t_k·N⁻¹ mod 2^64 that clears it, columns 32 to 63 are the result.
-//! A squaring sums each product a_i·a_j (i < j) once and doubles the sum
-//! (1,056 word products with the reduction's 1,024... of which 528 are the
-//! square's). Every value is kept fully reduced, below N: the result of a
-//! reduction is below 2·N (Montgomery 1985, for inputs below N), and one
-//! subtraction of N, kept or not by a mask, brings it below N. N ≥ 2^2047,
-//! so 2·N may reach 2^2048: the column sums' last carry is the 2049th bit.
+//! A squaring sums each product a_i·a_j (i < j) once and doubles the sum:
+//! 528 word products for the square and 1,024 for the reduction, against
+//! 2,048 for a product of two numbers. Every value is kept fully reduced,
+//! below N: the result of a reduction is below 2·N (Montgomery 1985, for
+//! inputs below N), and one subtraction of N, kept or not by a mask, brings
+//! it below N. N ≥ 2^2047, so 2·N may reach 2^2048: the column sums' last
+//! carry is the 2049th bit.
+//!
+//! The column sums are written as fixed-size loops and a macro over the 63
+//! columns, so every index is a constant; the compiled squaring (about
+//! 7,600 instructions, 733 of them `mul`) has no branch but the back edges
+//! of a few loops with constant trip counts. It is bound by the compiler's
+//! code for the three-word sums (`mul`, then `add`/`adc`/`adc`, with
+//! spills); an `adcx`/`adox` double carry chain, as hand-written assembly
+//! has, is not available to safe Rust.
 //!
 //! # Constant time
 //!
