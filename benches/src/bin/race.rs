@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use chacha20::ChaCha20Rng;
 use clap::Parser;
-use keygen_core::{GenerateOptions, GenerationStats, RsaKeyPair};
+use keygen_core::{GenerateOptions, GenerationStats, PrimeSearch, RsaKeyPair};
 use rand_core::SeedableRng;
 use serde_json::{Value, json};
 
@@ -64,8 +64,14 @@ struct Args {
 /// One contestant.
 #[derive(Debug)]
 enum Generator {
-    /// keygen-core on `threads` threads (one key at a time).
-    KeygenCore { seed: Option<u64>, threads: usize },
+    /// keygen-core on `threads` threads (one key at a time), with the prime
+    /// search this CPU picks (`Auto`) or the one without AVX-512 forced
+    /// (`Scalar`).
+    KeygenCore {
+        seed: Option<u64>,
+        threads: usize,
+        search: PrimeSearch,
+    },
     /// The rsa crate's `PrivateKey::new(rng, 4096)`.
     RsaCrate { seed: Option<u64> },
     /// The newest OpenSSL, built by openssl-src, in process.
@@ -82,6 +88,8 @@ enum Generator {
 const NAMES: &[&str] = &[
     "keygen-core",
     "keygen-core-2t",
+    "keygen-core-portable",
+    "keygen-core-portable-2t",
     "rsa-crate",
     "openssl-vendored",
     "openssl-system",
@@ -95,6 +103,15 @@ const FALLBACK_REFERENCE: &str = "openssl-system";
 impl Generator {
     fn name(&self) -> &'static str {
         match self {
+            Self::KeygenCore {
+                threads: 1,
+                search: PrimeSearch::Scalar,
+                ..
+            } => "keygen-core-portable",
+            Self::KeygenCore {
+                search: PrimeSearch::Scalar,
+                ..
+            } => "keygen-core-portable-2t",
             Self::KeygenCore { threads: 1, .. } => "keygen-core",
             Self::KeygenCore { .. } => "keygen-core-2t",
             Self::RsaCrate { .. } => "rsa-crate",
@@ -110,11 +127,15 @@ impl Generator {
     /// returns the seconds it took, and keygen-core's counts.
     fn run(&self, index: Option<usize>) -> Result<(f64, Option<GenerationStats>), String> {
         match self {
-            Self::KeygenCore { seed, threads } => {
+            Self::KeygenCore {
+                seed,
+                threads,
+                search,
+            } => {
                 let mut rng = rng_for(*seed, 0, index)?;
                 let options = GenerateOptions {
                     threads: *threads,
-                    ..GenerateOptions::default()
+                    search: *search,
                 };
                 let start = Instant::now();
                 let (key, stats) = RsaKeyPair::generate_with(&mut rng, &options)
@@ -184,12 +205,16 @@ impl Generator {
     /// What exactly runs, for the report.
     fn detail(&self) -> String {
         match self {
-            Self::KeygenCore { seed, threads } => {
-                let lanes = if GenerateOptions::default().uses_lanes() {
-                    "AVX-512 lanes"
-                } else {
-                    "portable search"
-                };
+            Self::KeygenCore {
+                seed,
+                threads,
+                search,
+            } => {
+                let lanes = GenerateOptions {
+                    search: *search,
+                    threads: *threads,
+                }
+                .kernel();
                 let seed = seed.map_or_else(
                     || "ChaCha20 from the OS".to_owned(),
                     |s| format!("ChaCha20 seed {s}"),
@@ -257,17 +282,19 @@ fn contestants(args: &Args) -> Result<Vec<Generator>, String> {
     }
     let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|n| n == name);
     let mut out = Vec::new();
-    if wanted("keygen-core") {
-        out.push(Generator::KeygenCore {
-            seed: args.seed,
-            threads: 1,
-        });
-    }
-    if wanted("keygen-core-2t") {
-        out.push(Generator::KeygenCore {
-            seed: args.seed,
-            threads: 2,
-        });
+    for (name, threads, search) in [
+        ("keygen-core", 1, PrimeSearch::Auto),
+        ("keygen-core-2t", 2, PrimeSearch::Auto),
+        ("keygen-core-portable", 1, PrimeSearch::Scalar),
+        ("keygen-core-portable-2t", 2, PrimeSearch::Scalar),
+    ] {
+        if wanted(name) {
+            out.push(Generator::KeygenCore {
+                seed: args.seed,
+                threads,
+                search,
+            });
+        }
     }
     if wanted("rsa-crate") {
         out.push(Generator::RsaCrate { seed: args.seed });
@@ -449,6 +476,12 @@ fn run(args: &Args) -> Result<(), String> {
 
     let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(args.keys); generators.len()];
     let mut core_stats: Vec<GenerationStats> = Vec::with_capacity(args.keys);
+    // The counts of one thread are exact for a seed (two threads' depend on
+    // which finishes first): those of keygen-core, or of the forced scalar
+    // search when keygen-core is not raced.
+    let counted = ["keygen-core", "keygen-core-portable"]
+        .into_iter()
+        .find_map(|name| generators.iter().find(|g| g.name() == name));
     let started = Instant::now();
     for round in 0..args.keys {
         // Round-robin with a rotating start: no generator always runs first,
@@ -457,9 +490,9 @@ fn run(args: &Args) -> Result<(), String> {
             let i = (round + k) % generators.len();
             let (seconds, stats) = generators[i].run(Some(round))?;
             samples[i].push(seconds);
-            // The counts of one thread are exact for a seed; two threads'
-            // depend on which finishes first.
-            if let (Some(stats), "keygen-core") = (stats, generators[i].name()) {
+            if let Some(stats) = stats
+                && counted.is_some_and(|c| c.name() == generators[i].name())
+            {
                 core_stats.push(stats);
             }
         }
@@ -521,7 +554,7 @@ fn run(args: &Args) -> Result<(), String> {
     );
     let _ = writeln!(
         table,
-        "{:<17} {:>4} {:>9} {:>9} {:>9} {:>12}  {}",
+        "{:<23} {:>4} {:>9} {:>9} {:>9} {:>12}  {}",
         "generator", "N", "mean s", "median s", "p90 s", "keys/s/core", ratio_header
     );
     for row in &rows {
@@ -532,7 +565,7 @@ fn run(args: &Args) -> Result<(), String> {
         };
         let _ = writeln!(
             table,
-            "{:<17} {:>4} {:>9.3} {:>9.3} {:>9.3} {:>12.3}  {}",
+            "{:<23} {:>4} {:>9.3} {:>9.3} {:>9.3} {:>12.3}  {}",
             row.name,
             row.samples.len(),
             row.mean,
@@ -544,7 +577,7 @@ fn run(args: &Args) -> Result<(), String> {
     }
     println!("{table}");
     for row in &rows {
-        println!("  {:<17} {}", row.name, row.detail);
+        println!("  {:<23} {}", row.name, row.detail);
     }
 
     // keygen-core's work per key: a count, not a time.
@@ -555,7 +588,8 @@ fn run(args: &Args) -> Result<(), String> {
     let mut deterministic = None;
     if ops.keys > 0 {
         println!(
-            "\nkeygen-core operations per key (mean of {} keys; each count of 2048-bit modular exponentiations):",
+            "\n{} operations per key (mean of {} keys; each count of 2048-bit modular exponentiations):",
+            counted.map_or("keygen-core", Generator::name),
             ops.keys
         );
         for (name, total) in ops.fields() {
@@ -564,14 +598,10 @@ fn run(args: &Args) -> Result<(), String> {
                 total as f64 / ops.keys as f64
             );
         }
-        if let Some(seed) = args.seed {
+        if let (Some(seed), Some(counted)) = (args.seed, counted) {
             // Regenerate key 0 from the same seed: the same counts (and the
             // same key) must come out.
-            let g = Generator::KeygenCore {
-                seed: Some(seed),
-                threads: 1,
-            };
-            let (_, again) = g.run(Some(0))?;
+            let (_, again) = counted.run(Some(0))?;
             let same = again.as_ref() == core_stats.first();
             deterministic = Some(same);
             println!(

@@ -3,9 +3,11 @@
 //! The `rsa` crate's own generator is not used: it reduces `d` modulo φ(n)
 //! rather than λ(n), and checks neither |p − q| nor the size of `d`. We search
 //! the primes here — our own sieve to 2^20 ([`sieve`]), base-2 Fermat and
-//! Miller–Rabin tests eight at a time in keygen-mont's AVX-512 lanes, or
-//! crypto-primes' Miller–Rabin one candidate at a time on other CPUs — and
-//! assemble the key.
+//! Miller–Rabin tests eight at a time in keygen-mont's AVX-512 lanes, or on
+//! other CPUs one candidate at a time in keygen-mont's scalar kernel (a
+//! base-2 strong test by squarings, then the random-base rounds) — and
+//! assemble the key. crypto-primes' Miller–Rabin on crypto-bigint remains
+//! as [`PrimeSearch::Portable`], an independent path for tests.
 
 use crypto_bigint::{BoxedUint, ConcatenatingMul, Lcm, NonZero, Odd};
 use crypto_primes::hazmat::MillerRabin;
@@ -50,7 +52,7 @@ pub struct GenerationStats {
     pub candidates: u64,
     /// Base-2 Fermat tests run eight at a time in vector lanes (counting the
     /// lanes of a batch after the one that found a prime: their work is done
-    /// either way). Zero on the portable search.
+    /// either way). Zero on the scalar and portable searches.
     pub fermat_lanes: u64,
     /// Miller–Rabin rounds with base 2.
     pub mr_base_two: u64,
@@ -77,14 +79,32 @@ impl GenerationStats {
     }
 }
 
-/// How the prime search tests its candidates.
+/// How the prime search tests its candidates. Every search draws its
+/// candidates from the same sieve ([`SIEVE_LIMIT`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PrimeSearch {
-    /// Eight candidates at a time through a base-2 Fermat test in AVX-512
-    /// lanes when the CPU has AVX-512F; otherwise as [`PrimeSearch::Portable`].
+    /// [`PrimeSearch::Avx512`] when the CPU has AVX-512F, otherwise
+    /// [`PrimeSearch::Scalar`].
     Auto,
+    /// Eight candidates at a time through a base-2 Fermat test in AVX-512
+    /// lanes. Generation fails with [`Error::Unsupported`] on a CPU without
+    /// AVX-512F.
+    Avx512,
+    /// One candidate at a time in keygen-mont's constant-time scalar
+    /// kernel (64-bit words): a strong test to base 2 by squarings and
+    /// doublings, then the random-base rounds. Any CPU.
+    Scalar,
     /// One candidate at a time, Miller–Rabin to base 2 in crypto-bigint's
-    /// constant-time arithmetic, on any CPU.
+    /// constant-time arithmetic (crypto-primes), on any CPU: an
+    /// implementation independent of keygen-mont, slower.
+    Portable,
+}
+
+/// The search that runs, once the CPU is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Path {
+    Lanes,
+    Scalar,
     Portable,
 }
 
@@ -94,8 +114,8 @@ pub struct GenerateOptions {
     /// How candidates are tested.
     pub search: PrimeSearch,
     /// Threads searching for each prime together (the first to find one
-    /// wins). 1 searches on the calling thread; 0 is taken as 1. Only the
-    /// vector search uses more than one: the portable search runs on the
+    /// wins). 1 searches on the calling thread; 0 is taken as 1. The vector
+    /// and scalar searches use them; the portable search runs on the
     /// calling thread.
     pub threads: usize,
 }
@@ -113,7 +133,34 @@ impl GenerateOptions {
     /// Whether the vector lanes will be used on this CPU.
     #[must_use]
     pub fn uses_lanes(&self) -> bool {
-        self.search == PrimeSearch::Auto && keygen_mont::avx512_available()
+        matches!(self.path(), Ok(Path::Lanes))
+    }
+
+    /// What tests the candidates on this CPU, in words (for reports):
+    /// "AVX-512 lanes", "scalar kernel" or "crypto-bigint", or why the
+    /// requested search cannot run.
+    #[must_use]
+    pub fn kernel(&self) -> &'static str {
+        match self.path() {
+            Ok(Path::Lanes) => "AVX-512 lanes",
+            Ok(Path::Scalar) => "scalar kernel",
+            Ok(Path::Portable) => "crypto-bigint",
+            Err(_) => "AVX-512 lanes requested, but this CPU lacks AVX-512F",
+        }
+    }
+
+    /// The search these options run on this CPU.
+    pub(crate) fn path(&self) -> Result<Path> {
+        let avx512 = keygen_mont::avx512_available();
+        match self.search {
+            PrimeSearch::Auto if avx512 => Ok(Path::Lanes),
+            PrimeSearch::Auto | PrimeSearch::Scalar => Ok(Path::Scalar),
+            PrimeSearch::Avx512 if avx512 => Ok(Path::Lanes),
+            PrimeSearch::Avx512 => Err(Error::Unsupported(
+                "the avx-512 prime search needs a cpu with avx-512f",
+            )),
+            PrimeSearch::Portable => Ok(Path::Portable),
+        }
     }
 }
 
@@ -136,15 +183,28 @@ fn precheck(candidate: &BoxedUint) -> bool {
 
 /// FIPS 186-5 B.3.1 for a candidate that passed the base-2 Fermat test
 /// (lanes) or nothing yet (portable): Miller–Rabin to base 2, then to
-/// [`MR_RANDOM_ROUNDS`] random bases.
+/// [`MR_RANDOM_ROUNDS`] random bases. On the scalar path the candidate has
+/// passed the strong test to base 2 ([`scalar_base_two`]): only the random
+/// bases are left.
 fn final_tests<R: CryptoRng + ?Sized>(
     rng: &mut R,
     candidate: &BoxedUint,
-    lanes: bool,
+    path: Path,
     stats: &mut GenerationStats,
 ) -> Result<bool> {
+    if path == Path::Scalar {
+        let bases = Zeroizing::new(
+            (0..MR_RANDOM_ROUNDS)
+                .map(|_| random_base(rng, candidate).map(|b| words(&b)))
+                .collect::<Result<Vec<_>>>()?,
+        );
+        stats.mr_random += MR_RANDOM_ROUNDS as u64;
+        let n = Zeroizing::new(words(candidate));
+        let all = u8::try_from((1u16 << bases.len()) - 1).unwrap_or(u8::MAX);
+        return Ok(keygen_mont::miller_rabin_scalar(&n, &bases) == Some(all));
+    }
     stats.mr_base_two += 1;
-    if lanes {
+    if path == Path::Lanes {
         let mut bases = Vec::with_capacity(1 + MR_RANDOM_ROUNDS);
         let mut two = [0u64; keygen_mont::WORDS];
         two[0] = 2;
@@ -227,7 +287,33 @@ fn random_prime_portable<R: CryptoRng + ?Sized>(
     loop {
         let candidate = candidates.next(rng)?;
         stats.candidates += 1;
-        if final_tests(rng, &candidate, false, stats)? {
+        if final_tests(rng, &candidate, Path::Portable, stats)? {
+            return Ok(BoxedUint::clone(&candidate));
+        }
+    }
+}
+
+/// The strong test to base 2 of one candidate on the scalar kernel, counted
+/// in `stats` (a candidate and a base-2 round).
+fn scalar_base_two(candidate: &BoxedUint, stats: &mut GenerationStats) -> bool {
+    stats.candidates += 1;
+    stats.mr_base_two += 1;
+    let n = Zeroizing::new(words(candidate));
+    // None: 2^64 divides n − 1, a candidate refused rather than tested.
+    keygen_mont::strong_base_two_scalar(&n) == Some(true)
+}
+
+/// One random 2048-bit probable prime, one candidate at a time on the
+/// scalar kernel.
+fn random_prime_scalar<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    stats: &mut GenerationStats,
+) -> Result<BoxedUint> {
+    let mut candidates = Candidates::new(rng)?;
+    loop {
+        let candidate = candidates.next(rng)?;
+        if scalar_base_two(&candidate, stats) && final_tests(rng, &candidate, Path::Scalar, stats)?
+        {
             return Ok(BoxedUint::clone(&candidate));
         }
     }
@@ -260,7 +346,7 @@ fn test_batch<R: CryptoRng + ?Sized>(
 ) -> Result<Option<BoxedUint>> {
     let passed = fermat_batch(batch, stats);
     for (i, candidate) in batch.iter().enumerate() {
-        if passed >> i & 1 == 1 && final_tests(rng, candidate, true, stats)? {
+        if passed >> i & 1 == 1 && final_tests(rng, candidate, Path::Lanes, stats)? {
             return Ok(Some(BoxedUint::clone(candidate)));
         }
     }
@@ -300,17 +386,15 @@ pub(crate) fn generate_with_stats<R: CryptoRng + ?Sized>(
     options: &GenerateOptions,
 ) -> Result<(RsaKeyPair, GenerationStats)> {
     let mut stats = GenerationStats::default();
-    let lanes = options.uses_lanes();
+    let path = options.path()?;
     loop {
-        let (a, b) = if options.threads > 1 && lanes {
-            parallel::two_primes(rng, options.threads, &mut stats)?
+        let (a, b) = if options.threads > 1 && path != Path::Portable {
+            parallel::two_primes(rng, options.threads, path, &mut stats)?
         } else {
-            let one = |rng: &mut R, stats: &mut GenerationStats| {
-                if lanes {
-                    random_prime_lanes(rng, stats)
-                } else {
-                    random_prime_portable(rng, stats)
-                }
+            let one = |rng: &mut R, stats: &mut GenerationStats| match path {
+                Path::Lanes => random_prime_lanes(rng, stats),
+                Path::Scalar => random_prime_scalar(rng, stats),
+                Path::Portable => random_prime_portable(rng, stats),
             };
             let a = Zeroizing::new(one(rng, &mut stats)?);
             let b = Zeroizing::new(one(rng, &mut stats)?);

@@ -211,3 +211,62 @@ fn os_rng_generation_works_and_differs() {
     assert!(check_private_key(&a.to_api_private_key().unwrap()).is_sound());
     assert!(!bool::from(a.ct_eq(&common::keys()[0])));
 }
+
+#[test]
+fn every_search_can_be_forced() {
+    use keygen_core::{Error, GenerateOptions, PrimeSearch};
+    let mut rng = chacha20::ChaCha20Rng::from_seed([4; 32]);
+    // The scalar kernel, on one and on two threads, whatever the CPU.
+    for threads in [1, 2] {
+        let scalar = GenerateOptions {
+            search: PrimeSearch::Scalar,
+            threads,
+        };
+        assert!(!scalar.uses_lanes());
+        assert_eq!(scalar.kernel(), "scalar kernel");
+        let (key, stats) = RsaKeyPair::generate_with(&mut rng, &scalar).unwrap();
+        assert_fips_186_5(&key);
+        assert!(check_private_key(&key.to_api_private_key().unwrap()).is_sound());
+        assert_eq!(stats.fermat_lanes, 0);
+        // One candidate at a time: each gets the strong test to base 2, each
+        // prime the random rounds.
+        assert_eq!(stats.mr_base_two, stats.candidates, "{threads} threads");
+        assert!(stats.mr_random >= 14 && stats.mr_random % 7 == 0);
+    }
+    let lanes = GenerateOptions {
+        search: PrimeSearch::Avx512,
+        threads: 1,
+    };
+    if keygen_mont_available() {
+        assert!(lanes.uses_lanes());
+        let (key, stats) = RsaKeyPair::generate_with(&mut rng, &lanes).unwrap();
+        assert_fips_186_5(&key);
+        assert_eq!(stats.fermat_lanes, stats.candidates);
+    } else {
+        println!("this CPU has no AVX-512F: the forced AVX-512 search must refuse");
+        assert!(!lanes.uses_lanes());
+        match RsaKeyPair::generate_with(&mut rng, &lanes) {
+            Err(Error::Unsupported(why)) => assert!(why.contains("avx-512f"), "{why}"),
+            other => panic!("expected unsupported, got {:?}", other.map(|(_, s)| s)),
+        }
+    }
+    // Auto is the lanes where the CPU has them, else the scalar kernel.
+    let auto = GenerateOptions::default();
+    assert_eq!(auto.uses_lanes(), keygen_mont_available());
+    if !keygen_mont_available() {
+        assert_eq!(auto.kernel(), "scalar kernel");
+    }
+}
+
+/// Whether this CPU runs the AVX-512 lanes (the same detection as the
+/// engine's: `std` caches it).
+fn keygen_mont_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}

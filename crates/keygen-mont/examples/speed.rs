@@ -91,6 +91,20 @@ fn main() {
         "smallest factor below 2^17 of a 4096-bit number without one: best {fast_f:?} (portable {port_f:?})"
     );
     println!("best Miller–Rabin batch (one modulus, eight bases): {mr:?}");
+    let (mut base_two, mut scalar_mr) = (Duration::MAX, Duration::MAX);
+    for _ in 0..15 {
+        let t = Instant::now();
+        std::hint::black_box(keygen_mont::strong_base_two_scalar(std::hint::black_box(
+            &ns[0],
+        )));
+        base_two = base_two.min(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(keygen_mont::miller_rabin_scalar(&ns[0], &ns[1..2]));
+        scalar_mr = scalar_mr.min(t.elapsed());
+    }
+    println!(
+        "scalar kernel, one candidate: best strong test to base 2 {base_two:?}, one Miller–Rabin round {scalar_mr:?}"
+    );
     println!(
         "AVX-512 available: {}; best batch of 8: {fast:?} ({:?} per candidate); portable, one: {port:?}",
         keygen_mont::avx512_available(),

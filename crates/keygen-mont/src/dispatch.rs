@@ -3,7 +3,7 @@
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::blocks::LeafTable;
-use crate::{DIGITS, Digits, LANES, Lane, MrContext, ONE, Words, minus_one, portable, to_digits};
+use crate::{DIGITS, Digits, LANES, Lane, MrContext, ONE, Words, minus_one, to_digits};
 
 /// Does this CPU run the AVX-512 kernel? (Detected once, then cached by
 /// the standard library.)
@@ -20,8 +20,9 @@ pub fn avx512_available() -> bool {
 }
 
 /// 2^e mod n for up to eight moduli at once (`exponents[i]` goes with
-/// `moduli[i]`), on the fastest kernel this CPU has. A lane whose modulus is
-/// not odd and 2048 bits long gives `None`.
+/// `moduli[i]`), on the fastest kernel this CPU has (AVX-512F, else the
+/// scalar kernel). A lane whose modulus is not odd and 2048 bits long gives
+/// `None`.
 ///
 /// # Panics
 ///
@@ -33,36 +34,35 @@ pub fn pow2_mod(moduli: &[Words], exponents: &[Words]) -> Vec<Option<Words>> {
         exponents.len() >= moduli.len(),
         "an exponent for each modulus"
     );
-    let lanes: Vec<Option<Lane>> = moduli
-        .iter()
-        .zip(exponents)
-        .map(|(n, e)| Lane::new(n, e))
-        .collect();
     #[cfg(target_arch = "x86_64")]
-    // One batch costs the same for one valid lane as for eight, and less
-    // than one portable exponentiation.
-    if avx512_available() && lanes.iter().any(Option::is_some) {
-        let full: [Lane; LANES] = core::array::from_fn(|i| {
-            lanes
-                .get(i)
-                .and_then(Clone::clone)
-                .unwrap_or_else(Lane::filler)
-        });
-        // SAFETY: `pow2` is a safe function whose only precondition is the
-        // AVX-512F target feature it is compiled with; the CPU was found to
-        // support AVX-512F at run time on the line above.
-        #[allow(unsafe_code)]
-        let out = unsafe { crate::avx512::pow2(&full) };
-        return lanes
+    if avx512_available() {
+        let lanes: Vec<Option<Lane>> = moduli
             .iter()
-            .zip(out)
-            .map(|(l, r)| l.as_ref().map(|_| r))
+            .zip(exponents)
+            .map(|(n, e)| Lane::new(n, e))
             .collect();
+        // One batch costs the same for one valid lane as for eight, and less
+        // than one exponentiation on another kernel.
+        if lanes.iter().any(Option::is_some) {
+            let full: [Lane; LANES] = core::array::from_fn(|i| {
+                lanes
+                    .get(i)
+                    .and_then(Clone::clone)
+                    .unwrap_or_else(Lane::filler)
+            });
+            // SAFETY: `pow2` is a safe function whose only precondition is the
+            // AVX-512F target feature it is compiled with; the CPU was found to
+            // support AVX-512F at run time above.
+            #[allow(unsafe_code)]
+            let out = unsafe { crate::avx512::pow2(&full) };
+            return lanes
+                .iter()
+                .zip(out)
+                .map(|(l, r)| l.as_ref().map(|_| r))
+                .collect();
+        }
     }
-    lanes
-        .iter()
-        .map(|l| l.as_ref().map(portable::pow2))
-        .collect()
+    crate::pow2_mod_scalar(moduli, exponents)
 }
 
 /// The base-2 Fermat test, 2^(n−1) ≡ 1 (mod n), on up to eight candidates
@@ -101,10 +101,10 @@ pub fn fermat_base_two(candidates: &[Words]) -> u8 {
 #[must_use]
 pub fn miller_rabin(n: &Words, bases: &[Words]) -> Option<u8> {
     assert!(bases.len() <= LANES, "at most {LANES} bases at once");
-    let ctx = MrContext::new(n)?;
-    let used = u8::try_from((1u16 << bases.len()) - 1).unwrap_or(u8::MAX);
     #[cfg(target_arch = "x86_64")]
     if avx512_available() {
+        let ctx = MrContext::new(n)?;
+        let used = u8::try_from((1u16 << bases.len()) - 1).unwrap_or(u8::MAX);
         let digits: [Digits; LANES] =
             core::array::from_fn(|i| bases.get(i).map_or([0; DIGITS], to_digits));
         // SAFETY: `strong_test` is a safe function whose only precondition is
@@ -114,9 +114,7 @@ pub fn miller_rabin(n: &Words, bases: &[Words]) -> Option<u8> {
         let passed = unsafe { crate::avx512::strong_test(&ctx, &digits) };
         return Some(passed & used);
     }
-    Some(bases.iter().enumerate().fold(0u8, |acc, (i, b)| {
-        acc | (u8::from(portable::strong_test(&ctx, &to_digits(b))) << i)
-    }))
+    crate::miller_rabin_scalar(n, bases)
 }
 
 /// Residues of `n` (little-endian words, any length) modulo the leaves of

@@ -33,11 +33,16 @@
 //!
 //! # Paths
 //!
-//! [`pow2_mod`] and [`fermat_base_two`] use the AVX-512 kernel when the CPU
-//! has AVX-512F (detected at run time) and the portable kernel otherwise;
-//! [`pow2_mod_portable`] always uses the portable one. The two are separate
-//! code for the same digits, tested against each other and against an
-//! independent big-integer library.
+//! [`pow2_mod`], [`fermat_base_two`] and [`miller_rabin`] use the AVX-512
+//! kernel when the CPU has AVX-512F (detected at run time) and the scalar
+//! kernel otherwise; [`pow2_mod_portable`] always uses the portable one,
+//! [`pow2_mod_scalar`] the scalar one. The portable kernel is the vector
+//! kernel's twin (separate code for the same digits) and the reference;
+//! the scalar kernel (`scalar`: 32 words of 64 bits, R = 2^2048) is what
+//! CPUs without AVX-512 run, one candidate at a time, and
+//! [`strong_base_two_scalar`] is its one-candidate test for the prime
+//! search. All are tested against each other and against an independent
+//! big-integer library.
 //!
 //! # Small prime factors
 //!
@@ -56,6 +61,7 @@ mod blocks;
 mod dispatch;
 mod portable;
 mod residues;
+mod scalar;
 
 pub use blocks::{
     BLOCK_DIGIT_BITS, BLOCK_DIGITS, BLOCK_RESIDUE_WORDS, BlockDigits, LEAF_STEPS, LeafBlock,
@@ -458,6 +464,48 @@ pub fn miller_rabin_portable(n: &Words, bases: &[Words]) -> Option<u8> {
     Some(bases.iter().enumerate().fold(0u8, |acc, (i, b)| {
         acc | (u8::from(portable::strong_test(&ctx, &to_digits(b))) << i)
     }))
+}
+
+/// 2^e mod n for each modulus, on the scalar kernel whatever the CPU.
+/// A modulus that is not odd and 2048 bits long gives `None`.
+#[must_use]
+pub fn pow2_mod_scalar(moduli: &[Words], exponents: &[Words]) -> Vec<Option<Words>> {
+    moduli
+        .iter()
+        .zip(exponents)
+        .map(|(n, e)| scalar::Modulus::new(n).map(|m| scalar::pow2(&m, e)))
+        .collect()
+}
+
+/// The strong probable-prime test of one 2048-bit odd `n` to base 2
+/// (FIPS 186-5 B.3.1 with b = 2) on the scalar kernel: 2048 squarings, each
+/// followed by a doubling where the bit of n − 1 is set, in the same time
+/// whatever n is — the cost of a base-2 Fermat test, which it implies.
+/// `None` when n is not odd and 2048 bits long, or when 2^64 divides n − 1
+/// (the caller should treat such an n as refused).
+#[must_use]
+pub fn strong_base_two_scalar(n: &Words) -> Option<bool> {
+    scalar::strong_test_base_two(&scalar::Modulus::new(n)?)
+}
+
+/// Miller–Rabin to several bases for one 2048-bit odd `n` on the scalar
+/// kernel whatever the CPU: bit i of the answer is set when n is a strong
+/// probable prime to `bases[i]` (read as a number below 2^2048, reduced
+/// modulo n). `None` when n is not odd and 2048 bits long, or when 2^64
+/// divides n − 1.
+///
+/// # Panics
+///
+/// If more than eight bases are given.
+#[must_use]
+pub fn miller_rabin_scalar(n: &Words, bases: &[Words]) -> Option<u8> {
+    assert!(bases.len() <= 8, "at most 8 bases at once");
+    let m = scalar::Modulus::new(n)?;
+    let mut passed = 0u8;
+    for (i, b) in bases.iter().enumerate() {
+        passed |= u8::from(scalar::strong_test(&m, b)?) << i;
+    }
+    Some(passed)
 }
 
 /// N − 1 for odd N: the exponent of the Fermat test.

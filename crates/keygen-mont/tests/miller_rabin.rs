@@ -160,3 +160,80 @@ proptest! {
         }
     }
 }
+
+/// The scalar kernel on the same vectors, whatever the CPU: every base of
+/// `miller_rabin_scalar` and the base-2 test of `strong_base_two_scalar`.
+#[test]
+fn the_scalar_kernel_agrees_on_primes_liars_and_refusals() {
+    use keygen_mont::{miller_rabin_scalar, strong_base_two_scalar};
+    let two = words(&BigUint::from(2u32));
+    for (s, p) in vectors().primes {
+        let b = bases(u64::from(s) + 100, 8);
+        if s >= 64 {
+            assert_eq!(miller_rabin_scalar(&p, &b[..1]), None, "s = {s}");
+            assert_eq!(strong_base_two_scalar(&p), None, "s = {s}");
+            continue;
+        }
+        assert_eq!(reference_mask(&p, &b), 0xff, "s = {s}: the reference");
+        assert_eq!(miller_rabin_scalar(&p, &b), Some(0xff), "s = {s}");
+        assert_eq!(miller_rabin_scalar(&p, &[two]), Some(1), "s = {s}");
+        assert_eq!(strong_base_two_scalar(&p), Some(true), "s = {s}");
+    }
+    let v = vectors();
+    let (a, b) = &v.factors;
+    let n = a * b;
+    let inverse = a.modinv(b).expect("coprime");
+    let t = (b - (BigUint::from(2u32) * inverse % b)) % b;
+    let liar = BigUint::one() + a * t;
+    let n_words = words(&n);
+    let cases = [
+        words(&liar),
+        words(&(&n - 1u32)),
+        words(&BigUint::one()),
+        words(&BigUint::zero()),
+        two,
+        // Above n: reduced modulo n first (n + 2 ≡ 2).
+        words(&(&n + 2u32)),
+    ];
+    let want = reference_mask(&n_words, &cases);
+    assert_eq!(want & 0b111, 0b110, "the liar fails, ±1 pass");
+    assert_eq!(miller_rabin_scalar(&n_words, &cases), Some(want));
+    assert_eq!(
+        strong_base_two_scalar(&n_words),
+        Some(reference(&n, &BigUint::from(2u32)))
+    );
+    let mut even = n_words;
+    even[0] &= !1;
+    assert_eq!(strong_base_two_scalar(&even), None);
+    assert_eq!(miller_rabin_scalar(&even, &cases), None);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_scalar_kernel_agrees_with_the_reference_on_random_numbers(
+        mut n in arb_words(),
+        b in prop::array::uniform2(arb_words()),
+        prime_index in 0usize..64,
+    ) {
+        use keygen_mont::{miller_rabin_scalar, strong_base_two_scalar};
+        n[0] |= 1;
+        n[WORDS - 1] |= 1 << 63;
+        if n[0] & !1 == 0 {
+            prop_assert_eq!(miller_rabin_scalar(&n, &b), None);
+        } else {
+            prop_assert_eq!(miller_rabin_scalar(&n, &b), Some(reference_mask(&n, &b)));
+            prop_assert_eq!(
+                strong_base_two_scalar(&n),
+                Some(reference(&big(&n), &BigUint::from(2u32)))
+            );
+        }
+        // A prime with random bases: every base passes.
+        let primes = vectors().primes;
+        let (s, p) = primes[prime_index % primes.len()];
+        if s < 64 {
+            prop_assert_eq!(miller_rabin_scalar(&p, &b), Some(0b11));
+        }
+    }
+}

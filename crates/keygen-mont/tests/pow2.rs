@@ -72,3 +72,40 @@ fn fermat_tells_primes_from_composites() {
     assert_eq!(got, 0b1001);
     assert_eq!(fermat_base_two(&[p]), 1, "one lane");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// The scalar kernel, whatever the CPU, against modpow.
+    #[test]
+    fn scalar_agrees_with_modpow(
+        ns in prop::array::uniform2(arb_words()),
+        es in prop::array::uniform2(arb_words()),
+    ) {
+        let ns: Vec<Words> = ns.into_iter().map(modulus).collect();
+        let got = keygen_mont::pow2_mod_scalar(&ns, &es);
+        for i in 0..2 {
+            prop_assert_eq!(got[i], Some(expected(&ns[i], &es[i])), "modulus {}", i);
+        }
+    }
+}
+
+#[test]
+fn scalar_edge_moduli_and_exponents() {
+    let max = [u64::MAX; WORDS];
+    let mut low = [0u64; WORDS];
+    low[0] = 1;
+    low[WORDS - 1] = 1 << 63;
+    let zero = [0u64; WORDS];
+    // N = 2^2047 + 1 makes R mod N = 2^2047 − 1 and every reduction carry
+    // past 2^2048 at some point; N = 2^2048 − 1 makes R mod N = 1.
+    let ns = [max, low, max, low, max, low];
+    let es = [zero, zero, max, max, low, low];
+    let got = keygen_mont::pow2_mod_scalar(&ns, &es);
+    for i in 0..ns.len() {
+        assert_eq!(got[i], Some(expected(&ns[i], &es[i])), "case {i}");
+    }
+    let mut even = max;
+    even[0] = u64::MAX - 1;
+    assert_eq!(keygen_mont::pow2_mod_scalar(&[even], &[max]), vec![None]);
+}

@@ -1,7 +1,9 @@
 //! Several threads searching for the same prime: the first to find one wins.
 //!
-//! The threads take batches of eight candidates of the current search from
-//! one shared sieve and run the base-2 Fermat test on them in vector lanes.
+//! The threads take batches of the current search from one shared sieve:
+//! eight candidates for the base-2 Fermat test in vector lanes, or one for
+//! the scalar kernel's strong test to base 2 (a batch of eight would test
+//! the candidates after the first prime for nothing).
 //! The thread whose batch holds the first candidate that passes ends that
 //! search and starts the next one, whose sieve was built ahead (the first two
 //! searches' sieves are built at once, one per thread, before the search
@@ -23,7 +25,7 @@ use crypto_bigint::BoxedUint;
 use rand_core::{CryptoRng, Rng, SeedableRng};
 use zeroize::Zeroizing;
 
-use super::{Candidates, GenerationStats, fermat_batch, final_tests};
+use super::{Candidates, GenerationStats, Path, fermat_batch, final_tests, scalar_base_two};
 use crate::{Error, Result};
 
 /// What the threads share.
@@ -64,6 +66,8 @@ impl Shared {
 struct Pool {
     state: Mutex<Shared>,
     changed: Condvar,
+    /// The lanes or the scalar kernel.
+    path: Path,
 }
 
 impl Pool {
@@ -109,7 +113,12 @@ impl Pool {
             }
             let shared = &mut *s;
             if let Some(candidates) = shared.candidates.as_mut() {
-                let batch = (0..keygen_mont::LANES)
+                let size = if self.path == Path::Lanes {
+                    keygen_mont::LANES
+                } else {
+                    1
+                };
+                let batch = (0..size)
                     .map(|_| candidates.next(&mut shared.rng))
                     .collect::<Result<Vec<_>>>();
                 match batch {
@@ -189,7 +198,13 @@ fn work(pool: &Pool, rng: ChaCha20Rng) {
 fn search(pool: &Pool, mut rng: ChaCha20Rng) {
     let mut stats = GenerationStats::default();
     while let Some((search, batch)) = pool.take_batch() {
-        let passed = fermat_batch(&batch, &mut stats);
+        let passed = if pool.path == Path::Lanes {
+            fermat_batch(&batch, &mut stats)
+        } else {
+            batch.iter().enumerate().fold(0u8, |acc, (i, c)| {
+                acc | u8::from(scalar_base_two(c, &mut stats)) << i
+            })
+        };
         let first = batch
             .iter()
             .enumerate()
@@ -200,7 +215,7 @@ fn search(pool: &Pool, mut rng: ChaCha20Rng) {
         if !pool.claim(search) {
             continue; // the search ended while this batch was being tested
         }
-        match final_tests(&mut rng, candidate, true, &mut stats) {
+        match final_tests(&mut rng, candidate, pool.path, &mut stats) {
             Ok(true) => pool.verified(Some(BoxedUint::clone(candidate))),
             Ok(false) => pool.verified(None),
             Err(e) => {
@@ -217,6 +232,7 @@ fn search(pool: &Pool, mut rng: ChaCha20Rng) {
 pub(super) fn two_primes<R: CryptoRng + ?Sized>(
     rng: &mut R,
     threads: usize,
+    path: Path,
     stats: &mut GenerationStats,
 ) -> Result<(Zeroizing<BoxedUint>, Zeroizing<BoxedUint>)> {
     let shared_rng = ChaCha20Rng::from_rng(rng);
@@ -245,6 +261,7 @@ pub(super) fn two_primes<R: CryptoRng + ?Sized>(
             error: None,
         }),
         changed: Condvar::new(),
+        path,
     };
     std::thread::scope(|scope| {
         let mut rngs = worker_rngs.into_iter();

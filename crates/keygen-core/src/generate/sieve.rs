@@ -15,7 +15,7 @@
 //! Secrets: the base and its residues are as secret as the prime that will
 //! be found near it; they live in wiped buffers. The striking out reads and
 //! writes memory at places that depend on the residues — see the crate's
-//! README, "What the search leaks".
+//! SECURITY.md, "What the search leaks".
 
 use std::sync::OnceLock;
 
@@ -83,7 +83,7 @@ fn tables() -> &'static Tables {
 /// base's residues from keygen-mont's vector kernel (`lanes`) or from
 /// crypto-bigint, both constant time. Turning a residue into k divides by
 /// p, whose time may vary with the operands on some processors: a smaller
-/// leak of the same residues than the striking out that follows (README,
+/// leak of the same residues than the striking out that follows (SECURITY.md,
 /// "What the search leaks").
 fn first_hits(base: &BoxedUint, lanes: bool) -> Zeroizing<Vec<u32>> {
     let t = tables();
