@@ -18,7 +18,6 @@
 //! - The body's limit (`body_timeout`) is enforced where the body is read
 //!   (`routes`), which answers 408.
 
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -431,25 +430,23 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
-pub fn shutdown_signal() -> impl Future<Output = ()> {
-    async {
-        let ctrl_c = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
             }
-        };
-        tokio::select! {
-            () = ctrl_c => {},
-            () = term => {},
+            Err(_) => std::future::pending::<()>().await,
         }
-        tracing::info!("shutting down: finishing requests in flight");
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
     }
+    tracing::info!("shutting down: finishing requests in flight");
 }
 
 #[cfg(test)]
