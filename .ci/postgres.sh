@@ -17,6 +17,13 @@
 #   KEYGEN_TEST_PG_DIR        the cluster's directory, for `stop`
 #   KEYGEN_TEST_PG_BIN        the directory of initdb and pg_ctl (the tests
 #                             start clusters of their own with them)
+#   KEYGEN_TEST_PG_CA         with KEYGEN_PG_TLS=1 only: the PEM file of the
+#                             throw-away CA that signed the server's
+#                             certificate (for 127.0.0.1 and localhost)
+#
+# With KEYGEN_PG_TLS=1 the server runs with ssl = on, its certificate signed
+# by a CA made here with openssl (deleted with the cluster); clients may
+# still connect without TLS.
 #
 # Start and stop, from bash:
 #   eval "$(.ci/postgres.sh)"
@@ -159,6 +166,12 @@ start_cluster() {
   fi
   rm -f "$dir/password"
 
+  local tls_opts=""
+  if [[ ${KEYGEN_PG_TLS:-0} == 1 ]]; then
+    make_tls "$dir" "$user"
+    tls_opts="-c ssl=on -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key -c ssl_ca_file=$dir/tls/ca.crt"
+  fi
+
   for _ in 1 2 3 4 5; do
     port=$(free_port)
     # Loopback only; a socket in the cluster's directory; no durability
@@ -168,7 +181,7 @@ start_cluster() {
     local durability="-c fsync=off -c full_page_writes=off"
     [[ ${KEYGEN_PG_DURABLE:-0} == 1 ]] && durability="-c fsync=on -c synchronous_commit=on"
     if as_user "$user" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 $durability" \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 $durability $tls_opts" \
       start >/dev/null 2>&1; then
       started=1
       break
@@ -184,6 +197,37 @@ start_cluster() {
   printf "export KEYGEN_TEST_DATABASE_URL='postgres://keygen:%s@127.0.0.1:%s/postgres'\n" "$password" "$port"
   printf "export KEYGEN_TEST_PG_DIR='%s'\n" "$dir"
   printf "export KEYGEN_TEST_PG_BIN='%s'\n" "$bin"
+  if [[ ${KEYGEN_PG_TLS:-0} == 1 ]]; then
+    printf "export KEYGEN_TEST_PG_CA='%s'\n" "$dir/tls/ca.crt"
+  fi
+}
+
+# A throw-away CA and a server certificate it signs (ECDSA P-256, for
+# 127.0.0.1 and localhost), in DIR/tls; the key readable by USER only, as
+# PostgreSQL requires.
+make_tls() {
+  local dir=$1 user=$2 tls=$1/tls
+  command -v openssl >/dev/null || {
+    log "KEYGEN_PG_TLS=1 needs openssl"
+    return 1
+  }
+  mkdir -p "$tls"
+  openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 2 \
+    -subj "/CN=keygen test postgres ca" -keyout "$tls/ca.key" -out "$tls/ca.crt" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    >/dev/null 2>&1
+  openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+    -subj "/CN=localhost" -keyout "$tls/server.key" -out "$tls/server.csr" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' \
+    >"$tls/server.ext"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" \
+    -CAcreateserial -days 2 -extfile "$tls/server.ext" -out "$tls/server.crt" >/dev/null 2>&1
+  rm -f "$tls/ca.key" "$tls/server.csr"
+  chown -R "$user" "$tls"
+  chmod 600 "$tls/server.key"
+  # The CA certificate is read by the tests (as root or another user).
+  chmod 755 "$tls"
+  chmod 644 "$tls/ca.crt"
 }
 
 case "${1:-start}" in

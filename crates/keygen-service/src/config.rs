@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -38,6 +39,53 @@ pub struct Config {
     pub blocklist_file: Option<PathBuf>,
     /// Credentials, besides the admin token.
     pub credentials: Vec<Credential>,
+    /// The TLS certificate chain (PEM): with [`Config::tls_key`], the
+    /// service speaks HTTPS only.
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM: PKCS#8, PKCS#1 or SEC1), readable by its
+    /// owner only.
+    pub tls_key: Option<PathBuf>,
+    /// How often the certificate and key files are checked for changes
+    /// (they are reloaded when they change, and on SIGHUP).
+    #[serde(deserialize_with = "seconds")]
+    pub tls_watch_interval: Duration,
+    /// Serve plain HTTP on an address that is not loopback (behind a
+    /// TLS-terminating proxy).
+    pub allow_plaintext: bool,
+    /// Time from a connection's start (after the TLS handshake), or from
+    /// the first byte of a request, to the end of its head; also the limit
+    /// of a TLS handshake.
+    #[serde(deserialize_with = "seconds")]
+    pub header_timeout: Duration,
+    /// Time to receive a request's whole body, from the end of its head.
+    #[serde(deserialize_with = "seconds")]
+    pub body_timeout: Duration,
+    /// Time a keep-alive connection may stay idle between requests.
+    #[serde(deserialize_with = "seconds")]
+    pub idle_timeout: Duration,
+    /// Connections open at once; further ones wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// A separate address serving `/metrics` (then absent from `listen`).
+    pub metrics_listen: Option<SocketAddr>,
+    /// CA certificates (PEM) that PostgreSQL's certificate must chain to,
+    /// for `sslmode=verify-ca` and `verify-full` (and `require`, which then
+    /// verifies the chain as libpq does).
+    pub database_ca_file: Option<PathBuf>,
+}
+
+/// A duration in seconds, from a TOML integer or float.
+fn seconds<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Int(u64),
+        Float(f64),
+    }
+    match Number::deserialize(deserializer)? {
+        Number::Int(n) => Ok(Duration::from_secs(n)),
+        Number::Float(x) => Duration::try_from_secs_f64(x)
+            .map_err(|_| serde::de::Error::custom("expected a number of seconds, at least 0")),
+    }
 }
 
 impl Default for Config {
@@ -58,6 +106,21 @@ impl Default for Config {
             min_rsa_bits: 2048,
             blocklist_file: None,
             credentials: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
+            tls_watch_interval: Duration::from_secs(10),
+            allow_plaintext: false,
+            // Go's and nginx's orders of magnitude: a head is a few hundred
+            // bytes, a body at most max_body_bytes (16 KiB by default).
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            // One file descriptor each (and a task with some KiB of
+            // buffers): 512 stays below the usual soft limit of 1024 open
+            // files, leaving room for the store's files and connections.
+            max_connections: 512,
+            metrics_listen: None,
+            database_ca_file: None,
         }
     }
 }
@@ -145,6 +208,28 @@ impl Config {
         if self.max_body_bytes < 1024 {
             return Err("max_body_bytes must be at least 1024".into());
         }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err("tls_cert and tls_key go together: give both or neither".into());
+        }
+        for (name, value) in [
+            ("header_timeout", self.header_timeout),
+            ("body_timeout", self.body_timeout),
+            ("idle_timeout", self.idle_timeout),
+            ("tls_watch_interval", self.tls_watch_interval),
+        ] {
+            if value.is_zero() {
+                return Err(format!("{name} must be more than 0 seconds"));
+            }
+        }
+        if self.max_connections == 0 {
+            return Err("max_connections must be at least 1".into());
+        }
+        if self
+            .metrics_listen
+            .is_some_and(|m| m == self.listen && m.port() != 0)
+        {
+            return Err("metrics_listen must differ from listen".into());
+        }
         for zone in &self.zones {
             if !crate::routes::zone_is_well_formed(zone) {
                 return Err(format!("zone {zone:?} is not a well-formed zone name"));
@@ -168,6 +253,39 @@ impl Config {
         }
         Ok(())
     }
+
+    /// Whether TLS is configured.
+    #[must_use]
+    pub fn tls(&self) -> bool {
+        self.tls_cert.is_some()
+    }
+
+    /// Refuses plain HTTP on an address other hosts can reach, unless
+    /// [`Config::allow_plaintext`] says a proxy terminates TLS in front.
+    /// Returns a warning to log when plain HTTP is served off loopback.
+    ///
+    /// # Errors
+    ///
+    /// A message naming TLS and the way out.
+    pub fn check_transport(&self) -> Result<Option<String>, String> {
+        if self.tls() || self.listen.ip().is_loopback() {
+            return Ok(None);
+        }
+        if self.allow_plaintext {
+            return Ok(Some(format!(
+                "serving plain HTTP on {} (allow_plaintext): private keys cross the network \
+                 unencrypted unless a proxy terminates TLS in front of this service",
+                self.listen
+            )));
+        }
+        Err(format!(
+            "refusing to serve plain HTTP on {}, which is not a loopback address: created key \
+             pairs carry private keys; configure TLS with --tls-cert and --tls-key \
+             (KEYGEN_TLS_CERT, KEYGEN_TLS_KEY), or, behind a TLS-terminating proxy, pass \
+             --allow-plaintext (KEYGEN_ALLOW_PLAINTEXT=1)",
+            self.listen
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -190,5 +308,50 @@ mod tests {
         assert!(!e.contains("s3cret"), "{e}");
         let config: Config = toml::from_str("database_connections = 0\n").unwrap();
         assert!(config.check().is_err());
+    }
+
+    #[test]
+    fn timeouts_are_seconds_and_tls_needs_both_files() {
+        let config: Config =
+            toml::from_str("header_timeout = 2.5\nbody_timeout = 3\nmax_connections = 7\n")
+                .unwrap();
+        config.check().unwrap();
+        assert_eq!(config.header_timeout, Duration::from_millis(2500));
+        assert_eq!(config.body_timeout, Duration::from_secs(3));
+        assert_eq!(config.idle_timeout, Duration::from_secs(60));
+        assert_eq!(config.max_connections, 7);
+        for bad in [
+            "header_timeout = 0\n",
+            "idle_timeout = -1\n",
+            "max_connections = 0\n",
+            "tls_cert = \"c.pem\"\n",
+            "tls_key = \"k.pem\"\n",
+        ] {
+            let parsed: Result<Config, _> = toml::from_str(bad);
+            assert!(parsed.map_or(true, |c| c.check().is_err()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_loopback_unless_allowed() {
+        let mut config = Config::default();
+        assert_eq!(config.check_transport(), Ok(None));
+        config.listen = "[::1]:8080".parse().unwrap();
+        assert_eq!(config.check_transport(), Ok(None));
+        config.listen = "0.0.0.0:8080".parse().unwrap();
+        let e = config.check_transport().unwrap_err();
+        assert!(e.contains("TLS") && e.contains("--allow-plaintext"), "{e}");
+        config.allow_plaintext = true;
+        assert!(
+            config
+                .check_transport()
+                .unwrap()
+                .unwrap()
+                .contains("plain HTTP")
+        );
+        config.allow_plaintext = false;
+        config.tls_cert = Some("c.pem".into());
+        config.tls_key = Some("k.pem".into());
+        assert_eq!(config.check_transport(), Ok(None));
     }
 }

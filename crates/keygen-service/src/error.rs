@@ -20,6 +20,7 @@
 //! | 2201 | 404 | `zone_not_served` |
 //! | 2202 | 404 | `route_not_found` |
 //! | 2300 | 405 | `method_not_allowed` |
+//! | 2400 | 408 | `body_timeout` (the connection is closed after it) |
 //! | 2500 | 500 | `internal` |
 //! | 2600 | 503 | `generation_busy` |
 //! | 2601 | 503 | `store_unavailable` |
@@ -257,6 +258,19 @@ impl ApiError {
         )
     }
 
+    /// 408: the body did not arrive within `body_timeout`.
+    pub fn body_timeout(timeout: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            2400,
+            "request body not received in time",
+            format!(
+                "the whole body must arrive within {} seconds of the request head",
+                timeout.as_secs_f64()
+            ),
+        )
+    }
+
     /// 503: the service is stopping.
     pub fn shutting_down() -> Self {
         Self::new(
@@ -297,6 +311,10 @@ impl IntoResponse for ApiError {
         );
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            // RFC 9110 section 15.5.9: the server closes the connection.
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }

@@ -1,6 +1,7 @@
 //! keygen-service: the key-pair API of CONTRACT.md over keygen-core —
 //! create, find, get and delete key pairs, with auth, a SQLite store,
-//! bounded key generation, a key pool and Prometheus metrics.
+//! bounded key generation, a key pool, Prometheus metrics, and HTTPS with
+//! limits on slow and idle clients.
 
 pub mod auth;
 pub mod config;
@@ -8,7 +9,9 @@ pub mod error;
 pub mod keys;
 pub mod metrics;
 pub mod routes;
+pub mod serve;
 pub mod store;
+pub mod tls;
 
 use std::sync::Arc;
 

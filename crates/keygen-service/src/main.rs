@@ -4,7 +4,10 @@
 //! database in `./keygen-data/`, and on first start prints a generated admin
 //! token once (only its SHA-256 is stored). With `--database-url
 //! postgres://…` (or `KEYGEN_DATABASE_URL`) it keeps key pairs in PostgreSQL
-//! instead, which any number of instances may share.
+//! instead, which any number of instances may share. With `--tls-cert` and
+//! `--tls-key` it serves HTTPS only; without them it serves plain HTTP, and
+//! only on a loopback address unless `--allow-plaintext` says a proxy
+//! terminates TLS in front of it.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -15,10 +18,12 @@ use std::time::Duration;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use clap::Parser;
 use keygen_service::config::{Config, DatabaseUrl};
+use keygen_service::serve::{Limits, Server, shutdown_signal};
 use keygen_service::store::{PostgresStore, SqliteStore, Store};
-use keygen_service::{AppState, app_with_layers, auth};
+use keygen_service::tls::CertStore;
+use keygen_service::{AppState, app_with_layers, auth, routes};
 
-/// Serve the key-pair API (create, find, get, delete) over HTTP.
+/// Serve the key-pair API (create, find, get, delete) over HTTPS or HTTP.
 #[derive(Debug, Parser)]
 #[command(name = "keygen-service", version, about)]
 struct Args {
@@ -41,6 +46,27 @@ struct Args {
     /// Keys to keep pre-generated (0 disables the pool).
     #[arg(long, env = "KEYGEN_POOL_SIZE")]
     pool_size: Option<usize>,
+    /// TLS certificate chain (PEM, leaf first): serve HTTPS only. Reloaded
+    /// on SIGHUP and when the file changes.
+    #[arg(long, env = "KEYGEN_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM: PKCS#8, PKCS#1 or SEC1), readable by its owner
+    /// only (mode 600 or 400).
+    #[arg(long, env = "KEYGEN_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on an address that is not loopback, behind a proxy
+    /// that terminates TLS.
+    #[arg(long, env = "KEYGEN_ALLOW_PLAINTEXT")]
+    allow_plaintext: bool,
+    /// Serve /metrics on this separate (internal) address instead of the
+    /// API's.
+    #[arg(long, env = "KEYGEN_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+    /// CA certificates (PEM) that PostgreSQL's server certificate must
+    /// chain to (sslmode=verify-ca, verify-full; also sslrootcert= in the
+    /// URL).
+    #[arg(long, env = "KEYGEN_DATABASE_CA_FILE")]
+    database_ca_file: Option<PathBuf>,
 }
 
 const ADMIN_SETTING: &str = "admin_token_sha256";
@@ -84,7 +110,28 @@ fn run(args: Args) -> Result<(), String> {
     if let Some(url) = args.database_url.filter(|u| !u.is_empty()) {
         config.database_url = Some(DatabaseUrl::new(url));
     }
+    if let Some(path) = args.tls_cert {
+        config.tls_cert = Some(path);
+    }
+    if let Some(path) = args.tls_key {
+        config.tls_key = Some(path);
+    }
+    if args.allow_plaintext {
+        config.allow_plaintext = true;
+    }
+    if let Some(addr) = args.metrics_listen {
+        config.metrics_listen = Some(addr);
+    }
+    if let Some(path) = args.database_ca_file {
+        config.database_ca_file = Some(path);
+    }
     config.check()?;
+    let plaintext_warning = config.check_transport()?;
+    // The pair is checked before anything else starts; it is loaded again
+    // (the same way) once the metrics it reports to exist.
+    if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
+        CertStore::load(cert, key, Arc::default())?;
+    }
     let blocklist = match &config.blocklist_file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -102,11 +149,12 @@ fn run(args: Args) -> Result<(), String> {
         Some(url) => {
             let store = PostgresStore::open(
                 url.expose(),
+                config.database_ca_file.as_deref(),
                 config.database_connections,
                 DATABASE_START_WAIT,
             )
             .map_err(|e| e.to_string())?;
-            let label = format!("postgresql {}", store.target());
+            let label = format!("postgresql {} (tls: {})", store.target(), store.tls_mode());
             (Arc::new(store), label)
         }
         None => {
@@ -129,14 +177,68 @@ fn run(args: Args) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| format!("cannot listen on {addr} (metrics_listen): {e}"))?,
+            ),
+            None => None,
+        };
+        let limits = Limits {
+            header_timeout: config.header_timeout,
+            idle_timeout: config.idle_timeout,
+            max_connections: config.max_connections,
+        };
+        let watch_interval = config.tls_watch_interval;
         let state = Arc::new(AppState::new(config, admin, store, blocklist));
+        let tls = match (&state.config.tls_cert, &state.config.tls_key) {
+            (Some(cert), Some(key)) => {
+                let certs = Arc::new(CertStore::load(cert, key, Arc::clone(&state.metrics))?);
+                tracing::info!(cert = %cert.display(), sha256 = %certs.fingerprint(), "tls certificate loaded");
+                let config = certs.server_config()?;
+                tokio::spawn(certs.watch(watch_interval));
+                Some(config)
+            }
+            _ => {
+                tokio::spawn(ignore_hangup());
+                None
+            }
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
         tokio::spawn(Arc::clone(&state.keys).run_refill());
-        println!("listening on http://{local}");
-        tracing::info!(%local, store = %store_label, pool = state.config.pool_size, "keygen-service started");
-        axum::serve(listener, app_with_layers(state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(|e| format!("server error: {e}"))?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        if let Some(listener) = metrics_listener {
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            // An internal address, polled by a few scrapers.
+            let server = Server::new(
+                routes::metrics_router(Arc::clone(&state)),
+                None,
+                Limits {
+                    max_connections: 16,
+                    ..limits
+                },
+                None,
+            );
+            tokio::spawn(server.run(listener, stopped.clone()));
+            println!("metrics on http://{addr}/metrics");
+        }
+        let server = Server::new(
+            app_with_layers(Arc::clone(&state)),
+            tls,
+            limits,
+            Some(Arc::clone(&state.metrics)),
+        );
+        println!("listening on {scheme}://{local}");
+        if let Some(warning) = plaintext_warning {
+            tracing::warn!("{warning}");
+        }
+        tracing::info!(%local, %scheme, store = %store_label, pool = state.config.pool_size, "keygen-service started");
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        server.run(listener, stopped).await;
         tracing::info!("stopped");
         Ok(())
     });
@@ -187,21 +289,12 @@ fn admin_token(store: &dyn Store) -> Result<[u8; 32], String> {
         .ok_or_else(|| "the stored admin token digest is malformed".into())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Without TLS there is nothing to reload: SIGHUP (which would end the
+/// process by default) is logged and otherwise ignored.
+async fn ignore_hangup() {
+    if let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        while hangup.recv().await.is_some() {
+            tracing::info!("SIGHUP: no tls certificate to reload");
         }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }

@@ -19,6 +19,14 @@ pub struct RequestLabels {
     pub status: u16,
 }
 
+/// Why the server closed a connection.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CloseLabels {
+    /// `header_timeout`, `idle_timeout`, `tls_handshake_timeout` or
+    /// `tls_handshake_failed`.
+    pub reason: &'static str,
+}
+
 /// Labels of a latency histogram.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
@@ -53,6 +61,17 @@ pub struct Metrics {
     pub pool_misses: Counter,
     /// Creates refused with 503 for lack of capacity.
     pub generation_rejected: Counter,
+    /// Client connections open (on the API's address).
+    pub connections_open: Gauge,
+    /// Client connections accepted.
+    pub connections_accepted: Counter,
+    /// Connections closed by the server for a client's slowness or
+    /// idleness, or a failed TLS handshake.
+    pub connections_closed: Family<CloseLabels, Counter>,
+    /// Certificate reloads that put a new pair in force.
+    pub tls_reloads_ok: Counter,
+    /// Certificate reloads refused (the old pair stayed).
+    pub tls_reloads_failed: Counter,
 }
 
 impl Metrics {
@@ -70,6 +89,36 @@ impl Metrics {
         let pool_hits = Counter::default();
         let pool_misses = Counter::default();
         let generation_rejected = Counter::default();
+        let connections_open = Gauge::default();
+        let connections_accepted = Counter::default();
+        let connections_closed = Family::<CloseLabels, Counter>::default();
+        let tls_reloads_ok = Counter::default();
+        let tls_reloads_failed = Counter::default();
+        registry.register(
+            "connections_open",
+            "Client connections open on the API address",
+            connections_open.clone(),
+        );
+        registry.register(
+            "connections_accepted",
+            "Client connections accepted on the API address",
+            connections_accepted.clone(),
+        );
+        registry.register(
+            "connections_closed_by_server",
+            "Connections the server closed: slow or idle clients, failed TLS handshakes",
+            connections_closed.clone(),
+        );
+        registry.register(
+            "tls_reloads",
+            "Certificate reloads that put a new certificate and key in force",
+            tls_reloads_ok.clone(),
+        );
+        registry.register(
+            "tls_reload_failures",
+            "Certificate reloads refused (the previous certificate and key stayed)",
+            tls_reloads_failed.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests by route, method and status",
@@ -120,6 +169,11 @@ impl Metrics {
             pool_hits,
             pool_misses,
             generation_rejected,
+            connections_open,
+            connections_accepted,
+            connections_closed,
+            tls_reloads_ok,
+            tls_reloads_failed,
         }
     }
 

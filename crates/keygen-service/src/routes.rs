@@ -63,18 +63,32 @@ pub fn zone_is_well_formed(z: &str) -> bool {
 }
 
 /// Builds the router over `state`.
+/// With `metrics_listen` configured, `/metrics` is served there (see
+/// [`metrics_router`]) and not here.
 pub fn router(state: Arc<AppState>) -> Router {
-    let api = Router::new()
+    let mut api = Router::new()
         .route(KEYPAIRS, get(find).post(create))
         .route(KEYPAIR, get(get_one).delete(delete))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    if state.config.metrics_listen.is_none() {
+        api = api.route("/metrics", get(metrics));
+    }
+    let api = api
         .route("/v1/openapi.json", get(openapi))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found_route)
         .with_state(Arc::clone(&state));
     api.layer(axum::middleware::from_fn_with_state(state, observe))
+}
+
+/// The router of the separate metrics address: `/metrics` only.
+pub fn metrics_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found_route)
+        .with_state(state)
 }
 
 /// Records metrics for every request and logs one line per request (method,
@@ -324,8 +338,14 @@ where
 }
 
 /// Reads a JSON body: content type first, then at most `limit` bytes (no
-/// further). Every failure is a 400 in the API's format.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
+/// further), within `timeout`. Every failure is a 400 in the API's format,
+/// but a body that does not arrive in time, a 408.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<Bytes, ApiError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -341,7 +361,10 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(ApiError::body_too_large(limit));
     }
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
+    let read = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit))
+        .await
+        .map_err(|_| ApiError::body_timeout(timeout))?;
+    read.map_err(|e| {
         if format!("{e:?}").contains("LengthLimit") {
             ApiError::body_too_large(limit)
         } else {
@@ -413,7 +436,13 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let principal = scope(&state, &headers, &project, &zone, true)?;
     let requester = requester(&headers, &principal)?;
-    let bytes = read_body(&headers, body, state.config.max_body_bytes).await?;
+    let bytes = read_body(
+        &headers,
+        body,
+        state.config.max_body_bytes,
+        state.config.body_timeout,
+    )
+    .await?;
     let CreateRequest {
         name,
         description,

@@ -619,3 +619,89 @@ fn database_names_are_replaced_in_urls() {
         "postgresql://h/t1?user=u"
     );
 }
+
+/// The PostgreSQL server of `KEYGEN_TEST_DATABASE_URL` runs with TLS and
+/// the CA of `KEYGEN_TEST_PG_CA` (`KEYGEN_PG_TLS=1 .ci/postgres.sh`):
+/// `sslmode=verify-full` with that CA connects, and every connection of the
+/// service is encrypted; a CA that did not sign the server's certificate is
+/// refused at start, at once.
+#[tokio::test]
+async fn the_store_over_tls_verifies_the_server() {
+    let Some(ca) = std::env::var("KEYGEN_TEST_PG_CA")
+        .ok()
+        .filter(|s| !s.is_empty())
+    else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: KEYGEN_TEST_PG_CA is not set: skipping the PostgreSQL TLS test \
+             (run under KEYGEN_PG_TLS=1 .ci/postgres.sh run …)"
+        );
+        return;
+    };
+    let Some(env) = TestEnv::postgres("the_store_over_tls_verifies_the_server") else {
+        return;
+    };
+    let base = env.database_url().unwrap().to_owned();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}sslmode=verify-full");
+    let (mut cmd, log) = common::command(env.path(), None, 0);
+    cmd.env("KEYGEN_DATABASE_URL", &url)
+        .arg("--database-ca-file")
+        .arg(&ca);
+    let server = common::spawn(cmd, env.path(), log);
+    let path = keypairs("p1", "eu-west-0");
+    let r = post(
+        &server,
+        &path,
+        &json!({"name": "over-tls", "publicKey": public_key()}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = get(&server, &format!("{path}/{id}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let dbname = env.database.as_ref().unwrap().name.clone();
+    let (encrypted, plain): (i64, i64) = common::with_client(&base, move |c| {
+        let row = c
+            .query_one(
+                "SELECT count(*) FILTER (WHERE s.ssl), count(*) FILTER (WHERE NOT s.ssl) \
+                 FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+                 WHERE a.application_name = 'keygen-service' AND a.datname = $1",
+                &[&dbname],
+            )
+            .unwrap();
+        (row.get(0), row.get(1))
+    });
+    assert!(
+        encrypted >= 1 && plain == 0,
+        "{encrypted} over TLS, {plain} not"
+    );
+    drop(server);
+
+    // Another CA, named by libpq's sslrootcert in the URL.
+    let other = env.path().join("other-ca.pem");
+    common::tls::Ca::new("not the database's ca").write(&other);
+    let url = format!(
+        "{base}{sep}sslmode=verify-full&sslrootcert={}",
+        other.display()
+    );
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_keygen-service"))
+        .args(["--listen", "127.0.0.1:0", "--pool-size", "0"])
+        .arg("--data-dir")
+        .arg(env.path().join("data"))
+        .env("KEYGEN_DATABASE_URL", &url)
+        .env("KEYGEN_ADMIN_TOKEN", ADMIN)
+        .env_remove("KEYGEN_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot connect"), "{stderr}");
+    assert!(!stderr.contains(&base), "the URL was printed: {stderr}");
+    assert!(started.elapsed() < Duration::from_secs(20), "{stderr}");
+}

@@ -8,6 +8,7 @@
 //! before any description), the same tie-breakers and the same paging.
 
 mod postgres;
+mod postgres_tls;
 mod sqlite;
 
 use std::collections::BTreeMap;

@@ -9,8 +9,13 @@
 //! [`StoreError::Unavailable`] (the service answers 503); connections found
 //! broken are dropped, and the next call connects afresh, so the store
 //! recovers by itself when the database is back.
+//!
+//! TLS to the database follows the URL's `sslmode` as libpq does
+//! (`postgres_tls`): `verify-full` checks the server's certificate against a
+//! CA file and its name against the host.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -18,7 +23,9 @@ use postgres::config::{Host, SslMode};
 use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Statement};
+use postgres_rustls::MakeTlsConnector;
 
+use super::postgres_tls::{self, Verify};
 use super::{
     COLUMNS, Dialect, FindQuery, MIGRATIONS, Record, Store, StoreError, find_filter, find_order,
 };
@@ -47,6 +54,10 @@ const MIGRATION_LOCK: i64 = 0x6b65_7967_656e;
 /// PostgreSQL, shared by every service instance pointed at it.
 pub struct PostgresStore {
     config: postgres::Config,
+    /// The TLS connector; `None` for `sslmode=disable`.
+    tls: Option<MakeTlsConnector>,
+    /// How the server's certificate is checked, for logs.
+    verify: Verify,
     /// The database's address without credentials, for logs.
     target: String,
     max: usize,
@@ -58,6 +69,7 @@ impl std::fmt::Debug for PostgresStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PostgresStore")
             .field("target", &self.target)
+            .field("tls", &self.verify)
             .field("max_connections", &self.max)
             .finish_non_exhaustive()
     }
@@ -217,9 +229,12 @@ fn transient(e: &postgres::Error) -> bool {
                 || code.code().starts_with("08")
         }
         None => {
-            e.is_closed()
-                || std::error::Error::source(e).is_some_and(|c| c.is::<std::io::Error>())
-                || e.to_string().starts_with("timeout")
+            let io = std::error::Error::source(e).and_then(|c| c.downcast_ref::<std::io::Error>());
+            // A certificate the TLS handshake refused stays refused.
+            let tls_refused = io
+                .and_then(std::io::Error::get_ref)
+                .is_some_and(|inner| inner.is::<rustls::Error>());
+            !tls_refused && (e.is_closed() || io.is_some() || e.to_string().starts_with("timeout"))
         }
     }
 }
@@ -255,25 +270,43 @@ fn describe(config: &postgres::Config) -> String {
 
 impl PostgresStore {
     /// Parses a connection URL (`postgres://user:password@host:port/db`, or
-    /// libpq's `key=value` form) without connecting.
+    /// libpq's `key=value` form) without connecting. `ca_file` (else the
+    /// URL's `sslrootcert`) holds the CAs the server's certificate must
+    /// chain to, for `sslmode=verify-ca` and `verify-full`.
     ///
     /// # Errors
     ///
-    /// When the URL is malformed or asks for TLS (this build connects
-    /// without TLS). The message never repeats the URL.
-    pub fn new(url: &str, max_connections: usize) -> Result<Self, StoreError> {
-        let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
+    /// When the URL is malformed, or its TLS settings cannot be met (no CA
+    /// file for a verifying mode, an unreadable one). The message never
+    /// repeats the URL.
+    pub fn new(
+        url: &str,
+        ca_file: Option<&Path>,
+        max_connections: usize,
+    ) -> Result<Self, StoreError> {
+        let parsed = postgres_tls::parse(url, ca_file);
+        let mut config: postgres::Config = parsed.url.parse().map_err(|e: postgres::Error| {
             let detail = std::error::Error::source(&e)
                 .map(|c| format!(": {c}"))
                 .unwrap_or_default();
             StoreError::Other(format!("invalid database URL{detail}"))
         })?;
-        if !matches!(config.get_ssl_mode(), SslMode::Disable | SslMode::Prefer) {
-            return Err(StoreError::Other(
-                "the database URL asks for TLS (sslmode), which this build does not support: \
-                 reach PostgreSQL over a trusted network or a local socket with sslmode=disable"
-                    .into(),
-            ));
+        let verify = postgres_tls::effective(&parsed, config.get_ssl_mode());
+        let tls = match verify {
+            Verify::Disable => None,
+            _ => {
+                let client = postgres_tls::client_config(verify, parsed.ca_file.as_deref())
+                    .map_err(StoreError::Other)?;
+                Some(MakeTlsConnector::new(tokio_rustls::TlsConnector::from(
+                    std::sync::Arc::new(client),
+                )))
+            }
+        };
+        if verify == Verify::None && config.get_ssl_mode() == SslMode::Require {
+            tracing::warn!(
+                "sslmode=require without a CA file: the database connection is encrypted, but \
+                 the server is not authenticated (use sslmode=verify-full with a CA file)"
+            );
         }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
@@ -296,6 +329,8 @@ impl PostgresStore {
         Ok(Self {
             target: describe(&config),
             config,
+            tls,
+            verify,
             max: max_connections.max(1),
             pool: Mutex::new(Pool {
                 idle: Vec::new(),
@@ -315,11 +350,16 @@ impl PostgresStore {
     /// [`StoreError::Unavailable`] when the database could not be reached in
     /// time; [`StoreError::Other`] when the URL is wrong, the database
     /// refuses the credentials, or a migration fails.
-    pub fn open(url: &str, max_connections: usize, wait: Duration) -> Result<Self, StoreError> {
-        let store = Self::new(url, max_connections)?;
+    pub fn open(
+        url: &str,
+        ca_file: Option<&Path>,
+        max_connections: usize,
+        wait: Duration,
+    ) -> Result<Self, StoreError> {
+        let store = Self::new(url, ca_file, max_connections)?;
         let deadline = Instant::now() + wait;
         let client = loop {
-            match store.config.connect(NoTls) {
+            match store.dial() {
                 Ok(client) => break client,
                 Err(e) if transient(&e) && Instant::now() < deadline => {
                     tracing::warn!(
@@ -371,7 +411,7 @@ impl PostgresStore {
         };
         let opened: Vec<Client> = std::thread::scope(|scope| {
             let tasks: Vec<_> = (0..missing)
-                .map(|_| scope.spawn(|| self.config.connect(NoTls).ok()))
+                .map(|_| scope.spawn(|| self.dial().ok()))
                 .collect();
             tasks
                 .into_iter()
@@ -458,8 +498,27 @@ impl PostgresStore {
         }
     }
 
+    /// One new connection, over TLS unless `sslmode=disable`.
+    fn dial(&self) -> Result<Client, postgres::Error> {
+        match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(NoTls),
+        }
+    }
+
+    /// The database's address and how its certificate is checked, for logs.
+    #[must_use]
+    pub fn tls_mode(&self) -> &'static str {
+        match self.verify {
+            Verify::Disable => "disable",
+            Verify::None => "encrypted if offered (certificate not verified)",
+            Verify::Ca => "verify-ca",
+            Verify::Full => "verify-full",
+        }
+    }
+
     fn connect(&self) -> Result<Client, StoreError> {
-        self.config.connect(NoTls).map_err(|e| {
+        self.dial().map_err(|e| {
             let f = failure(&e);
             match f.error {
                 StoreError::Unavailable(reason) => {
@@ -716,6 +775,7 @@ mod tests {
     fn describes_the_target_without_the_password() {
         let store = PostgresStore::new(
             "postgres://keygen:s3cret-pw@db.example:6543/keys?connect_timeout=1",
+            None,
             4,
         )
         .unwrap();
@@ -729,11 +789,15 @@ mod tests {
             "postgres://u:s3cret-pw@h:notaport/db",
             "postgres://u:s3cret-pw@h/db?bogus=1",
         ] {
-            let e = PostgresStore::new(url, 1).unwrap_err().to_string();
+            let e = PostgresStore::new(url, None, 1).unwrap_err().to_string();
             assert!(!e.contains("s3cret"), "{e}");
         }
-        let e = PostgresStore::new("postgres://u@h/db?sslmode=require", 1).unwrap_err();
-        assert!(e.to_string().contains("TLS"), "{e}");
+        // TLS is supported; a verifying mode needs its CA file.
+        PostgresStore::new("postgres://u@h/db?sslmode=require", None, 1).unwrap();
+        let e = PostgresStore::new("postgres://u:s3cret@h/db?sslmode=verify-full", None, 1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("CA") && !e.contains("s3cret"), "{e}");
     }
 
     #[test]
@@ -744,7 +808,8 @@ mod tests {
             .local_addr()
             .unwrap()
             .port();
-        let store = PostgresStore::new(&format!("postgres://u:pw@127.0.0.1:{port}/db"), 2).unwrap();
+        let store =
+            PostgresStore::new(&format!("postgres://u:pw@127.0.0.1:{port}/db"), None, 2).unwrap();
         match store.ping() {
             Err(StoreError::Unavailable(reason)) => {
                 assert!(

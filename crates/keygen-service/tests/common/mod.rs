@@ -11,6 +11,8 @@
 
 #![allow(dead_code, unreachable_pub, missing_debug_implementations)]
 
+pub mod tls;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -127,6 +129,20 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends a signal, leaving the process running.
+    pub fn kill_with(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args(["-s", signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     /// Sends a signal and waits for the process to end.
     pub fn signal(mut self, signal: &str) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
@@ -147,8 +163,26 @@ impl Drop for Server {
     }
 }
 
+/// Makes ring the process's rustls provider (the tests' HTTP client has
+/// none of its own).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A client for plain-HTTP servers. Its TLS configuration (which trusts
+/// nothing) is made once: loading the platform's roots for every client
+/// would slow each test's first request by a noticeable fraction of a
+/// second.
 pub fn client() -> reqwest::Client {
+    static NO_ROOTS: OnceLock<rustls::ClientConfig> = OnceLock::new();
+    install_crypto_provider();
+    let tls = NO_ROOTS.get_or_init(|| {
+        rustls::ClientConfig::builder()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth()
+    });
     reqwest::Client::builder()
+        .use_preconfigured_tls(tls.clone())
         .timeout(Duration::from_secs(120))
         .build()
         .unwrap()
