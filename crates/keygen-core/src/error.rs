@@ -17,6 +17,8 @@ pub enum Error {
     Ssh(ssh_key::Error),
     /// An arithmetic invariant that cannot fail for valid inputs did fail.
     Arithmetic(&'static str),
+    /// Encrypting a private-key file with a passphrase failed.
+    Encryption(&'static str),
 }
 
 impl fmt::Display for Error {
@@ -26,6 +28,7 @@ impl fmt::Display for Error {
             Self::Der(e) => write!(f, "der encoding failed: {e}"),
             Self::Ssh(e) => write!(f, "openssh encoding failed: {e}"),
             Self::Arithmetic(what) => write!(f, "arithmetic invariant failed: {what}"),
+            Self::Encryption(what) => write!(f, "private key encryption failed: {what}"),
         }
     }
 }
@@ -36,7 +39,7 @@ impl std::error::Error for Error {
             Self::Rng(e) => Some(e),
             Self::Der(e) => Some(e),
             Self::Ssh(e) => Some(e),
-            Self::Arithmetic(_) => None,
+            Self::Arithmetic(_) | Self::Encryption(_) => None,
         }
     }
 }
