@@ -296,7 +296,7 @@ fn d_mod_prime_minus_one(d: &[u8], p: &[u8]) -> Zeroizing<Vec<u8>> {
     let precision = u32::try_from(len.div_ceil(8) * 64).unwrap_or(64);
     let d = Zeroizing::new(BoxedUint::from_be_slice_vartime(d).resize(precision));
     let p = Zeroizing::new(BoxedUint::from_be_slice_vartime(p).resize(precision));
-    let p1 = p.wrapping_sub(&BoxedUint::one_with_precision(precision));
+    let p1 = p.wrapping_sub(BoxedUint::one_with_precision(precision));
     match NonZero::new(p1).into_option() {
         Some(m) if !bool::from(p.is_zero()) => {
             let m = Zeroizing::new(m);

@@ -20,9 +20,9 @@ use crate::{Error, Result};
 /// (`puttygen --ppk-param memory=8192`).
 pub const PPK_ARGON2_MEMORY_KIB: u32 = 8192;
 
-/// Argon2 passes of the files this crate writes. PuTTY picks the count that
-/// takes 100 ms on the machine at hand; 21 passes of 8 MiB take about that
-/// on a current x86-64 core.
+/// Argon2 passes of the files this crate writes. PuTTY calibrates the count
+/// to take 100 ms on the machine at hand (`--ppk-param time=100`); a fixed
+/// count keeps the files alike everywhere, and any count is read.
 pub const PPK_ARGON2_PASSES: u32 = 21;
 
 /// The first line's key word, followed by the key's algorithm name.
