@@ -412,10 +412,11 @@ fn check_private(file: &str, passphrase_file: Option<&std::path::Path>) -> Resul
     Ok(if report.is_sound() { 0 } else { 1 })
 }
 
-/// Why the input is not a private key at all, if it is not: its format was
-/// not recognised, or it decoded to bytes that are neither a PKCS#8
-/// `PrivateKeyInfo` nor a PKCS#1 `RSAPrivateKey`. Such input gets exit 2
-/// and a message, not a report of failed checks.
+/// Why the input is not a private key at all, if it is not: its encoding
+/// was not recognised or did not decode (the `encoding` check failed), or
+/// it decoded to bytes that are neither a PKCS#8 `PrivateKeyInfo` nor a
+/// PKCS#1 `RSAPrivateKey`. Such input gets exit 2 and a message, not a
+/// report of failed checks.
 fn unreadable(report: &PrivateKeyReport) -> Option<String> {
     let first_failure = report.failed().find(|c| c.fatal)?;
     let passed_beyond_encoding = report
@@ -425,8 +426,7 @@ fn unreadable(report: &PrivateKeyReport) -> Option<String> {
     let not_a_structure = first_failure.name == "der_canonical"
         && first_failure.detail.starts_with("not a pkcs#")
         && !passed_beyond_encoding;
-    let not_recognised = report.format.is_none()
-        || (first_failure.name == "encoding" && first_failure.detail.contains("malformed"));
+    let not_recognised = report.format.is_none() || first_failure.name == "encoding";
     (not_recognised || not_a_structure).then(|| first_failure.detail.clone())
 }
 

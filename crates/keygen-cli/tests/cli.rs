@@ -91,6 +91,15 @@ fn unreadable_input_exits_2_and_garbage_exits_1() {
     // Base64 of bytes that are no key structure: unreadable too.
     let out = keygen(&["check-private-key"], b"aGVsbG8gd29ybGQ=");
     assert_eq!(out.status.code(), Some(2));
+    // A PPK file of version 2 and a broken OpenSSH armour: unreadable.
+    for text in [
+        "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\n",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+    ] {
+        let out = keygen(&["check-private-key"], text.as_bytes());
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("putty ppk v3"));
+    }
     // Binary input that is no DER key: unreadable as well.
     let out = keygen(&["check-private-key"], b"\xff\x00binary");
     assert_eq!(out.status.code(), Some(2));
