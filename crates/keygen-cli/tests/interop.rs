@@ -589,3 +589,48 @@ fn nothing_is_overwritten_or_left_half_written() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!key.exists());
 }
+
+#[test]
+fn check_private_key_opens_ssh_keygen_rsa_files() {
+    let d = dir();
+    for (name, pass) in [("plain", ""), ("enc", PASS)] {
+        let key = d.path.join(name);
+        ok(&tool(
+            "ssh-keygen",
+            &[
+                "-q",
+                "-t",
+                "rsa",
+                "-b",
+                "3072",
+                "-N",
+                pass,
+                "-C",
+                "",
+                "-f",
+                s(&key),
+            ],
+        ));
+        let public = std::fs::read_to_string(d.path.join(format!("{name}.pub"))).unwrap();
+        let mut args = vec!["check-private-key", s(&key)];
+        if !pass.is_empty() {
+            args.extend(["--passphrase-file", s(&d.pass)]);
+        }
+        let report: serde_json::Value = serde_json::from_str(&ok(&keygen(&args))).unwrap();
+        assert_eq!(report["sound"], true, "{report}");
+        assert_eq!(report["format"], "Openssh");
+        assert_eq!(report["bits"], 3072);
+        assert_eq!(
+            report["publicKey"].as_str().unwrap(),
+            key_of(&public).as_str()
+        );
+        // Not the api's 4096 bits: a warning, not a failure.
+        assert!(
+            report["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w == "modulus_4096")
+        );
+    }
+}

@@ -296,12 +296,12 @@ fn d_mod_prime_minus_one(d: &[u8], p: &[u8]) -> Zeroizing<Vec<u8>> {
     let precision = u32::try_from(len.div_ceil(8) * 64).unwrap_or(64);
     let d = Zeroizing::new(BoxedUint::from_be_slice_vartime(d).resize(precision));
     let p = Zeroizing::new(BoxedUint::from_be_slice_vartime(p).resize(precision));
-    let p1 = p.wrapping_sub(BoxedUint::one_with_precision(precision));
-    match NonZero::new(p1).into_option() {
+    let p1 = Zeroizing::new(p.wrapping_sub(BoxedUint::one_with_precision(precision)));
+    match NonZero::new((*p1).clone()).into_option() {
         Some(m) if !bool::from(p.is_zero()) => {
             let m = Zeroizing::new(m);
             let r = Zeroizing::new(d.rem(&m));
-            let full = Zeroizing::new(r.to_be_bytes().to_vec());
+            let full = Zeroizing::new(r.to_be_bytes());
             let start = full.iter().position(|&b| b != 0).unwrap_or(full.len() - 1);
             Zeroizing::new(full[start..].to_vec())
         }
@@ -393,13 +393,16 @@ impl RsaKeyPair {
             return Err(Error::Arithmetic("an rsa key pair encodes as rsa"));
         };
         let public_blob = self.public_key().to_ssh_blob();
-        let mut private_blob = Zeroizing::new(Vec::new());
-        for m in [
+        let fields = [
             &rsa.private.d,
             &rsa.private.p,
             &rsa.private.q,
             &rsa.private.iqmp,
-        ] {
+        ];
+        // Sized up front: growing would leave unwiped copies behind.
+        let len: usize = fields.iter().map(|m| m.as_bytes().len() + 4).sum();
+        let mut private_blob = Zeroizing::new(Vec::with_capacity(len));
+        for m in fields {
             ppk::put_string(&mut private_blob, m.as_bytes());
         }
         ppk::encode("ssh-rsa", comment, &public_blob, &private_blob, passphrase)

@@ -134,7 +134,11 @@ fn mac(
     public: &[u8],
     private: &[u8],
 ) -> [u8; 32] {
-    let mut data = Zeroizing::new(Vec::with_capacity(public.len() + private.len() + 64));
+    // Sized for all five strings, so it never reallocates (a reallocation
+    // would leave an unwiped copy of the private blob behind).
+    let mut data = Zeroizing::new(Vec::with_capacity(
+        public.len() + private.len() + algorithm.len() + encryption.len() + comment.len() + 20,
+    ));
     put_string(&mut data, algorithm.as_bytes());
     put_string(&mut data, encryption.as_bytes());
     put_string(&mut data, comment.as_bytes());
@@ -186,7 +190,12 @@ pub(super) fn encode(
         return Err(Error::Encryption("a ppk comment cannot hold a line break"));
     }
     let passphrase = passphrase.filter(|p| !p.is_empty());
-    let mut out = Zeroizing::new(String::with_capacity(4 * (public.len() + private.len())));
+    // Base64 takes 4/3 of the bytes, plus a newline per 64 characters and
+    // the headers: twice the bytes and the comment is room enough, so the
+    // text never reallocates with key material in it.
+    let mut out = Zeroizing::new(String::with_capacity(
+        2 * (public.len() + private.len() + comment.len()) + 1024,
+    ));
     let encryption = if passphrase.is_some() {
         "aes256-cbc"
     } else {
@@ -264,7 +273,8 @@ impl Lines<'_> {
             .ok()
             .filter(|&n| n <= 4096)
             .ok_or_else(|| format!("{key} {count:?} is not a line count"))?;
-        let mut b64 = Zeroizing::new(String::new());
+        // Sized for every line, so it never reallocates with key material.
+        let mut b64 = Zeroizing::new(String::with_capacity(count * (LINE + 2)));
         for _ in 0..count {
             b64.push_str(self.line(key)?);
         }
