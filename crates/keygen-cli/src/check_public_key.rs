@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 /// Validates every key line of `text` (blank lines and `#` comments
 /// skipped), one verdict per line, each with its `line` number: the API's
 /// verdict, 512-character minimum included, unless `any_length` (then the
-/// key alone is judged, as [`run`] does). Text without a key line gets
-/// the validator's verdict on the whole text. Exit code 0 when every line
+/// key alone is judged, as [`run`] does). Text without a key line (only
+/// blank lines and comments) gets one verdict: no key. Exit code 0 when every line
 /// is accepted, 1 otherwise.
 pub(crate) fn run_lines(text: &str, any_length: bool) -> (u8, Vec<Value>) {
     let verdict = |input: &str| {
@@ -31,7 +31,7 @@ pub(crate) fn run_lines(text: &str, any_length: bool) -> (u8, Vec<Value>) {
         out.push(report);
     }
     if out.is_empty() {
-        let (c, report) = verdict(text);
+        let (c, report) = verdict("");
         code = c;
         out.push(report);
     }
@@ -107,9 +107,11 @@ mod tests {
         assert_eq!(lines[2]["line"], 5);
         assert_eq!(lines[2]["comment"], "b");
         // No key line at all: the validator's verdict on the input.
-        let (code, lines) = run_lines("", false);
-        assert_eq!(code, 1);
-        assert_eq!(lines[0]["reason"], "public_key_missing_data");
+        for text in ["", "# only a comment\n\n"] {
+            let (code, lines) = run_lines(text, false);
+            assert_eq!(code, 1);
+            assert_eq!(lines[0]["reason"], "public_key_missing_data");
+        }
     }
 
     #[test]
