@@ -133,7 +133,7 @@ fn mac(
     comment: &str,
     public: &[u8],
     private: &[u8],
-) -> [u8; 32] {
+) -> Option<[u8; 32]> {
     // Sized for all five strings, so it never reallocates (a reallocation
     // would leave an unwiped copy of the private blob behind).
     let mut data = Zeroizing::new(Vec::with_capacity(
@@ -144,12 +144,10 @@ fn mac(
     put_string(&mut data, comment.as_bytes());
     put_string(&mut data, public);
     put_string(&mut data, private);
-    let mut h = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| {
-        // HMAC takes keys of any length; this branch cannot run.
-        <Hmac<Sha256> as KeyInit>::new_from_slice(&[]).unwrap_or_else(|_| unreachable!())
-    });
+    // HMAC takes keys of any length (RFC 2104 section 2): this never fails.
+    let mut h = <Hmac<Sha256> as KeyInit>::new_from_slice(key).ok()?;
     h.update(&data);
-    h.finalize().into_bytes().into()
+    Some(h.finalize().into_bytes().into())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -208,7 +206,8 @@ pub(super) fn encode(
     let tag;
     match passphrase {
         None => {
-            tag = mac(&[], algorithm, encryption, comment, public, private);
+            tag = mac(&[], algorithm, encryption, comment, public, private)
+                .ok_or(Error::Encryption("hmac-sha-256 refused its key"))?;
             push_base64_lines(&mut out, "Private-Lines", private);
         }
         Some(passphrase) => {
@@ -228,7 +227,8 @@ pub(super) fn encode(
             let mut buf = Zeroizing::new(vec![0u8; padded_len]);
             buf[..private.len()].copy_from_slice(private);
             getrandom::fill(&mut buf[private.len()..]).map_err(Error::Rng)?;
-            tag = mac(keys.mac_key(), algorithm, encryption, comment, public, &buf);
+            tag = mac(keys.mac_key(), algorithm, encryption, comment, public, &buf)
+                .ok_or(Error::Encryption("hmac-sha-256 refused its key"))?;
             cbc::Encryptor::<aes::Aes256>::new(keys.cipher_key().into(), keys.iv().into())
                 .encrypt_padded::<NoPadding>(&mut buf, padded_len)
                 .map_err(|_| Error::Encryption("aes-256-cbc failed"))?;
@@ -376,7 +376,8 @@ impl PpkFile {
             &self.comment,
             &self.public,
             &plain,
-        );
+        )
+        .ok_or_else(|| DecryptError::Malformed("hmac-sha-256 refused its key".into()))?;
         if !bool::from(expected.as_slice().ct_eq(&self.mac)) {
             return Err(if self.kdf.is_some() {
                 DecryptError::WrongPassphrase
