@@ -3,6 +3,41 @@
 use keygen_core::{PublicKeyLine, PublicKeyOptions};
 use serde_json::{Value, json};
 
+/// Validates every key line of `text` (blank lines and `#` comments
+/// skipped), one verdict per line, each with its `line` number: the API's
+/// verdict, 512-character minimum included, unless `any_length` (then the
+/// key alone is judged, as [`run`] does). Text without a key line (only
+/// blank lines and comments) gets one verdict: no key. Exit code 0 when every line
+/// is accepted, 1 otherwise.
+pub(crate) fn run_lines(text: &str, any_length: bool) -> (u8, Vec<Value>) {
+    let verdict = |input: &str| {
+        if any_length {
+            run(input)
+        } else {
+            judge(input, &PublicKeyOptions::api())
+        }
+    };
+    let mut code = 0;
+    let mut out = Vec::new();
+    for (i, raw) in text.split('\n').enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let trimmed = line.trim_matches([' ', '\t']);
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let (c, mut report) = verdict(line);
+        report["line"] = json!(i + 1);
+        code = code.max(c);
+        out.push(report);
+    }
+    if out.is_empty() {
+        let (c, report) = verdict("");
+        code = c;
+        out.push(report);
+    }
+    (u8::try_from(code).unwrap_or(2), out)
+}
+
 /// Validates one public key line with the API's policy, except the
 /// 512-character minimum (so a bare Ed25519 key can be checked).
 ///
@@ -11,7 +46,11 @@ use serde_json::{Value, json};
 /// when the key is accepted, or exit code 1 and the refusal (`reason`,
 /// `code`, `message`, `accepted`) when it is not.
 pub(crate) fn run(input: &str) -> (i32, Value) {
-    match PublicKeyLine::with_options(input, &PublicKeyOptions::api().without_min_length()) {
+    judge(input, &PublicKeyOptions::api().without_min_length())
+}
+
+fn judge(input: &str, options: &PublicKeyOptions<'_>) -> (i32, Value) {
+    match PublicKeyLine::with_options(input, options) {
         Ok(key) => (
             0,
             json!({
@@ -42,7 +81,38 @@ pub(crate) fn run(input: &str) -> (i32, Value) {
 
 #[cfg(test)]
 mod tests {
-    use super::run;
+    use super::{run, run_lines};
+
+    const ED: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO3DtkUX66CKs8/HPazTBfgykWRmxBjyie4TP3z+ZOPC";
+
+    #[test]
+    fn api_verdict_by_default_and_one_verdict_per_line() {
+        let (code, lines) = run_lines(&format!("{ED} me\n"), false);
+        assert_eq!(code, 1);
+        assert_eq!(lines[0]["reason"], "public_key_too_short");
+        assert_eq!(lines[0]["code"], 1100);
+        assert_eq!(lines[0]["line"], 1);
+        let (code, lines) = run_lines(&format!("{ED} me\n"), true);
+        assert_eq!(code, 0, "{lines:?}");
+
+        let text = format!("# team keys\n\n{ED} a\r\nssh-dss AAAAB3NzaC1kc3M=\n{ED} b");
+        let (code, lines) = run_lines(&text, true);
+        assert_eq!(code, 1);
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0]["line"], 3);
+        assert_eq!(lines[0]["comment"], "a");
+        assert_eq!(lines[1]["line"], 4);
+        assert_eq!(lines[1]["reason"], "public_key_dsa");
+        assert_eq!(lines[2]["line"], 5);
+        assert_eq!(lines[2]["comment"], "b");
+        // No key line at all: the validator's verdict on the input.
+        for text in ["", "# only a comment\n\n"] {
+            let (code, lines) = run_lines(text, false);
+            assert_eq!(code, 1);
+            assert_eq!(lines[0]["reason"], "public_key_missing_data");
+        }
+    }
 
     #[test]
     fn accepts_and_reports() {

@@ -1,20 +1,29 @@
 //! `keygen`: the key-pair engine offline — generate RSA-4096 key pairs in
-//! the API's format, check private and public keys, print fingerprints.
+//! the API's format or as key files (OpenSSH, PKCS#8, PKCS#1, PuTTY PPK),
+//! check private and public keys, print fingerprints. docs/cli.md has the
+//! whole behaviour.
 //!
 //! Exit codes: 0 success (key sound / accepted), 1 the key failed a check,
-//! 2 the input could not be read or the command line was wrong.
+//! 2 the input could not be read (unreadable file, a format keygen does not
+//! read, a wrong passphrase) or the command line was wrong.
 
 use std::fs;
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use keygen_core::{GenerateOptions, PrivateKeyReport, RsaKeyPair};
+use clap::{CommandFactory, Parser, Subcommand};
+use keygen_core::{DecryptError, GenerateOptions, PrivateKeyReport, RsaKeyPair};
 use serde_json::json;
 use zeroize::Zeroizing;
 
 mod check_public_key;
+mod files;
+mod fingerprint;
+mod passphrase;
+
+use files::{Destination, Format};
+use passphrase::Passphrase;
 
 /// Generate and check SSH key pairs in a cloud key-pair API's exact format.
 #[derive(Debug, Parser)]
@@ -27,45 +36,96 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Generate RSA-4096 key pairs: one JSON object per line on stdout
-    /// ({"publicKey", "privateKey", "fingerprint"}), or files with --out.
+    /// ({"publicKey", "privateKey", "fingerprint"}), or a key file and its
+    /// `.pub` with -f FILE or --out DIR.
+    ///
+    /// A private key file is encrypted with the passphrase of
+    /// --passphrase-file, or with one asked twice on the terminal when
+    /// standard input is a terminal (unless --no-passphrase). Files are
+    /// created with mode 0600 (the .pub 0644) and never overwritten.
     Generate {
-        /// How many key pairs to generate.
+        /// How many key pairs to generate (JSON output only).
         #[arg(long, short = 'n', default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         count: u32,
-        /// Write `id_rsa` (OpenSSH private key, mode 0600) and `id_rsa.pub`
-        /// into this directory instead of printing JSON. Existing files are
-        /// never overwritten.
-        #[arg(long, value_name = "DIR")]
+        /// Write `id_rsa` and `id_rsa.pub` into this directory (created,
+        /// mode 0700, if missing).
+        #[arg(long, value_name = "DIR", group = "destination")]
         out: Option<PathBuf>,
-        /// Comment for the files written with --out.
-        #[arg(long, default_value = "", requires = "out")]
-        comment: String,
+        /// Write the private key to FILE and the public key to FILE.pub, as
+        /// `ssh-keygen -f FILE` does.
+        #[arg(short = 'f', long = "file", value_name = "FILE", group = "destination")]
+        file: Option<PathBuf>,
+        /// Encoding of the private key file (default openssh).
+        #[arg(long, value_enum, requires = "destination")]
+        format: Option<Format>,
+        /// Comment for the key files: in the .pub line, and inside OpenSSH
+        /// and PPK private keys.
+        #[arg(long, short = 'C', requires = "destination")]
+        comment: Option<String>,
+        /// Read the passphrase from the first line of this file.
+        #[arg(
+            long,
+            value_name = "FILE",
+            requires = "destination",
+            conflicts_with = "no_passphrase"
+        )]
+        passphrase_file: Option<PathBuf>,
+        /// Write the private key unencrypted without asking.
+        #[arg(long, requires = "destination")]
+        no_passphrase: bool,
         /// Threads searching for each key's primes together (default: one
         /// per CPU; 1 for a single thread).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
         threads: Option<u32>,
     },
-    /// Check a private key (the API's base64 line, PKCS#8 or PKCS#1 PEM, or
-    /// DER): exit 0 with a JSON report when sound, 1 listing failed checks.
+    /// Check a private key (the API's base64 line, PKCS#8 PEM, encrypted
+    /// PKCS#8 PEM, PKCS#1 PEM, OpenSSH private key, PuTTY PPK v3, or DER):
+    /// exit 0 with a JSON report when sound, 1 listing failed checks, 2 when
+    /// it cannot be read or opened.
     CheckPrivateKey {
         /// File to read, or `-` for standard input.
         #[arg(default_value = "-")]
         file: String,
+        /// Passphrase of an encrypted key, from the first line of this file
+        /// (otherwise asked on the terminal when standard input is one).
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
     },
-    /// Validate an OpenSSH public key line as the API would on import (the
-    /// 512-character minimum aside): exit 0 with a JSON report when
-    /// accepted, 1 with the reason when not.
+    /// Validate OpenSSH public key lines as the API does on import: one
+    /// JSON verdict per key line (blank lines and # comments skipped); exit
+    /// 0 when every key is accepted, 1 with the reasons when not.
     CheckPublicKey {
         /// File to read, or `-` for standard input.
         #[arg(default_value = "-")]
         file: String,
+        /// Judge the key alone: drop the API's 512-character minimum, which
+        /// refuses bare Ed25519 and ECDSA lines.
+        #[arg(long)]
+        any_length: bool,
     },
-    /// Print the SHA256 and MD5 fingerprints of an OpenSSH public key line.
+    /// Print the SHA256 and MD5 fingerprints of every key in a file, as
+    /// `ssh-keygen -l -f` reads it: public key lines, authorized_keys lines
+    /// with options, known_hosts lines. One JSON line per key.
     Fingerprint {
         /// File to read, or `-` for standard input.
         #[arg(default_value = "-")]
         file: String,
     },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: CompletionShell,
+    },
+    /// Print the man page (roff), e.g. `keygen man > keygen.1`.
+    Man,
+}
+
+/// Shells with completion scripts.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 fn main() -> ExitCode {
@@ -74,22 +134,62 @@ fn main() -> ExitCode {
         Command::Generate {
             count,
             out,
+            file,
+            format,
             comment,
+            passphrase_file,
+            no_passphrase,
             threads,
         } => {
             let options = generate_options(threads);
-            match out {
-                Some(dir) => generate_files(count, &dir, &comment, &options),
+            let dest = match (out, file) {
+                (Some(dir), _) => Some(Destination::in_dir(&dir)),
+                (None, Some(file)) => Some(Ok(Destination::file(&file))),
+                (None, None) => None,
+            };
+            match dest {
+                Some(dest) => dest.and_then(|dest| {
+                    let request = FileRequest {
+                        count,
+                        format: format.unwrap_or(Format::Openssh),
+                        comment: comment.unwrap_or_default(),
+                        passphrase_file,
+                        no_passphrase,
+                    };
+                    generate_files(&dest, &request, &options)
+                }),
                 None => generate_json(count, &options),
             }
         }
-        Command::CheckPrivateKey { file } => check_private(&file),
-        Command::CheckPublicKey { file } => read_text(&file).map(|text| {
-            let (code, report) = check_public_key::run(&text);
-            println!("{report}");
-            u8::try_from(code).unwrap_or(2)
+        Command::CheckPrivateKey {
+            file,
+            passphrase_file,
+        } => check_private(&file, passphrase_file.as_deref()),
+        Command::CheckPublicKey { file, any_length } => read_text(&file).and_then(|text| {
+            let (code, lines) = check_public_key::run_lines(&text, any_length);
+            print_lines(&lines).map(|()| code)
         }),
-        Command::Fingerprint { file } => read_text(&file).map(|text| fingerprint(&text)),
+        Command::Fingerprint { file } => read_text(&file).and_then(|text| {
+            let (code, lines) = fingerprint::run(&text);
+            print_lines(&lines).map(|()| code)
+        }),
+        Command::Completions { shell } => {
+            let shell = match shell {
+                CompletionShell::Bash => clap_complete::Shell::Bash,
+                CompletionShell::Zsh => clap_complete::Shell::Zsh,
+                CompletionShell::Fish => clap_complete::Shell::Fish,
+            };
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "keygen", &mut script);
+            io::stdout()
+                .write_all(&script)
+                .map(|()| 0)
+                .map_err(|e| format!("cannot write to standard output: {e}"))
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut io::stdout())
+            .map(|()| 0)
+            .map_err(|e| format!("cannot write to standard output: {e}")),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -100,9 +200,58 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints JSON values one per line; a closed standard output is an error
+/// (exit 2), not a panic.
+pub(crate) fn print_lines(lines: &[serde_json::Value]) -> Result<(), String> {
+    let mut out = io::stdout().lock();
+    for line in lines {
+        writeln!(out, "{line}").map_err(|e| format!("cannot write to standard output: {e}"))?;
+    }
+    out.flush()
+        .map_err(|e| format!("cannot write to standard output: {e}"))
+}
+
+/// What `keygen generate` writes into files.
+struct FileRequest {
+    count: u32,
+    format: Format,
+    comment: String,
+    passphrase_file: Option<PathBuf>,
+    no_passphrase: bool,
+}
+
+fn generate_files(
+    dest: &Destination,
+    request: &FileRequest,
+    options: &GenerateOptions,
+) -> Result<u8, String> {
+    if request.count != 1 {
+        return Err("-f and --out write one key pair; leave out --count".into());
+    }
+    if request.comment.contains(['\n', '\r']) {
+        return Err("the comment cannot hold a line break".into());
+    }
+    // Before asking anything: a file already there ends the run.
+    dest.check_free()?;
+    let format = request.format;
+    let passphrase = match &request.passphrase_file {
+        Some(_) if !format.encrypts() => {
+            return Err(format!(
+                "--format {} cannot be encrypted; use --format openssh, pkcs8 or ppk, or --no-passphrase",
+                format.name()
+            ));
+        }
+        Some(path) => Some(Passphrase::from_file(path)?),
+        None if request.no_passphrase || !format.encrypts() => None,
+        None if io::stdin().is_terminal() => Passphrase::prompt_new()?,
+        None => None,
+    };
+    files::generate(dest, format, &request.comment, passphrase.as_ref(), options)
+}
+
 /// Reads a file or standard input, zeroized when dropped (it may hold a
 /// private key).
-fn read_input(file: &str) -> Result<Zeroizing<Vec<u8>>, String> {
+pub(crate) fn read_input(file: &str) -> Result<Zeroizing<Vec<u8>>, String> {
     let mut stdin;
     let mut f;
     let reader: &mut dyn Read = if file == "-" {
@@ -215,81 +364,70 @@ fn generate_json(count: u32, options: &GenerateOptions) -> Result<u8, String> {
     Ok(0)
 }
 
-/// One line of `keygen generate`.
+/// One line of `keygen generate`, and the content of an api-json file.
 #[derive(serde::Serialize)]
-struct GeneratedLine<'a> {
+pub(crate) struct GeneratedLine<'a> {
     #[serde(rename = "publicKey")]
-    public_key: &'a str,
+    pub(crate) public_key: &'a str,
     #[serde(rename = "privateKey")]
-    private_key: &'a str,
-    fingerprint: &'a str,
+    pub(crate) private_key: &'a str,
+    pub(crate) fingerprint: &'a str,
 }
 
-fn generate_files(
-    count: u32,
-    dir: &Path,
-    comment: &str,
-    options: &GenerateOptions,
-) -> Result<u8, String> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    if count != 1 {
-        return Err("--out writes one key pair (id_rsa, id_rsa.pub); leave out --count".into());
-    }
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let private_path = dir.join("id_rsa");
-    let public_path = dir.join("id_rsa.pub");
-    for path in [&private_path, &public_path] {
-        if path.exists() {
-            return Err(format!("{} exists; not overwriting it", path.display()));
-        }
-    }
-    let key = RsaKeyPair::generate_os_with(options).map_err(|e| e.to_string())?;
-    let openssh = key.to_openssh(comment).map_err(|e| e.to_string())?;
-    let public = key.public_key();
-    let public_line = if comment.is_empty() {
-        format!("{}\n", public.to_openssh())
-    } else {
-        format!("{} {comment}\n", public.to_openssh())
-    };
-    // create_new: never clobber a file that appeared since the check above;
-    // mode 0600 from the start, so the key is never readable by others.
-    let write = |path: &Path, mode: u32, bytes: &[u8]| -> Result<(), String> {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(path)
-            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        f.write_all(bytes)
-            .and_then(|()| f.sync_all())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    write(&private_path, 0o600, openssh.as_bytes())?;
-    write(&public_path, 0o644, public_line.as_bytes())?;
-    println!(
-        "{}",
-        json!({
-            "privateKeyFile": private_path.display().to_string(),
-            "publicKeyFile": public_path.display().to_string(),
-            "publicKey": public.to_openssh(),
-            "fingerprint": public.sha256_fingerprint(),
-        })
-    );
-    Ok(0)
-}
+/// The formats `check-private-key` reads, for its error message.
+const PRIVATE_FORMATS: &str = "the api's base64 line, pkcs#8 pem (plain or encrypted), pkcs#1 pem, openssh private key, putty ppk v3, der";
 
-fn check_private(file: &str) -> Result<u8, String> {
+fn check_private(file: &str, passphrase_file: Option<&std::path::Path>) -> Result<u8, String> {
     let bytes = read_input(file)?;
+    let name = if file == "-" { "standard input" } else { file };
     let report = match std::str::from_utf8(&bytes) {
+        Ok(text) if keygen_core::private_key_is_encrypted(text) => {
+            let passphrase = match passphrase_file {
+                Some(path) => Passphrase::from_file(path)?,
+                None if io::stdin().is_terminal() => Passphrase::prompt_existing(name)?,
+                None => {
+                    return Err(format!(
+                        "{name} is encrypted: give --passphrase-file FILE, or run on a terminal to be asked"
+                    ));
+                }
+            };
+            keygen_core::check_private_key_with_passphrase(text, passphrase.as_bytes()).map_err(
+                |e| match e {
+                    DecryptError::WrongPassphrase => {
+                        format!("{name}: wrong passphrase (the key does not open with it)")
+                    }
+                    other => format!("{name}: {other}"),
+                },
+            )?
+        }
         Ok(text) => keygen_core::check_private_key(text),
         Err(_) => keygen_core::check_private_key_der(&bytes),
     };
-    println!("{}", private_report_json(&report));
+    if let Some(why) = unreadable(&report) {
+        return Err(format!(
+            "{name} is not a private key keygen reads ({why}); formats read: {PRIVATE_FORMATS}"
+        ));
+    }
+    print_lines(&[private_report_json(&report)])?;
     Ok(if report.is_sound() { 0 } else { 1 })
+}
+
+/// Why the input is not a private key at all, if it is not: its encoding
+/// was not recognised or did not decode (the `encoding` check failed), or
+/// it decoded to bytes that are neither a PKCS#8 `PrivateKeyInfo` nor a
+/// PKCS#1 `RSAPrivateKey`. Such input gets exit 2 and a message, not a
+/// report of failed checks.
+fn unreadable(report: &PrivateKeyReport) -> Option<String> {
+    let first_failure = report.failed().find(|c| c.fatal)?;
+    let passed_beyond_encoding = report
+        .checks
+        .iter()
+        .any(|c| c.passed && c.name != "encoding");
+    let not_a_structure = first_failure.name == "der_canonical"
+        && first_failure.detail.starts_with("not a pkcs#")
+        && !passed_beyond_encoding;
+    let not_recognised = report.format.is_none() || first_failure.name == "encoding";
+    (not_recognised || not_a_structure).then(|| first_failure.detail.clone())
 }
 
 fn private_report_json(report: &PrivateKeyReport) -> serde_json::Value {
@@ -318,43 +456,4 @@ fn private_report_json(report: &PrivateKeyReport) -> serde_json::Value {
         "warnings": warnings,
         "checks": checks,
     })
-}
-
-/// Fingerprints any `type base64 [comment]` line, as `ssh-keygen -l` does;
-/// `check-public-key` is the command that judges the key itself.
-fn fingerprint(text: &str) -> u8 {
-    use base64ct::{Base64, Encoding};
-    let mut fields = text.split_ascii_whitespace();
-    let (Some(kind), Some(b64)) = (fields.next(), fields.next()) else {
-        println!(
-            "{}",
-            json!({"error": "expected an OpenSSH public key line: type base64 [comment]"})
-        );
-        return 1;
-    };
-    let Ok(blob) = Base64::decode_vec(b64) else {
-        println!("{}", json!({"error": "the key's base64 is malformed"}));
-        return 1;
-    };
-    // The blob starts with its own type name (RFC 4253 §6.6); it must match.
-    let inner = blob
-        .get(..4)
-        .and_then(|len| usize::try_from(u32::from_be_bytes([len[0], len[1], len[2], len[3]])).ok())
-        .and_then(|len| blob.get(4..4 + len));
-    if inner != Some(kind.as_bytes()) {
-        println!(
-            "{}",
-            json!({"error": "the key blob's type does not match the line's type"})
-        );
-        return 1;
-    }
-    println!(
-        "{}",
-        json!({
-            "type": kind,
-            "sha256": keygen_core::sha256_fingerprint(&blob),
-            "md5": keygen_core::md5_fingerprint(&blob),
-        })
-    );
-    0
 }

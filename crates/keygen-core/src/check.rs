@@ -44,6 +44,13 @@ pub enum PrivateKeyFormat {
     Pkcs1Pem,
     /// Binary DER (PKCS#8 or PKCS#1).
     Der,
+    /// `-----BEGIN OPENSSH PRIVATE KEY-----` (OpenSSH PROTOCOL.key), as
+    /// `ssh-keygen` writes it, encrypted or not.
+    Openssh,
+    /// `-----BEGIN ENCRYPTED PRIVATE KEY-----` (PKCS#8 with PBES2).
+    EncryptedPkcs8Pem,
+    /// A PuTTY PPK version 3 file, encrypted or not.
+    Ppk,
 }
 
 /// Everything the check found. No private material is kept.
@@ -71,7 +78,23 @@ impl PrivateKeyReport {
         self.checks.iter().filter(|c| !c.passed)
     }
 
-    fn push(&mut self, name: &'static str, passed: bool, fatal: bool, detail: impl Into<String>) {
+    /// A report with nothing found yet.
+    pub(crate) fn empty() -> Self {
+        Self {
+            format: None,
+            bits: None,
+            public_key: None,
+            checks: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(
+        &mut self,
+        name: &'static str,
+        passed: bool,
+        fatal: bool,
+        detail: impl Into<String>,
+    ) {
         self.checks.push(Check {
             name,
             passed,
@@ -92,8 +115,14 @@ impl fmt::Debug for PrivateKeyReport {
     }
 }
 
-/// Checks a private key given as text: the API's one-line base64, or a
-/// PKCS#8 / PKCS#1 PEM. Surrounding whitespace is ignored.
+/// Checks a private key given as text: the API's one-line base64, a
+/// PKCS#8 / PKCS#1 PEM, an unencrypted OpenSSH private-key file or an
+/// unencrypted PuTTY PPK v3 file. Surrounding whitespace is ignored.
+/// Encrypted keys need
+/// [`check_private_key_with_passphrase`](crate::check_private_key_with_passphrase);
+/// given here, the `encoding` check fails saying so. OpenSSH and PPK files
+/// store no dP and dQ: they are computed from d before the checks, and the
+/// `key_type` check fails for keys other than RSA.
 ///
 /// The checks, by name: `encoding` (base64 or PEM readable), `der_canonical`
 /// (DER well formed and re-encodes to the same bytes), `pkcs8_algorithm`
@@ -114,6 +143,24 @@ pub fn check_private_key(input: &str) -> PrivateKeyReport {
     };
     if text.is_empty() {
         report.push("encoding", false, true, "the input is empty");
+        return report;
+    }
+    if text.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----") {
+        crate::private_file::check_openssh(text, &mut report);
+        return report;
+    }
+    if crate::private_file::is_ppk(text) {
+        crate::private_file::check_ppk(text, &mut report);
+        return report;
+    }
+    if text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+        report.format = Some(PrivateKeyFormat::EncryptedPkcs8Pem);
+        report.push(
+            "encoding",
+            false,
+            true,
+            "the pkcs#8 private key is encrypted: a passphrase is needed",
+        );
         return report;
     }
     if text.starts_with("-----BEGIN") {
@@ -179,7 +226,7 @@ pub fn check_private_key_der(der: &[u8]) -> PrivateKeyReport {
     report
 }
 
-fn check_pkcs8(der: &[u8], report: &mut PrivateKeyReport) {
+pub(crate) fn check_pkcs8(der: &[u8], report: &mut PrivateKeyReport) {
     let info = match pkcs8::PrivateKeyInfoRef::from_der(der) {
         Ok(info) => info,
         Err(e) => {
@@ -239,7 +286,7 @@ struct Fields {
     qinv: Zeroizing<BoxedUint>,
 }
 
-fn check_pkcs1(der: &[u8], report: &mut PrivateKeyReport) {
+pub(crate) fn check_pkcs1(der: &[u8], report: &mut PrivateKeyReport) {
     let key = match pkcs1::RsaPrivateKeyRef::from_der(der) {
         Ok(key) => key,
         Err(e) => {

@@ -19,6 +19,8 @@ pub enum Error {
     Arithmetic(&'static str),
     /// The requested option needs something this machine lacks.
     Unsupported(&'static str),
+    /// Encrypting a private-key file with a passphrase failed.
+    Encryption(&'static str),
 }
 
 impl fmt::Display for Error {
@@ -29,6 +31,7 @@ impl fmt::Display for Error {
             Self::Ssh(e) => write!(f, "openssh encoding failed: {e}"),
             Self::Arithmetic(what) => write!(f, "arithmetic invariant failed: {what}"),
             Self::Unsupported(what) => write!(f, "unsupported: {what}"),
+            Self::Encryption(what) => write!(f, "private key encryption failed: {what}"),
         }
     }
 }
@@ -39,7 +42,7 @@ impl std::error::Error for Error {
             Self::Rng(e) => Some(e),
             Self::Der(e) => Some(e),
             Self::Ssh(e) => Some(e),
-            Self::Arithmetic(_) | Self::Unsupported(_) => None,
+            Self::Arithmetic(_) | Self::Unsupported(_) | Self::Encryption(_) => None,
         }
     }
 }

@@ -125,14 +125,12 @@ impl RsaKeyPair {
         RsaPublicKey::from_be_bytes(&be_trimmed(&self.n), &be_trimmed(&self.e))
     }
 
-    /// The PKCS#8 `PrivateKeyInfo` DER (RFC 5208 §5: version 0,
-    /// rsaEncryption with NULL parameters) wrapping a version-0 two-prime
-    /// PKCS#1 `RSAPrivateKey` (RFC 8017 A.1.2).
+    /// The two-prime PKCS#1 `RSAPrivateKey` DER (RFC 8017 A.1.2, version 0).
     ///
     /// # Errors
     ///
     /// [`Error::Der`] if encoding fails, which it does not for a valid key.
-    pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
+    pub fn to_pkcs1_der(&self) -> Result<Zeroizing<Vec<u8>>> {
         let parts = [
             &self.n, &self.e, &self.d, &self.p, &self.q, &self.dp, &self.dq, &self.qinv,
         ]
@@ -149,7 +147,31 @@ impl RsaKeyPair {
             coefficient: uint(7)?,
             other_prime_infos: None,
         };
-        let inner = Zeroizing::new(pkcs1.to_der()?);
+        Ok(Zeroizing::new(pkcs1.to_der()?))
+    }
+
+    /// The PKCS#1 PEM (`RSA PRIVATE KEY`, as `openssl genrsa -traditional`
+    /// writes it), LF line endings, unencrypted.
+    ///
+    /// # Errors
+    ///
+    /// As [`RsaKeyPair::to_pkcs1_der`].
+    pub fn to_pkcs1_pem(&self) -> Result<Zeroizing<String>> {
+        let der = self.to_pkcs1_der()?;
+        let pem = der::pem::encode_string("RSA PRIVATE KEY", der::pem::LineEnding::LF, &der)
+            .map_err(der::Error::from)?;
+        Ok(Zeroizing::new(pem))
+    }
+
+    /// The PKCS#8 `PrivateKeyInfo` DER (RFC 5208 §5: version 0,
+    /// rsaEncryption with NULL parameters) wrapping a version-0 two-prime
+    /// PKCS#1 `RSAPrivateKey` (RFC 8017 A.1.2).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Der`] if encoding fails, which it does not for a valid key.
+    pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
+        let inner = self.to_pkcs1_der()?;
         let info = pkcs8::PrivateKeyInfoRef {
             algorithm: pkcs8::AlgorithmIdentifierRef {
                 oid: pkcs1::ALGORITHM_OID,
@@ -192,6 +214,13 @@ impl RsaKeyPair {
     ///
     /// [`Error::Ssh`] if the encoder refuses the key.
     pub fn to_openssh(&self, comment: &str) -> Result<Zeroizing<String>> {
+        let key = self.to_ssh_private_key(comment)?;
+        Ok(key.to_openssh(ssh_key::LineEnding::LF)?)
+    }
+
+    /// The key as ssh-key's private key (unencrypted), for the encoders
+    /// built on it (encrypted OpenSSH files, PuTTY PPK).
+    pub(crate) fn to_ssh_private_key(&self, comment: &str) -> Result<ssh_key::PrivateKey> {
         let mpint = |v: &BoxedUint| {
             let bytes = Zeroizing::new(be_trimmed(v));
             ssh_key::Mpint::from_positive_bytes(&bytes)
@@ -208,8 +237,10 @@ impl RsaKeyPair {
                 q: mpint(&self.q)?,
             },
         };
-        let key = ssh_key::PrivateKey::new(ssh_key::private::KeypairData::Rsa(keypair), comment)?;
-        Ok(key.to_openssh(ssh_key::LineEnding::LF)?)
+        Ok(ssh_key::PrivateKey::new(
+            ssh_key::private::KeypairData::Rsa(keypair),
+            comment,
+        )?)
     }
 
     /// Everything the API's create response needs, encoded.

@@ -9,6 +9,7 @@ mod fingerprint;
 mod generate;
 mod keypair;
 mod num;
+mod private_file;
 
 pub use check::{
     Check, MAX_CHECKED_MODULUS_BITS, MIN_SOUND_MODULUS_BITS, PrivateKeyFormat, PrivateKeyReport,
@@ -21,6 +22,10 @@ pub use generate::{
     PRIME_BITS, PUBLIC_EXPONENT, PrimeSearch, SIEVE_LIMIT,
 };
 pub use keypair::{EncodedKeyPair, RsaKeyPair, RsaPublicKey};
+pub use private_file::{
+    DecryptError, OPENSSH_BCRYPT_ROUNDS, PKCS8_PBKDF2_ITERATIONS, PPK_ARGON2_MEMORY_KIB,
+    PPK_ARGON2_PASSES, check_private_key_with_passphrase, private_key_is_encrypted,
+};
 
 // validators: begin
 mod validate;
