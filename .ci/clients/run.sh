@@ -42,6 +42,7 @@ if ((${#missing[@]})); then
 fi
 node --version
 venv=$work/venv
+# The copy of the requirements in the venv marks a finished install.
 if ! cmp -s "$here/python/requirements.txt" "$venv/requirements.txt"; then
   rm -rf "$venv"
   python3 -m venv "$venv"
@@ -49,11 +50,13 @@ if ! cmp -s "$here/python/requirements.txt" "$venv/requirements.txt"; then
   cp "$here/python/requirements.txt" "$venv/requirements.txt"
 fi
 ts=$work/typescript
-if ! cmp -s "$here/typescript/package-lock.json" "$ts/package-lock.json"; then
+# The copy of the lock file beside node_modules marks a finished install.
+if ! cmp -s "$here/typescript/package-lock.json" "$ts/installed.lock"; then
   rm -rf "$ts"
   mkdir -p "$ts"
   cp "$here/typescript/package.json" "$here/typescript/package-lock.json" "$ts/"
   (cd "$ts" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$here/typescript/package-lock.json" "$ts/installed.lock"
 fi
 
 step "the document"
