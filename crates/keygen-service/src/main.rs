@@ -259,9 +259,25 @@ fn admin_token(store: &dyn Store) -> Result<[u8; 32], String> {
             return Err("KEYGEN_ADMIN_TOKEN must be at least 16 characters".into());
         }
         let digest = auth::hash_secret(&token);
-        store
-            .set_setting(ADMIN_SETTING, &digest)
-            .map_err(|e| e.to_string())?;
+        let previous = store.setting(ADMIN_SETTING).map_err(|e| e.to_string())?;
+        match &previous {
+            Some(stored) if *stored == digest => {}
+            Some(_) => {
+                // The earlier token stops working: say so, so that a token
+                // set by mistake (or by someone else) does not go unseen.
+                // Never the token itself, nor its digest.
+                tracing::warn!(
+                    "KEYGEN_ADMIN_TOKEN replaced the stored admin token: the previous admin \
+                     token no longer authenticates"
+                );
+            }
+            None => tracing::info!("admin token set from KEYGEN_ADMIN_TOKEN"),
+        }
+        if previous.as_deref() != Some(digest.as_str()) {
+            store
+                .set_setting(ADMIN_SETTING, &digest)
+                .map_err(|e| e.to_string())?;
+        }
         digest
     } else if let Some(digest) = store.setting(ADMIN_SETTING).map_err(|e| e.to_string())? {
         digest

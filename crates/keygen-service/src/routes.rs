@@ -313,28 +313,119 @@ fn resource(r: &Record) -> Value {
     v
 }
 
-/// The create request body. Unknown fields are refused.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The create request body: a JSON object (an array or any other JSON
+/// value is refused), unknown and duplicate members refused, optional
+/// members never `null`.
+#[derive(Debug)]
 struct CreateBody {
     name: String,
-    #[serde(default, deserialize_with = "present")]
     description: Option<String>,
-    #[serde(default, deserialize_with = "present")]
     tags: Option<BTreeMap<String, String>>,
-    #[serde(default, rename = "publicKey", deserialize_with = "present")]
     public_key: Option<String>,
 }
 
-/// An optional field that, when present, must have its type: `null` is not
-/// a string (the OpenAPI schema does not make these fields nullable), and
-/// a `"publicKey": null` must not quietly turn an import into a generation.
-fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    T::deserialize(deserializer).map(Some)
+/// The members of a create body, as serde's messages list them.
+const CREATE_FIELDS: &[&str] = &["name", "description", "tags", "publicKey"];
+
+// Written by hand rather than derived: a derived struct visitor also
+// accepts a JSON array (serde reads structs from sequences, so `["x"]`
+// would create a key pair named x), and its messages name the Rust type.
+impl<'de> Deserialize<'de> for CreateBody {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(CreateBodyVisitor)
+    }
+}
+
+struct CreateBodyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for CreateBodyVisitor {
+    type Value = CreateBody;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object with the members name, description, tags and publicKey")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<CreateBody, A::Error> {
+        use serde::de::Error;
+        let mut name = None;
+        let mut description = None;
+        let mut tags = None;
+        let mut public_key = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            // `null` is not a string (the OpenAPI schema makes no member
+            // nullable), and a `"publicKey": null` must not quietly turn
+            // an import into a generation: each member reads its own type.
+            match key.as_ref() {
+                "name" if name.is_some() => return Err(A::Error::duplicate_field("name")),
+                "name" => name = Some(map.next_value::<String>()?),
+                "description" if description.is_some() => {
+                    return Err(A::Error::duplicate_field("description"));
+                }
+                "description" => description = Some(map.next_value::<String>()?),
+                "tags" if tags.is_some() => return Err(A::Error::duplicate_field("tags")),
+                "tags" => tags = Some(map.next_value::<UniqueTags>()?.0),
+                "publicKey" if public_key.is_some() => {
+                    return Err(A::Error::duplicate_field("publicKey"));
+                }
+                "publicKey" => public_key = Some(map.next_value::<String>()?),
+                other => return Err(A::Error::unknown_field(other, CREATE_FIELDS)),
+            }
+        }
+        Ok(CreateBody {
+            name: name.ok_or_else(|| A::Error::missing_field("name"))?,
+            description,
+            tags,
+            public_key,
+        })
+    }
+}
+
+/// Tags as a JSON object of strings, each key once: a repeated key is
+/// refused as a repeated member is, rather than the last one winning.
+struct UniqueTags(BTreeMap<String, String>);
+
+impl<'de> Deserialize<'de> for UniqueTags {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TagsVisitor;
+        impl<'de> serde::de::Visitor<'de> for TagsVisitor {
+            type Value = UniqueTags;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("tags as a JSON object of string values")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UniqueTags, A::Error> {
+                let mut tags = BTreeMap::new();
+                while let Some((key, value)) = map.next_entry::<String, String>()? {
+                    if tags.contains_key(&key) {
+                        let shown: String = key.chars().take(40).collect();
+                        return Err(serde::de::Error::custom(format_args!(
+                            "duplicate tag key {shown:?}"
+                        )));
+                    }
+                    tags.insert(key, value);
+                }
+                Ok(UniqueTags(tags))
+            }
+        }
+        deserializer.deserialize_map(TagsVisitor)
+    }
+}
+
+/// `detail` cut to at most `max` bytes, on a character boundary (the
+/// message may quote the input); whole when it fits.
+fn cut_to(mut detail: String, max: usize) -> String {
+    if detail.len() > max {
+        let cut = (0..=max)
+            .rev()
+            .find(|&i| detail.is_char_boundary(i))
+            .unwrap_or(0);
+        detail.truncate(cut);
+    }
+    detail
 }
 
 /// Reads a JSON body: content type first, then at most `limit` bytes (no
@@ -398,15 +489,7 @@ pub fn parse_create_request(
     options: &keygen_core::PublicKeyOptions<'_>,
 ) -> Result<CreateRequest, ApiError> {
     let req: CreateBody = serde_json::from_slice(body).map_err(|e| {
-        let mut detail = e.to_string();
-        // Cut on a character boundary: the message may quote the input.
-        let cut = detail
-            .char_indices()
-            .map(|(i, _)| i)
-            .take_while(|&i| i <= 200)
-            .last()
-            .unwrap_or(0);
-        detail.truncate(cut);
+        let detail = cut_to(e.to_string(), 200);
         match e.classify() {
             serde_json::error::Category::Data => ApiError::invalid_body(detail),
             _ => ApiError::malformed_json(detail),
@@ -561,6 +644,25 @@ where
     }
 }
 
+/// A key-pair id from the path: a UUID in its hyphenated form (RFC 9562
+/// section 4), in any letter case, as the store keeps it (lower case).
+///
+/// # Errors
+///
+/// [`ApiError::invalid_path`] (400, 2006) naming `keyPairId`.
+fn key_pair_id(id: &str) -> Result<String, ApiError> {
+    // `Uuid::parse_str` also takes the braced, URN and unhyphenated forms,
+    // which are other spellings of a resource's URL: only one is accepted.
+    if id.len() == 36
+        && let Ok(uuid) = uuid::Uuid::parse_str(id)
+    {
+        return Ok(uuid.hyphenated().to_string());
+    }
+    Err(ApiError::invalid_path(
+        "keyPairId: a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    ))
+}
+
 /// A response buffer that is zeroized when dropped.
 struct ZeroizingBody(zeroize::Zeroizing<Vec<u8>>);
 
@@ -576,9 +678,7 @@ async fn get_one(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     scope(&state, &headers, &project, &zone, false)?;
-    if uuid::Uuid::parse_str(&id).is_err() {
-        return Err(ApiError::not_found());
-    }
+    let id = key_pair_id(&id)?;
     let record = blocking(&state, move |s| s.get(&project, &zone, &id))
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -594,9 +694,7 @@ async fn delete(
     // Checked for the same rules as on create, though a deleted resource
     // keeps no record of who deleted it.
     requester(&headers, &principal)?;
-    if uuid::Uuid::parse_str(&id).is_err() {
-        return Err(ApiError::not_found());
-    }
+    let id = key_pair_id(&id)?;
     if blocking(&state, move |s| s.delete(&project, &zone, &id)).await? {
         Ok(StatusCode::ACCEPTED.into_response())
     } else {
