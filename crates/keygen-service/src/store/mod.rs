@@ -203,77 +203,40 @@ pub trait Store: Send + Sync + 'static {
 /// One step of the schema history.
 #[derive(Clone, Copy, Debug)]
 pub struct Migration {
-    /// 1, 2, 3…: the position in [`MIGRATIONS`]. SQLite records the last
-    /// applied version in `PRAGMA user_version`, PostgreSQL in the table
-    /// `schema_migrations`.
+    /// 1, 2, 3…: the position in [`MIGRATIONS`] and the number of its SQL
+    /// files. SQLite records the last applied version in
+    /// `PRAGMA user_version`, PostgreSQL in the table `schema_migrations`.
     pub version: u32,
     /// What the step does.
     pub description: &'static str,
-    /// The step's SQL (SQLite's dialect, and every store's where they agree).
-    pub sql: &'static str,
-    /// PostgreSQL's dialect of the step, where it differs from [`Self::sql`].
-    pub postgres: Option<&'static str>,
+    /// The name of its SQL file in each dialect's directory.
+    pub file: &'static str,
+    /// The step in SQLite's dialect (`migrations/sqlite/NNNN_*.sql`).
+    pub sqlite: &'static str,
+    /// The step in PostgreSQL's dialect (`migrations/postgres/NNNN_*.sql`).
+    pub postgres: &'static str,
 }
 
-impl Migration {
-    /// The SQL PostgreSQL runs for this step.
-    #[must_use]
-    pub fn postgres_sql(&self) -> &'static str {
-        self.postgres.unwrap_or(self.sql)
-    }
+/// The steps of the schema history from their SQL files, one per dialect
+/// under the same file name.
+macro_rules! migrations {
+    ($($version:literal $file:literal $description:literal,)*) => {
+        &[$(Migration {
+            version: $version,
+            description: $description,
+            file: $file,
+            sqlite: include_str!(concat!("../../migrations/sqlite/", $file)),
+            postgres: include_str!(concat!("../../migrations/postgres/", $file)),
+        },)*]
+    };
 }
 
 /// The schema history, shared by every store and applied in order at start.
-///
-/// PostgreSQL's dialect differs where SQLite's types or ordering would not
-/// carry over: 64-bit integers are `BIGINT`, and the text columns that can be
-/// sorted or filtered on use the `"C"` collation, so they compare as SQLite's
-/// default (`BINARY`: byte order of UTF-8) whatever the database's locale.
-pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        description: "key pairs, unique by project, zone and name; settings",
-        sql: "CREATE TABLE keypairs (
-                id TEXT PRIMARY KEY,
-                project TEXT NOT NULL,
-                zone TEXT NOT NULL,
-                name TEXT NOT NULL,
-                description TEXT,
-                tags TEXT NOT NULL,
-                public_key TEXT NOT NULL,
-                fingerprint TEXT NOT NULL,
-                created_us INTEGER NOT NULL,
-                modified_us INTEGER NOT NULL,
-                requester TEXT NOT NULL,
-                state TEXT NOT NULL
-            );
-            CREATE UNIQUE INDEX keypairs_project_zone_name ON keypairs (project, zone, name);
-            CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-        postgres: Some(
-            "CREATE TABLE keypairs (
-                id TEXT COLLATE \"C\" PRIMARY KEY,
-                project TEXT COLLATE \"C\" NOT NULL,
-                zone TEXT COLLATE \"C\" NOT NULL,
-                name TEXT COLLATE \"C\" NOT NULL,
-                description TEXT COLLATE \"C\",
-                tags TEXT NOT NULL,
-                public_key TEXT NOT NULL,
-                fingerprint TEXT NOT NULL,
-                created_us BIGINT NOT NULL,
-                modified_us BIGINT NOT NULL,
-                requester TEXT NOT NULL,
-                state TEXT COLLATE \"C\" NOT NULL
-            );
-            CREATE UNIQUE INDEX keypairs_project_zone_name ON keypairs (project, zone, name);
-            CREATE TABLE settings (key TEXT COLLATE \"C\" PRIMARY KEY, value TEXT NOT NULL);",
-        ),
-    },
-    Migration {
-        version: 2,
-        description: "index for the default find order (oldest first) within a project and zone",
-        sql: "CREATE INDEX keypairs_project_zone_created ON keypairs (project, zone, created_us, id);",
-        postgres: None,
-    },
+/// Steps are only ever appended: a database records the number of the last
+/// step it applied, so a step once released never changes.
+pub const MIGRATIONS: &[Migration] = migrations![
+    1 "0001_init.sql" "key pairs, unique by project, zone and name; settings",
+    2 "0002_find_order_index.sql" "index for the default find order (oldest first) within a project and zone",
 ];
 
 /// The columns of a record, in [`Record`]'s order.
@@ -352,7 +315,38 @@ mod tests {
                 "{}",
                 m.description
             );
-            assert!(!m.sql.trim().is_empty() && !m.postgres_sql().trim().is_empty());
+            assert!(!m.sqlite.trim().is_empty() && !m.postgres.trim().is_empty());
+            assert!(
+                m.file.starts_with(&format!("{:04}_", m.version)) && m.file.ends_with(".sql"),
+                "{}",
+                m.file
+            );
+        }
+    }
+
+    /// Both dialects have the same steps, under the same numbers and names,
+    /// and the table above embeds every one of them.
+    #[test]
+    fn both_dialects_have_the_same_numbered_files() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let list = |dialect: &str| {
+            let mut names: Vec<String> = std::fs::read_dir(dir.join(dialect))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        let sqlite = list("sqlite");
+        assert_eq!(sqlite, list("postgres"));
+        let embedded: Vec<&str> = MIGRATIONS.iter().map(|m| m.file).collect();
+        assert_eq!(sqlite, embedded);
+        for m in MIGRATIONS {
+            let file = m.file;
+            for (dialect, sql) in [("sqlite", m.sqlite), ("postgres", m.postgres)] {
+                let on_disk = std::fs::read_to_string(dir.join(dialect).join(file)).unwrap();
+                assert_eq!(sql, on_disk, "{dialect}/{file}");
+            }
         }
     }
 

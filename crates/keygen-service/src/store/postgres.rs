@@ -587,7 +587,7 @@ impl PostgresStore {
                 .iter()
                 .filter(|m| i64::from(m.version) > i64::from(current))
             {
-                tx.batch_execute(m.postgres_sql())?;
+                tx.batch_execute(m.postgres)?;
                 let version = i32::try_from(m.version).unwrap_or(i32::MAX);
                 tx.execute(
                     "INSERT INTO schema_migrations (version, description) VALUES ($1, $2)",

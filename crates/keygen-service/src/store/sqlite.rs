@@ -182,7 +182,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     }
     for m in MIGRATIONS.iter().filter(|m| i64::from(m.version) > version) {
         let tx = conn.transaction().map_err(|e| sql_err(&e))?;
-        tx.execute_batch(m.sql).map_err(|e| sql_err(&e))?;
+        tx.execute_batch(m.sqlite).map_err(|e| sql_err(&e))?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", m.version))
             .map_err(|e| sql_err(&e))?;
         tx.commit().map_err(|e| sql_err(&e))?;
@@ -350,5 +350,39 @@ mod tests {
         // Opening again applies nothing twice.
         let store = SqliteStore::open(dir.path(), 1).unwrap();
         assert_eq!(store.setting("k").unwrap().as_deref(), Some("third"));
+    }
+
+    /// A database left at version 1 (as the first release made it) with
+    /// data in it is brought to the last version, its data untouched.
+    #[test]
+    fn an_older_database_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join("keygen.sqlite3")).unwrap();
+            conn.execute_batch(MIGRATIONS[0].sqlite).unwrap();
+            conn.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO settings (key, value) VALUES ('admin_token_sha256', 'abc');",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(dir.path(), 1).unwrap();
+        assert_eq!(
+            store.setting("admin_token_sha256").unwrap().as_deref(),
+            Some("abc")
+        );
+        let conn = store.reader();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, i64::from(MIGRATIONS.last().unwrap().version));
+        let index: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'keypairs_project_zone_created'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(index, 1);
     }
 }
