@@ -203,7 +203,7 @@ fn fingerprint(pair: &CertifiedKey) -> String {
 /// # Errors
 ///
 /// A message naming the file, its mode and the fix.
-pub fn check_key_permissions(path: &Path) -> Result<(), String> {
+pub(crate) fn check_key_permissions(path: &Path) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?

@@ -261,7 +261,7 @@ write = true
 "#;
 
 fn config() -> String {
-    use keygen_service::auth::hash_secret;
+    use keygen_service::config::hash_secret;
     CONFIG
         .replace("READER", &hash_secret("reader-token"))
         .replace("WRITER", &hash_secret("writer-key"))
@@ -995,7 +995,7 @@ fn openapi_document_lists_exactly_the_served_routes() {
         })
         .collect();
     documented.sort();
-    let mut served: Vec<(String, Vec<String>)> = keygen_service::routes::ROUTES
+    let mut served: Vec<(String, Vec<String>)> = keygen_service::ROUTES
         .iter()
         .map(|(p, m)| {
             let mut m: Vec<String> = m.iter().map(|s| (*s).to_owned()).collect();
@@ -1319,7 +1319,7 @@ async fn a_replaced_admin_token_is_logged_never_shown(env: TestEnv) {
     );
     assert!(!log.contains(NEW) && !log.contains(ADMIN), "{log}");
     for hidden in [NEW, ADMIN] {
-        let digest = keygen_service::auth::hash_secret(hidden);
+        let digest = keygen_service::config::hash_secret(hidden);
         assert!(!log.contains(&digest), "{log}");
     }
     assert!(replaced.preamble.iter().all(|l| !l.contains(NEW)));

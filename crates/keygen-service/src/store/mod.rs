@@ -13,6 +13,8 @@ mod sqlite;
 
 use std::collections::BTreeMap;
 
+use crate::domain::{KeyPairId, ProjectId, ProvisioningState, ZoneName};
+
 pub use self::postgres::PostgresStore;
 pub use self::sqlite::SqliteStore;
 
@@ -20,12 +22,12 @@ pub use self::sqlite::SqliteStore;
 /// put one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
-    /// UUID.
-    pub id: String,
+    /// Its id.
+    pub id: KeyPairId,
     /// Project id.
-    pub project: String,
+    pub project: ProjectId,
     /// Zone name.
-    pub zone: String,
+    pub zone: ZoneName,
     /// Unique per project and zone.
     pub name: String,
     /// Optional description.
@@ -43,7 +45,40 @@ pub struct Record {
     /// Who made the last change.
     pub requester: String,
     /// Provisioning state.
-    pub state: String,
+    pub state: ProvisioningState,
+}
+
+/// A record from its stored columns, each checked: a row this program did
+/// not write is an error, not a resource.
+#[expect(clippy::too_many_arguments, reason = "one argument per column")]
+fn record_from_columns(
+    id: &str,
+    project: &str,
+    zone: &str,
+    name: String,
+    description: Option<String>,
+    tags: &str,
+    public_key: String,
+    fingerprint: String,
+    created_us: i64,
+    modified_us: i64,
+    requester: String,
+    state: &str,
+) -> Result<Record, StoreError> {
+    Ok(Record {
+        id: KeyPairId::parse(id).map_err(|_| StoreError::Corrupt("id"))?,
+        project: ProjectId::new(project).map_err(|_| StoreError::Corrupt("project"))?,
+        zone: ZoneName::new(zone).map_err(|_| StoreError::Corrupt("zone"))?,
+        name,
+        description,
+        tags: serde_json::from_str(tags).map_err(|_| StoreError::Corrupt("tags"))?,
+        public_key,
+        fingerprint,
+        created_us,
+        modified_us,
+        requester,
+        state: ProvisioningState::parse(state).map_err(|_| StoreError::Corrupt("state"))?,
+    })
 }
 
 /// Sortable fields, as the API names them.
@@ -99,13 +134,13 @@ impl SortField {
 #[derive(Clone, Debug)]
 pub struct FindQuery {
     /// Project.
-    pub project: String,
+    pub project: ProjectId,
     /// Zone.
-    pub zone: String,
+    pub zone: ZoneName,
     /// Exact name filter.
     pub name: Option<String>,
     /// State filter.
-    pub state: Option<String>,
+    pub state: Option<ProvisioningState>,
     /// Items to skip.
     pub offset: u64,
     /// Items to return at most.
@@ -114,17 +149,76 @@ pub struct FindQuery {
     pub sort: Vec<(SortField, bool)>,
 }
 
-/// Why a store operation failed.
+impl FindQuery {
+    /// Every key pair of `project` and `zone`, in the default order, the
+    /// default page (the first 100).
+    #[must_use]
+    pub fn new(project: ProjectId, zone: ZoneName) -> Self {
+        Self {
+            project,
+            zone,
+            name: None,
+            state: None,
+            offset: 0,
+            limit: 100,
+            sort: Vec::new(),
+        }
+    }
+}
+
+/// Why a store operation failed. Messages name the failure, never SQL,
+/// connection strings or stored values.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum StoreError {
     /// The name is taken in that project and zone.
     Duplicate,
     /// The database cannot be used right now (busy, locked, unreachable).
-    /// The text says why, for logs and `/readyz`; it never holds SQL,
-    /// connection strings or stored data.
+    /// The text says why, for logs and `/readyz`.
     Unavailable(String),
-    /// Anything else.
-    Other(String),
+    /// The data directory cannot be created.
+    DataDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A thread of the store could not be started.
+    Thread(std::io::Error),
+    /// SQLite refused a statement (for another reason than availability).
+    Sqlite {
+        /// SQLite's primary result code, when the error came from SQLite.
+        code: Option<rusqlite::ErrorCode>,
+        /// rusqlite's message.
+        message: String,
+    },
+    /// PostgreSQL refused a statement (for another reason than
+    /// availability): its SQLSTATE and message.
+    Postgres {
+        /// The SQLSTATE code.
+        sqlstate: String,
+        /// The server's message.
+        message: String,
+    },
+    /// The database URL is malformed (the detail never repeats the URL).
+    InvalidUrl(String),
+    /// TLS to the database cannot be set up as the URL asks.
+    Tls(String),
+    /// The database refused the connection, which trying again will not
+    /// change (credentials, database name, certificate).
+    Refused {
+        /// The database's address without the password.
+        target: String,
+        /// Why.
+        reason: String,
+    },
+    /// A step of the schema history failed.
+    Migration(Box<StoreError>),
+    /// A stored row holds what this program does not write, in the column
+    /// named.
+    Corrupt(&'static str),
+    /// Tags could not be encoded.
+    Encoding(serde_json::Error),
 }
 
 impl std::fmt::Display for StoreError {
@@ -132,12 +226,32 @@ impl std::fmt::Display for StoreError {
         match self {
             Self::Duplicate => write!(f, "duplicate name"),
             Self::Unavailable(e) => write!(f, "store unavailable: {e}"),
-            Self::Other(e) => write!(f, "store error: {e}"),
+            Self::DataDir { path, source } => {
+                write!(f, "cannot create {}: {source}", path.display())
+            }
+            Self::Thread(e) => write!(f, "cannot start the store's writer thread: {e}"),
+            Self::Sqlite { message, .. } => write!(f, "sqlite: {message}"),
+            Self::Postgres { sqlstate, message } => write!(f, "postgresql: {message} ({sqlstate})"),
+            Self::InvalidUrl(detail) => write!(f, "invalid database URL{detail}"),
+            Self::Tls(e) => write!(f, "database tls: {e}"),
+            Self::Refused { target, reason } => write!(f, "cannot connect to {target}: {reason}"),
+            Self::Migration(e) => write!(f, "migration failed: {e}"),
+            Self::Corrupt(column) => write!(f, "a stored key pair has an invalid {column}"),
+            Self::Encoding(e) => write!(f, "cannot encode tags: {e}"),
         }
     }
 }
 
-impl std::error::Error for StoreError {}
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::DataDir { source, .. } | Self::Thread(source) => Some(source),
+            Self::Migration(e) => Some(e.as_ref()),
+            Self::Encoding(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// A key-pair store. Methods block: callers run them off the async runtime.
 pub trait Store: Send + Sync + 'static {
@@ -152,7 +266,12 @@ pub trait Store: Send + Sync + 'static {
     /// # Errors
     ///
     /// When the database fails.
-    fn get(&self, project: &str, zone: &str, id: &str) -> Result<Option<Record>, StoreError>;
+    fn get(
+        &self,
+        project: &ProjectId,
+        zone: &ZoneName,
+        id: KeyPairId,
+    ) -> Result<Option<Record>, StoreError>;
     /// Matching records (one page) and the total count of matches.
     ///
     /// # Errors
@@ -164,7 +283,12 @@ pub trait Store: Send + Sync + 'static {
     /// # Errors
     ///
     /// When the database fails.
-    fn delete(&self, project: &str, zone: &str, id: &str) -> Result<bool, StoreError>;
+    fn delete(
+        &self,
+        project: &ProjectId,
+        zone: &ZoneName,
+        id: KeyPairId,
+    ) -> Result<bool, StoreError>;
     /// Whether the database answers.
     ///
     /// # Errors
@@ -267,7 +391,8 @@ fn find_filter(q: &FindQuery, dialect: Dialect) -> (String, Vec<&str>) {
         dialect.param(1),
         dialect.param(2)
     );
-    for (column, value) in [("name", &q.name), ("state", &q.state)] {
+    let state = q.state.map(ProvisioningState::as_str);
+    for (column, value) in [("name", q.name.as_deref()), ("state", state)] {
         if let Some(value) = value {
             args.push(value);
             filter.push_str(&format!(" AND {column} = {}", dialect.param(args.len())));
@@ -353,13 +478,10 @@ mod tests {
     #[test]
     fn filters_and_orders_in_both_dialects() {
         let q = FindQuery {
-            project: "p".into(),
-            zone: "z".into(),
-            name: None,
-            state: Some("active".into()),
-            offset: 0,
+            state: Some(ProvisioningState::Active),
             limit: 10,
             sort: vec![(SortField::Description, true), (SortField::Name, false)],
+            ..FindQuery::new(ProjectId::new("p").unwrap(), ZoneName::new("z").unwrap())
         };
         let (filter, args) = find_filter(&q, Dialect::Postgres);
         assert_eq!(filter, "project = $1 AND zone = $2 AND state = $3");
