@@ -15,6 +15,7 @@ pub use crate::domain::{DomainError, KeyPairId, ProjectId, ProvisioningState, Zo
 pub use crate::http::error::{ApiError, ErrorCode};
 pub use crate::http::{KEYPAIR, KEYPAIRS, OPENAPI, ROUTES, app_with_layers, metrics_router};
 pub use crate::state::AppState;
+pub use crate::tls::TlsError;
 
 /// The router, ready to serve (without the request-id and trace layers,
 /// which [`app_with_layers`] adds).

@@ -20,7 +20,7 @@ use clap::Parser;
 use keygen_service::config::{self, Config, ConfigError, DatabaseUrl};
 use keygen_service::internal::{CertStore, Limits, Server, shutdown_signal};
 use keygen_service::store::{PostgresStore, SqliteStore, Store, StoreError};
-use keygen_service::{AppState, app_with_layers, metrics_router};
+use keygen_service::{AppState, TlsError, app_with_layers, metrics_router};
 
 /// Serve the key-pair API (create, find, get, delete) over HTTPS or HTTP.
 #[derive(Debug, Parser)]
@@ -98,7 +98,7 @@ enum StartError {
     /// The configuration cannot be used.
     Config(ConfigError),
     /// The TLS certificate or key cannot be used.
-    Tls(String),
+    Tls(TlsError),
     /// The blocklist file cannot be read or parsed.
     Blocklist { path: PathBuf, reason: String },
     /// The store cannot be opened or used.
@@ -123,7 +123,7 @@ impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Config(e) => e.fmt(f),
-            Self::Tls(e) => f.write_str(e),
+            Self::Tls(e) => e.fmt(f),
             Self::Blocklist { path, reason } => write!(f, "{}: {reason}", path.display()),
             Self::Store(e) => e.fmt(f),
             Self::AdminTokenTooShort => {

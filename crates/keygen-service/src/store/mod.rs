@@ -203,7 +203,7 @@ pub enum StoreError {
     /// The database URL is malformed (the detail never repeats the URL).
     InvalidUrl(String),
     /// TLS to the database cannot be set up as the URL asks.
-    Tls(String),
+    Tls(crate::tls::TlsError),
     /// The database refused the connection, which trying again will not
     /// change (credentials, database name, certificate).
     Refused {
@@ -248,6 +248,7 @@ impl std::error::Error for StoreError {
             Self::DataDir { source, .. } | Self::Thread(source) => Some(source),
             Self::Migration(e) => Some(e.as_ref()),
             Self::Encoding(e) => Some(e),
+            Self::Tls(e) => Some(e),
             _ => None,
         }
     }
