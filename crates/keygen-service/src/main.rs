@@ -75,11 +75,16 @@ const DATABASE_START_WAIT: Duration = Duration::from_secs(30);
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("KEYGEN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // The PostgreSQL client logs every statement's parameters at debug
+    // level: stored settings (the admin token's digest) among them. They
+    // stay out of the log whatever KEYGEN_LOG asks.
+    if let Ok(quiet) = "tokio_postgres::query=info".parse() {
+        filter = filter.add_directive(quiet);
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KEYGEN_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .init();

@@ -1354,6 +1354,39 @@ fn fixed_cases(fixture: &Fixture) -> Vec<Case> {
             b"",
         ),
         case(
+            Method::GET,
+            &format!(
+                "/v1/projects/p1/zones/eu-west-0/keypairs/{}",
+                id.to_ascii_uppercase()
+            ),
+            vec![writer.clone()],
+            b"",
+        ),
+        case(
+            Method::GET,
+            "/v1/projects/p1/zones/eu-west-0/keypairs/not-a-uuid",
+            vec![writer.clone()],
+            b"",
+        ),
+        case(
+            Method::POST,
+            "/v1/projects/p1/zones/eu-west-0/keypairs",
+            vec![writer.clone(), json.clone()],
+            br#"["array","d",{},"ssh-rsa AAAA"]"#,
+        ),
+        case(
+            Method::POST,
+            "/v1/projects/p1/zones/eu-west-0/keypairs",
+            vec![writer.clone(), json.clone()],
+            br#"{"name":"t","tags":{"a":"1","a":"2"}}"#,
+        ),
+        case(
+            Method::GET,
+            "/v1/projects/p1/zones/eu-west-0/keypairs",
+            vec![],
+            b"",
+        ),
+        case(
             Method::DELETE,
             &format!(
                 "/v1/projects/p1/zones/eu-west-0/keypairs/{}",
