@@ -473,6 +473,39 @@ mod tests {
     }
 
     #[test]
+    fn errors_name_the_setting_never_the_value() {
+        let text = "[[credentials]]\nname = \"ci\"\nprojects = [\"*\"]\nbearer_sha256 = \"my-raw-token\"\n";
+        let config: Config = toml::from_str(text).unwrap();
+        let e = config.check().unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::CredentialDigest {
+                field: "bearer_sha256",
+                ..
+            }
+        ));
+        let e = e.to_string();
+        assert!(e.contains("\"ci\"") && !e.contains("my-raw-token"), "{e}");
+        let e = toml::from_str::<Config>("zones = [\"Bad_Zone\"]\n").unwrap_err();
+        assert!(e.to_string().contains("not a well-formed zone name"), "{e}");
+        let config: Config = toml::from_str("workers = 0\n").unwrap();
+        assert_eq!(
+            config.check().unwrap_err().to_string(),
+            "workers must be at least 1"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keygen.toml");
+        std::fs::write(&path, "max_body_bytes = 10\n").unwrap();
+        let e = Config::from_file(&path).unwrap_err();
+        assert!(matches!(e, ConfigError::Invalid { .. }));
+        assert!(
+            e.to_string()
+                .ends_with("max_body_bytes must be at least 1024"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn plain_http_is_refused_off_loopback_unless_allowed() {
         let mut config = Config::default();
         assert!(config.check_transport().unwrap().is_none());
