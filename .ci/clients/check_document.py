@@ -19,16 +19,13 @@ STATUS = {"BAD_REQUEST": 400, "UNAUTHORIZED": 401, "FORBIDDEN": 403, "NOT_FOUND"
           "METHOD_NOT_ALLOWED": 405, "REQUEST_TIMEOUT": 408, "INTERNAL_SERVER_ERROR": 500,
           "SERVICE_UNAVAILABLE": 503}
 error_src = open(error_rs, encoding="utf-8").read()
-names = {int(c): n for c, n in re.findall(r"^//! \| (\d{4}) \| \d{3} \| `(\w+)`", error_src, re.M)}
+# The service's table: `Variant = code, STATUS, "name", "message", "description";`
 expected = {}
-for status, code, message in re.findall(r"StatusCode::(\w+),\s*(\d{4}),\s*\"([^\"]+)\"", error_src):
-    code = int(code)
-    if code in expected:
-        continue  # a second constructor of the same code (store_not_ready)
-    if code not in names:
-        problems.append(f"error.rs: code {code} is missing from the module's table")
-        continue
-    expected[code] = (STATUS[status], names[code], message)
+for code, status, name, message in re.findall(
+        r"^\s+\w+ = (\d{4}), (\w+), \"(\w+)\", \"([^\"]+)\"", error_src, re.M):
+    expected[int(code)] = (STATUS[status], name, message)
+if not expected:
+    problems.append(f"{error_rs}: no error_codes! rows found")
 reasons = re.findall(r"^\s+\w+ = (\d{4}), \"(\w+)\",", open(reason_rs, encoding="utf-8").read(), re.M)
 for code, name in reasons:
     expected[int(code)] = (400, name, None)

@@ -62,7 +62,7 @@ fi
 step "the document"
 "$venv/bin/openapi-spec-validator" openapi.json
 "$venv/bin/python" "$here/check_document.py" openapi.json \
-  crates/keygen-service/src/error.rs crates/keygen-core/src/validate/reason.rs
+  crates/keygen-service/src/http/error.rs crates/keygen-core/src/validate/reason.rs
 
 step "the service"
 cargo build --locked -p keygen-service

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use criterion::{Criterion, criterion_group, criterion_main};
-use keygen_service::config::Config;
+use keygen_service::config::{Config, hash_secret, parse_hex_digest};
 use keygen_service::store::SqliteStore;
-use keygen_service::{AppState, app, auth};
+use keygen_service::{AppState, app};
 use tower::ServiceExt;
 
 const TOKEN: &str = "bench-admin-token-0123456789";
@@ -49,7 +49,7 @@ fn handlers(c: &mut Criterion) {
         data_dir: dir.path().to_path_buf(),
         ..Config::default()
     };
-    let digest = auth::parse_hex_digest(&auth::hash_secret(TOKEN)).expect("digest");
+    let digest = parse_hex_digest(&hash_secret(TOKEN)).expect("digest");
     let state = Arc::new(AppState::new(config, digest, Arc::new(store), None));
     let router = app(state);
 

@@ -9,7 +9,7 @@
 /// When a property does not hold.
 pub fn run(data: &[u8]) {
     let options = keygen_core::PublicKeyOptions::api();
-    match keygen_service::routes::parse_create_request(data, &options) {
+    match keygen_service::internal::parse_create_request(data, &options) {
         Ok(request) => assert!(!request.name.as_str().is_empty()),
         Err(e) => {
             assert_eq!(e.status().as_u16(), 400);

@@ -5,30 +5,31 @@ use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::config::Config;
-use crate::error::ApiError;
+use crate::config::{Config, parse_hex_digest};
+use crate::domain::ProjectId;
 
-/// Hex SHA-256 of a secret, the form in which credentials are stored.
-#[must_use]
-pub fn hash_secret(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+/// Why a request is not allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AuthError {
+    /// No header carries a known secret.
+    Unauthenticated,
+    /// The credential is not granted the project.
+    ProjectNotGranted,
+    /// The credential may read but not write.
+    ReadOnly,
 }
 
-/// Parses 64 hex digits.
-#[must_use]
-pub fn parse_hex_digest(hex: &str) -> Option<[u8; 32]> {
-    let bytes = hex.as_bytes();
-    if bytes.len() != 64 {
-        return None;
+impl std::fmt::Display for AuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Unauthenticated => "credentials are missing or not valid",
+            Self::ProjectNotGranted => "this credential is not granted this project",
+            Self::ReadOnly => "this credential may read but not create or delete",
+        })
     }
-    let mut out = [0u8; 32];
-    for (i, pair) in bytes.chunks_exact(2).enumerate() {
-        let s = std::str::from_utf8(pair).ok()?;
-        out[i] = u8::from_str_radix(s, 16).ok()?;
-    }
-    Some(out)
 }
+
+impl std::error::Error for AuthError {}
 
 #[derive(Clone, Debug)]
 struct Entry {
@@ -42,30 +43,26 @@ struct Entry {
 
 /// Who made a request.
 #[derive(Clone, Debug)]
-pub struct Principal {
+pub(crate) struct Principal {
     /// The credential's name (for per-credential limits and logs).
-    pub name: String,
+    pub(crate) name: String,
     all_projects: bool,
     projects: Vec<String>,
     write: bool,
 }
 
 impl Principal {
-    /// 403 unless this principal may use `project` (and write, if asked).
+    /// Whether this principal may use `project` (and write, if asked).
     ///
     /// # Errors
     ///
-    /// [`ApiError::forbidden`].
-    pub fn authorize(&self, project: &str, write: bool) -> Result<(), ApiError> {
-        if !(self.all_projects || self.projects.iter().any(|p| p == project)) {
-            return Err(ApiError::forbidden(
-                "this credential is not granted this project",
-            ));
+    /// [`AuthError::ProjectNotGranted`] or [`AuthError::ReadOnly`].
+    pub(crate) fn authorize(&self, project: &ProjectId, write: bool) -> Result<(), AuthError> {
+        if !(self.all_projects || self.projects.iter().any(|p| p == project.as_str())) {
+            return Err(AuthError::ProjectNotGranted);
         }
         if write && !self.write {
-            return Err(ApiError::forbidden(
-                "this credential may read but not create or delete",
-            ));
+            return Err(AuthError::ReadOnly);
         }
         Ok(())
     }
@@ -73,14 +70,14 @@ impl Principal {
 
 /// The credential table.
 #[derive(Clone, Debug)]
-pub struct Authenticator {
+pub(crate) struct Authenticator {
     entries: Vec<Entry>,
 }
 
 impl Authenticator {
     /// Builds the table from the config plus the admin token's digest.
     #[must_use]
-    pub fn new(config: &Config, admin_sha256: [u8; 32]) -> Self {
+    pub(crate) fn new(config: &Config, admin_sha256: [u8; 32]) -> Self {
         let mut entries = vec![Entry {
             name: "admin".into(),
             bearer: Some(admin_sha256),
@@ -110,8 +107,8 @@ impl Authenticator {
     ///
     /// # Errors
     ///
-    /// [`ApiError::unauthenticated`] when no header carries a known secret.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    /// [`AuthError::Unauthenticated`] when no header carries a known secret.
+    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, AuthError> {
         let bearer = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -125,7 +122,7 @@ impl Authenticator {
             .and_then(|v| v.to_str().ok())
             .map(|k| Sha256::digest(k.trim().as_bytes()));
         if bearer.is_none() && api_key.is_none() {
-            return Err(ApiError::unauthenticated());
+            return Err(AuthError::Unauthenticated);
         }
         let mut found: Option<&Entry> = None;
         for entry in &self.entries {
@@ -140,7 +137,7 @@ impl Authenticator {
                 found = Some(entry);
             }
         }
-        let entry = found.ok_or_else(ApiError::unauthenticated)?;
+        let entry = found.ok_or(AuthError::Unauthenticated)?;
         Ok(Principal {
             name: entry.name.clone(),
             all_projects: entry.all_projects,

@@ -5,6 +5,139 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::domain::ZoneName;
+
+/// Hex SHA-256 of a secret, the form in which credentials are configured
+/// and stored (`bearer_sha256`, `api_key_sha256`, the admin token).
+#[must_use]
+pub fn hash_secret(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses 64 hex digits (a SHA-256 digest).
+#[must_use]
+pub fn parse_hex_digest(hex: &str) -> Option<[u8; 32]> {
+    let bytes = hex.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        let s = std::str::from_utf8(pair).ok()?;
+        out[i] = u8::from_str_radix(s, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Why a configuration cannot be used. Messages name the file or setting
+/// and never repeat a secret (a database URL, a digest).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file cannot be read.
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML of this schema.
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: Box<toml::de::Error>,
+    },
+    /// The file is readable, but a setting in it cannot work.
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Which setting and why.
+        source: Box<ConfigError>,
+    },
+    /// A count that must be at least `min`.
+    TooSmall {
+        /// The setting.
+        setting: &'static str,
+        /// Its least value.
+        min: usize,
+    },
+    /// A duration that must be more than zero.
+    ZeroDuration {
+        /// The setting.
+        setting: &'static str,
+    },
+    /// `database_url` is not a PostgreSQL URL.
+    DatabaseUrlScheme,
+    /// Only one of `tls_cert` and `tls_key` is set.
+    TlsPair,
+    /// `metrics_listen` is `listen`.
+    MetricsListenIsListen,
+    /// A credential has no secret at all.
+    CredentialWithoutSecret {
+        /// Its name.
+        name: String,
+    },
+    /// A credential's digest is not 64 hex digits.
+    CredentialDigest {
+        /// Its name.
+        name: String,
+        /// Which one (`bearer_sha256` or `api_key_sha256`).
+        field: &'static str,
+    },
+    /// Plain HTTP on an address that is not loopback, without
+    /// `allow_plaintext`.
+    PlaintextOffLoopback {
+        /// The address.
+        listen: SocketAddr,
+    },
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Read { path, source } => write!(f, "cannot read {}: {source}", path.display()),
+            Self::Parse { path, source } => write!(f, "{}: {source}", path.display()),
+            Self::Invalid { path, source } => write!(f, "{}: {source}", path.display()),
+            Self::TooSmall { setting, min } => write!(f, "{setting} must be at least {min}"),
+            Self::ZeroDuration { setting } => write!(f, "{setting} must be more than 0 seconds"),
+            Self::DatabaseUrlScheme => {
+                f.write_str("database_url must start with postgres:// or postgresql://")
+            }
+            Self::TlsPair => f.write_str("tls_cert and tls_key go together: give both or neither"),
+            Self::MetricsListenIsListen => f.write_str("metrics_listen must differ from listen"),
+            Self::CredentialWithoutSecret { name } => write!(
+                f,
+                "credential {name:?} has neither bearer_sha256 nor api_key_sha256"
+            ),
+            Self::CredentialDigest { name, field } => write!(
+                f,
+                "credential {name:?}: {field} is not 64 hex digits (the hex SHA-256 of the secret)"
+            ),
+            Self::PlaintextOffLoopback { listen } => write!(
+                f,
+                "refusing to serve plain HTTP on {listen}, which is not a loopback address: \
+                 created key pairs carry private keys; configure TLS with --tls-cert and \
+                 --tls-key (KEYGEN_TLS_CERT, KEYGEN_TLS_KEY), or, behind a TLS-terminating \
+                 proxy, pass --allow-plaintext (KEYGEN_ALLOW_PLAINTEXT=1)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Read { source, .. } => Some(source),
+            Self::Parse { source, .. } => Some(source.as_ref()),
+            Self::Invalid { source, .. } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 /// Everything the service needs to start. Every field has a default, so a
 /// fresh clone runs with no configuration at all.
@@ -31,7 +164,7 @@ pub struct Config {
     /// Largest request body read, in bytes.
     pub max_body_bytes: usize,
     /// Zones served; empty means any well-formed zone name.
-    pub zones: Vec<String>,
+    pub zones: Vec<ZoneName>,
     /// Smallest RSA modulus accepted in an imported public key.
     pub min_rsa_bits: u32,
     /// A blocklist file of compromised keys (the format of
@@ -176,12 +309,21 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// A message naming the file and what is wrong with it.
-    pub fn from_file(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let config: Self = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        config.check()?;
+    /// [`ConfigError::Read`], [`ConfigError::Parse`], or
+    /// [`ConfigError::Invalid`] naming the file and the setting.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let config: Self = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        })?;
+        config.check().map_err(|source| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        })?;
         Ok(config)
     }
 
@@ -189,65 +331,65 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// A message naming the setting.
-    pub fn check(&self) -> Result<(), String> {
-        if self.workers == 0 {
-            return Err("workers must be at least 1".into());
-        }
-        if self.database_connections == 0 {
-            return Err("database_connections must be at least 1".into());
+    /// The first setting that cannot work.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        for (setting, value, min) in [
+            ("workers", self.workers, 1),
+            ("database_connections", self.database_connections, 1),
+            (
+                "per_credential_generations",
+                self.per_credential_generations,
+                1,
+            ),
+            ("max_body_bytes", self.max_body_bytes, 1024),
+            ("max_connections", self.max_connections, 1),
+        ] {
+            if value < min {
+                return Err(ConfigError::TooSmall { setting, min });
+            }
         }
         if let Some(url) = &self.database_url
             && !(url.0.starts_with("postgres://") || url.0.starts_with("postgresql://"))
         {
-            return Err("database_url must start with postgres:// or postgresql://".into());
-        }
-        if self.per_credential_generations == 0 {
-            return Err("per_credential_generations must be at least 1".into());
-        }
-        if self.max_body_bytes < 1024 {
-            return Err("max_body_bytes must be at least 1024".into());
+            return Err(ConfigError::DatabaseUrlScheme);
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {
-            return Err("tls_cert and tls_key go together: give both or neither".into());
+            return Err(ConfigError::TlsPair);
         }
-        for (name, value) in [
+        for (setting, value) in [
             ("header_timeout", self.header_timeout),
             ("body_timeout", self.body_timeout),
             ("idle_timeout", self.idle_timeout),
             ("tls_watch_interval", self.tls_watch_interval),
         ] {
             if value.is_zero() {
-                return Err(format!("{name} must be more than 0 seconds"));
+                return Err(ConfigError::ZeroDuration { setting });
             }
-        }
-        if self.max_connections == 0 {
-            return Err("max_connections must be at least 1".into());
         }
         if self
             .metrics_listen
             .is_some_and(|m| m == self.listen && m.port() != 0)
         {
-            return Err("metrics_listen must differ from listen".into());
-        }
-        for zone in &self.zones {
-            if !crate::routes::zone_is_well_formed(zone) {
-                return Err(format!("zone {zone:?} is not a well-formed zone name"));
-            }
+            return Err(ConfigError::MetricsListenIsListen);
         }
         for c in &self.credentials {
             if c.bearer_sha256.is_none() && c.api_key_sha256.is_none() {
-                return Err(format!(
-                    "credential {:?} has neither bearer_sha256 nor api_key_sha256",
-                    c.name
-                ));
+                return Err(ConfigError::CredentialWithoutSecret {
+                    name: c.name.clone(),
+                });
             }
-            for h in [&c.bearer_sha256, &c.api_key_sha256].into_iter().flatten() {
-                if crate::auth::parse_hex_digest(h).is_none() {
-                    return Err(format!(
-                        "credential {:?}: {h:?} is not 64 hex digits",
-                        c.name
-                    ));
+            for (field, digest) in [
+                ("bearer_sha256", &c.bearer_sha256),
+                ("api_key_sha256", &c.api_key_sha256),
+            ] {
+                if digest
+                    .as_deref()
+                    .is_some_and(|h| parse_hex_digest(h).is_none())
+                {
+                    return Err(ConfigError::CredentialDigest {
+                        name: c.name.clone(),
+                        field,
+                    });
                 }
             }
         }
@@ -266,8 +408,8 @@ impl Config {
     ///
     /// # Errors
     ///
-    /// A message naming TLS and the way out.
-    pub fn check_transport(&self) -> Result<Option<String>, String> {
+    /// [`ConfigError::PlaintextOffLoopback`], naming TLS and the way out.
+    pub fn check_transport(&self) -> Result<Option<String>, ConfigError> {
         if self.tls() || self.listen.ip().is_loopback() {
             return Ok(None);
         }
@@ -278,13 +420,9 @@ impl Config {
                 self.listen
             )));
         }
-        Err(format!(
-            "refusing to serve plain HTTP on {}, which is not a loopback address: created key \
-             pairs carry private keys; configure TLS with --tls-cert and --tls-key \
-             (KEYGEN_TLS_CERT, KEYGEN_TLS_KEY), or, behind a TLS-terminating proxy, pass \
-             --allow-plaintext (KEYGEN_ALLOW_PLAINTEXT=1)",
-            self.listen
-        ))
+        Err(ConfigError::PlaintextOffLoopback {
+            listen: self.listen,
+        })
     }
 }
 
@@ -304,7 +442,7 @@ mod tests {
         );
         assert!(!format!("{config:?}").contains("s3cret"));
         let config: Config = toml::from_str("database_url = \"mysql://u:s3cret@h/db\"\n").unwrap();
-        let e = config.check().unwrap_err();
+        let e = config.check().unwrap_err().to_string();
         assert!(!e.contains("s3cret"), "{e}");
         let config: Config = toml::from_str("database_connections = 0\n").unwrap();
         assert!(config.check().is_err());
@@ -326,6 +464,8 @@ mod tests {
             "max_connections = 0\n",
             "tls_cert = \"c.pem\"\n",
             "tls_key = \"k.pem\"\n",
+            "zones = [\"EU\"]\n",
+            "[[credentials]]\nname = \"c\"\nprojects = []\nbearer_sha256 = \"abc\"\n",
         ] {
             let parsed: Result<Config, _> = toml::from_str(bad);
             assert!(parsed.map_or(true, |c| c.check().is_err()), "{bad}");
@@ -333,13 +473,46 @@ mod tests {
     }
 
     #[test]
+    fn errors_name_the_setting_never_the_value() {
+        let text = "[[credentials]]\nname = \"ci\"\nprojects = [\"*\"]\nbearer_sha256 = \"my-raw-token\"\n";
+        let config: Config = toml::from_str(text).unwrap();
+        let e = config.check().unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::CredentialDigest {
+                field: "bearer_sha256",
+                ..
+            }
+        ));
+        let e = e.to_string();
+        assert!(e.contains("\"ci\"") && !e.contains("my-raw-token"), "{e}");
+        let e = toml::from_str::<Config>("zones = [\"Bad_Zone\"]\n").unwrap_err();
+        assert!(e.to_string().contains("not a well-formed zone name"), "{e}");
+        let config: Config = toml::from_str("workers = 0\n").unwrap();
+        assert_eq!(
+            config.check().unwrap_err().to_string(),
+            "workers must be at least 1"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keygen.toml");
+        std::fs::write(&path, "max_body_bytes = 10\n").unwrap();
+        let e = Config::from_file(&path).unwrap_err();
+        assert!(matches!(e, ConfigError::Invalid { .. }));
+        assert!(
+            e.to_string()
+                .ends_with("max_body_bytes must be at least 1024"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn plain_http_is_refused_off_loopback_unless_allowed() {
         let mut config = Config::default();
-        assert_eq!(config.check_transport(), Ok(None));
+        assert!(config.check_transport().unwrap().is_none());
         config.listen = "[::1]:8080".parse().unwrap();
-        assert_eq!(config.check_transport(), Ok(None));
+        assert!(config.check_transport().unwrap().is_none());
         config.listen = "0.0.0.0:8080".parse().unwrap();
-        let e = config.check_transport().unwrap_err();
+        let e = config.check_transport().unwrap_err().to_string();
         assert!(e.contains("TLS") && e.contains("--allow-plaintext"), "{e}");
         config.allow_plaintext = true;
         assert!(
@@ -352,6 +525,6 @@ mod tests {
         config.allow_plaintext = false;
         config.tls_cert = Some("c.pem".into());
         config.tls_key = Some("k.pem".into());
-        assert_eq!(config.check_transport(), Ok(None));
+        assert!(config.check_transport().unwrap().is_none());
     }
 }

@@ -9,12 +9,56 @@ use std::time::Instant;
 use keygen_core::{EncodedKeyPair, RsaKeyPair};
 use tokio::sync::{Notify, Semaphore};
 
-use crate::error::ApiError;
 use crate::metrics::Metrics;
+
+/// Why no key pair could be had.
+#[derive(Debug)]
+pub(crate) enum KeySourceError {
+    /// The queue is full, or the credential has its share in flight.
+    Busy,
+    /// The service is stopping.
+    ShuttingDown,
+    /// The generation failed (or its task did): the reason, for the log.
+    Failed(String),
+}
+
+impl std::fmt::Display for KeySourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Busy => f.write_str("no capacity to generate a key pair now"),
+            Self::ShuttingDown => f.write_str("the service is shutting down"),
+            Self::Failed(reason) => write!(f, "key generation failed: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for KeySourceError {}
+
+/// A generated key pair as the service uses it. keygen-core's type is
+/// read here only, so the rest of the service does not depend on its
+/// shape.
+pub(crate) struct GeneratedKey(EncodedKeyPair);
+
+impl GeneratedKey {
+    /// `ssh-rsa <base64>`, no comment.
+    pub(crate) fn public_key(&self) -> &str {
+        &self.0.public_key
+    }
+
+    /// The `SHA256:` fingerprint.
+    pub(crate) fn fingerprint(&self) -> &str {
+        &self.0.fingerprint
+    }
+
+    /// The private key: one line of base64 PKCS#8 DER (zeroized on drop).
+    pub(crate) fn private_key(&self) -> &str {
+        self.0.private_key.as_str()
+    }
+}
 
 /// The key source shared by all requests.
 #[derive(Debug)]
-pub struct KeySource {
+pub(crate) struct KeySource {
     pool: Mutex<VecDeque<EncodedKeyPair>>,
     pool_size: usize,
     refill: Notify,
@@ -82,7 +126,7 @@ impl KeySource {
     /// A source with `pool_size` pooled keys, `workers` threads and room for
     /// `queue` waiting generations.
     #[must_use]
-    pub fn new(
+    pub(crate) fn new(
         pool_size: usize,
         workers: usize,
         queue: usize,
@@ -115,7 +159,7 @@ impl KeySource {
 
     /// Keys now in the pool.
     #[must_use]
-    pub fn pool_len(&self) -> usize {
+    pub(crate) fn pool_len(&self) -> usize {
         self.pool
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -127,13 +171,13 @@ impl KeySource {
     ///
     /// # Errors
     ///
-    /// [`ApiError::generation_busy`] (503) at once when the queue is full or
-    /// the credential already has its share of generations in flight.
-    pub async fn take(&self, credential: &str) -> Result<EncodedKeyPair, ApiError> {
+    /// [`KeySourceError::Busy`] at once when the queue is full or the
+    /// credential already has its share of generations in flight.
+    pub(crate) async fn take(&self, credential: &str) -> Result<GeneratedKey, KeySourceError> {
         if let Some(key) = self.pooled() {
             self.metrics.pool_hits.inc();
             self.refill.notify_one();
-            return Ok(key);
+            return Ok(GeneratedKey(key));
         }
         self.metrics.pool_misses.inc();
         let slot = {
@@ -144,7 +188,7 @@ impl KeySource {
             let n = map.entry(credential.to_owned()).or_insert(0);
             if *n >= self.per_credential_limit {
                 self.metrics.generation_rejected.inc();
-                return Err(ApiError::generation_busy());
+                return Err(KeySourceError::Busy);
             }
             *n += 1;
             CredentialSlot {
@@ -154,12 +198,12 @@ impl KeySource {
         };
         let Ok(admitted) = Arc::clone(&self.admission).try_acquire_owned() else {
             self.metrics.generation_rejected.inc();
-            return Err(ApiError::generation_busy());
+            return Err(KeySourceError::Busy);
         };
         let waiting = Waiting::new(&self.metrics);
         let worker = Arc::clone(&self.workers).acquire_owned().await;
         drop(waiting);
-        let worker = worker.map_err(|_| ApiError::shutting_down())?;
+        let worker = worker.map_err(|_| KeySourceError::ShuttingDown)?;
         let metrics = Arc::clone(&self.metrics);
         let key = tokio::task::spawn_blocking(move || {
             // Held until the key is made, even if the request is gone.
@@ -167,22 +211,16 @@ impl KeySource {
             generate(&metrics)
         })
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "key generation task failed");
-            ApiError::internal()
-        })?
-        .map_err(|e| {
-            tracing::error!(error = %e, "key generation failed");
-            ApiError::internal()
-        })?;
+        .map_err(|e| KeySourceError::Failed(e.to_string()))?
+        .map_err(|e| KeySourceError::Failed(e.to_string()))?;
         self.refill.notify_one();
-        Ok(key)
+        Ok(GeneratedKey(key))
     }
 
     /// Keeps the pool full, one key at a time on one blocking thread, so at
     /// most one core goes to refilling while requests use the rest. Runs
     /// until the task is dropped.
-    pub async fn run_refill(self: Arc<Self>) {
+    pub(crate) async fn run_refill(self: Arc<Self>) {
         if self.pool_size == 0 {
             return;
         }

@@ -17,11 +17,10 @@ use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use clap::Parser;
-use keygen_service::config::{Config, DatabaseUrl};
-use keygen_service::serve::{Limits, Server, shutdown_signal};
-use keygen_service::store::{PostgresStore, SqliteStore, Store};
-use keygen_service::tls::CertStore;
-use keygen_service::{AppState, app_with_layers, auth, routes};
+use keygen_service::config::{self, Config, ConfigError, DatabaseUrl};
+use keygen_service::internal::{CertStore, Limits, Server, shutdown_signal};
+use keygen_service::store::{PostgresStore, SqliteStore, Store, StoreError};
+use keygen_service::{AppState, TlsError, app_with_layers, metrics_router};
 
 /// Serve the key-pair API (create, find, get, delete) over HTTPS or HTTP.
 #[derive(Debug, Parser)]
@@ -76,24 +75,90 @@ const DATABASE_START_WAIT: Duration = Duration::from_secs(30);
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("KEYGEN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // The PostgreSQL client logs every statement's parameters at debug
+    // level: stored settings (the admin token's digest) among them. They
+    // stay out of the log whatever KEYGEN_LOG asks.
+    if let Ok(quiet) = "tokio_postgres::query=info".parse() {
+        filter = filter.add_directive(quiet);
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KEYGEN_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .init();
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("keygen-service: {message}");
+        Err(error) => {
+            eprintln!("keygen-service: {error}");
             ExitCode::from(2)
         }
     }
 }
 
-fn run(args: Args) -> Result<(), String> {
+/// Why the service could not start (or stopped short).
+#[derive(Debug)]
+enum StartError {
+    /// The configuration cannot be used.
+    Config(ConfigError),
+    /// The TLS certificate or key cannot be used.
+    Tls(TlsError),
+    /// The blocklist file cannot be read or parsed.
+    Blocklist { path: PathBuf, reason: String },
+    /// The store cannot be opened or used.
+    Store(StoreError),
+    /// `KEYGEN_ADMIN_TOKEN` is too short.
+    AdminTokenTooShort,
+    /// The stored admin token's digest is not 64 hex digits.
+    AdminDigestMalformed,
+    /// No random bytes for a new admin token.
+    Random(getrandom::Error),
+    /// The async runtime did not start.
+    Runtime(std::io::Error),
+    /// An address cannot be listened on.
+    Listen {
+        addr: SocketAddr,
+        what: &'static str,
+        source: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Config(e) => e.fmt(f),
+            Self::Tls(e) => e.fmt(f),
+            Self::Blocklist { path, reason } => write!(f, "{}: {reason}", path.display()),
+            Self::Store(e) => e.fmt(f),
+            Self::AdminTokenTooShort => {
+                f.write_str("KEYGEN_ADMIN_TOKEN must be at least 16 characters")
+            }
+            Self::AdminDigestMalformed => f.write_str("the stored admin token digest is malformed"),
+            Self::Random(e) => write!(f, "cannot generate the admin token: {e}"),
+            Self::Runtime(e) => write!(f, "cannot start the runtime: {e}"),
+            Self::Listen { addr, what, source } => {
+                write!(f, "cannot listen on {addr}{what}: {source}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl From<ConfigError> for StartError {
+    fn from(e: ConfigError) -> Self {
+        Self::Config(e)
+    }
+}
+
+impl From<StoreError> for StartError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+fn run(args: Args) -> Result<(), StartError> {
     let mut config = match &args.config {
         Some(path) => Config::from_file(path)?,
         None => Config::default(),
@@ -130,15 +195,19 @@ fn run(args: Args) -> Result<(), String> {
     // The pair is checked before anything else starts; it is loaded again
     // (the same way) once the metrics it reports to exist.
     if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
-        CertStore::load(cert, key, Arc::default())?;
+        CertStore::load(cert, key, Arc::default()).map_err(StartError::Tls)?;
     }
     let blocklist = match &config.blocklist_file {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path).map_err(|e| StartError::Blocklist {
+                path: path.clone(),
+                reason: format!("cannot read it: {e}"),
+            })?;
             Some(
-                keygen_core::Blocklist::parse(&text)
-                    .map_err(|e| format!("{}: {e}", path.display()))?,
+                keygen_core::Blocklist::parse(&text).map_err(|e| StartError::Blocklist {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?,
             )
         }
         None => None,
@@ -152,14 +221,12 @@ fn run(args: Args) -> Result<(), String> {
                 config.database_ca_file.as_deref(),
                 config.database_connections,
                 DATABASE_START_WAIT,
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             let label = format!("postgresql {} (tls: {})", store.target(), store.tls_mode());
             (Arc::new(store), label)
         }
         None => {
-            let store = SqliteStore::open(&config.data_dir, config.workers.max(4))
-                .map_err(|e| e.to_string())?;
+            let store = SqliteStore::open(&config.data_dir, config.workers.max(4))?;
             let label = format!("sqlite in {}", config.data_dir.display());
             (Arc::new(store), label)
         }
@@ -169,19 +236,22 @@ fn run(args: Args) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        .map_err(StartError::Runtime)?;
     let shared = Arc::clone(&store);
     let result = runtime.block_on(async move {
         let store = shared;
+        let listen_error = |addr, what, source| StartError::Listen { addr, what, source };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-        let local = listener.local_addr().map_err(|e| e.to_string())?;
+            .map_err(|e| listen_error(config.listen, "", e))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| listen_error(config.listen, "", e))?;
         let metrics_listener = match config.metrics_listen {
             Some(addr) => Some(
                 tokio::net::TcpListener::bind(addr)
                     .await
-                    .map_err(|e| format!("cannot listen on {addr} (metrics_listen): {e}"))?,
+                    .map_err(|e| listen_error(addr, " (metrics_listen)", e))?,
             ),
             None => None,
         };
@@ -194,9 +264,12 @@ fn run(args: Args) -> Result<(), String> {
         let state = Arc::new(AppState::new(config, admin, store, blocklist));
         let tls = match (&state.config.tls_cert, &state.config.tls_key) {
             (Some(cert), Some(key)) => {
-                let certs = Arc::new(CertStore::load(cert, key, Arc::clone(&state.metrics))?);
+                let certs = Arc::new(
+                    CertStore::load(cert, key, keygen_service::internal::metrics(&state))
+                        .map_err(StartError::Tls)?,
+                );
                 tracing::info!(cert = %cert.display(), sha256 = %certs.fingerprint(), "tls certificate loaded");
-                let config = certs.server_config()?;
+                let config = certs.server_config().map_err(StartError::Tls)?;
                 tokio::spawn(certs.watch(watch_interval));
                 Some(config)
             }
@@ -206,13 +279,15 @@ fn run(args: Args) -> Result<(), String> {
             }
         };
         let scheme = if tls.is_some() { "https" } else { "http" };
-        tokio::spawn(Arc::clone(&state.keys).run_refill());
+        tokio::spawn(state.refill_pool());
         let (stop, stopped) = tokio::sync::watch::channel(false);
         if let Some(listener) = metrics_listener {
-            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            let addr = listener
+                .local_addr()
+                .map_err(|e| listen_error(local, " (metrics_listen)", e))?;
             // An internal address, polled by a few scrapers.
             let server = Server::new(
-                routes::metrics_router(Arc::clone(&state)),
+                metrics_router(Arc::clone(&state)),
                 None,
                 Limits {
                     max_connections: 16,
@@ -227,7 +302,7 @@ fn run(args: Args) -> Result<(), String> {
             app_with_layers(Arc::clone(&state)),
             tls,
             limits,
-            Some(Arc::clone(&state.metrics)),
+            Some(keygen_service::internal::metrics(&state)),
         );
         println!("listening on {scheme}://{local}");
         if let Some(warning) = plaintext_warning {
@@ -253,30 +328,41 @@ fn run(args: Args) -> Result<(), String> {
 /// else a new token printed once on standard output. Instances sharing a
 /// database and starting together agree on one token: only the instance
 /// whose token was stored prints it.
-fn admin_token(store: &dyn Store) -> Result<[u8; 32], String> {
+fn admin_token(store: &dyn Store) -> Result<[u8; 32], StartError> {
     let digest = if let Ok(token) = std::env::var("KEYGEN_ADMIN_TOKEN") {
         if token.len() < 16 {
-            return Err("KEYGEN_ADMIN_TOKEN must be at least 16 characters".into());
+            return Err(StartError::AdminTokenTooShort);
         }
-        let digest = auth::hash_secret(&token);
-        store
-            .set_setting(ADMIN_SETTING, &digest)
-            .map_err(|e| e.to_string())?;
+        let digest = config::hash_secret(&token);
+        let previous = store.setting(ADMIN_SETTING)?;
+        match &previous {
+            Some(stored) if *stored == digest => {}
+            Some(_) => {
+                // The earlier token stops working: say so, so that a token
+                // set by mistake (or by someone else) does not go unseen.
+                // Never the token itself, nor its digest.
+                tracing::warn!(
+                    "KEYGEN_ADMIN_TOKEN replaced the stored admin token: the previous admin \
+                     token no longer authenticates"
+                );
+            }
+            None => tracing::info!("admin token set from KEYGEN_ADMIN_TOKEN"),
+        }
+        if previous.as_deref() != Some(digest.as_str()) {
+            store.set_setting(ADMIN_SETTING, &digest)?;
+        }
         digest
-    } else if let Some(digest) = store.setting(ADMIN_SETTING).map_err(|e| e.to_string())? {
+    } else if let Some(digest) = store.setting(ADMIN_SETTING)? {
         digest
     } else {
         let mut raw = zeroize::Zeroizing::new([0u8; 32]);
-        getrandom::fill(raw.as_mut())
-            .map_err(|e| format!("cannot generate the admin token: {e}"))?;
+        getrandom::fill(raw.as_mut()).map_err(StartError::Random)?;
         let token = zeroize::Zeroizing::new(format!(
             "kg_{}",
             Base64UrlUnpadded::encode_string(raw.as_ref())
         ));
-        let digest = auth::hash_secret(&token);
-        let stored = store
-            .init_setting(ADMIN_SETTING, &digest)
-            .map_err(|e| e.to_string())?;
+        let digest = config::hash_secret(&token);
+        let stored = store.init_setting(ADMIN_SETTING, &digest)?;
         if stored == digest {
             println!(
                 "admin token (shown once; only its SHA-256 is stored): {}",
@@ -285,8 +371,7 @@ fn admin_token(store: &dyn Store) -> Result<[u8; 32], String> {
         }
         stored
     };
-    auth::parse_hex_digest(&digest)
-        .ok_or_else(|| "the stored admin token digest is malformed".into())
+    config::parse_hex_digest(&digest).ok_or(StartError::AdminDigestMalformed)
 }
 
 /// Without TLS there is nothing to reload: SIGHUP (which would end the

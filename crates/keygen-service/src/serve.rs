@@ -16,7 +16,7 @@
 //!   (gracefully: HTTP/2 gets a GOAWAY); if it has not closed
 //!   `header_timeout` later (a client that reads nothing), it is dropped.
 //! - The body's limit (`body_timeout`) is enforced where the body is read
-//!   (`routes`), which answers 408.
+//!   (`http`, reading the create body), which answers 408.
 
 use std::io;
 use std::pin::Pin;

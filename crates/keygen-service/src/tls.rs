@@ -66,13 +66,136 @@ impl std::fmt::Debug for CertStore {
     }
 }
 
+/// Why a certificate, a key or a CA file cannot be used, or TLS cannot be
+/// configured. Messages name the file; never the key's bytes.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum TlsError {
+    /// A file cannot be read.
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file is not PEM certificates.
+    NotPem {
+        /// The file.
+        path: PathBuf,
+        /// What the PEM parser says.
+        detail: String,
+    },
+    /// A file has no (usable) certificate.
+    NoCertificate {
+        /// The file.
+        path: PathBuf,
+        /// What was looked for.
+        what: &'static str,
+    },
+    /// A private key file may be read or written by others than its owner.
+    KeyPermissions {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// A key file has no PEM private key.
+    NoPrivateKey {
+        /// The file.
+        path: PathBuf,
+    },
+    /// rustls refused the key, the certificate, or the configuration.
+    Rustls {
+        /// The file concerned, if any.
+        path: Option<PathBuf>,
+        /// Why.
+        source: rustls::Error,
+    },
+    /// The key does not match the certificate.
+    KeyMismatch {
+        /// The key file.
+        key: PathBuf,
+        /// The certificate file.
+        cert: PathBuf,
+        /// Why.
+        source: rustls::Error,
+    },
+    /// A verifying `sslmode` without CA certificates.
+    CaFileNeeded,
+    /// The CA certificates cannot make a verifier.
+    Verifier {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
+}
+
+impl std::fmt::Display for TlsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Read { path, source } => write!(f, "cannot read {}: {source}", path.display()),
+            Self::NotPem { path, detail } => {
+                write!(f, "{}: not PEM certificates: {detail}", path.display())
+            }
+            Self::NoCertificate { path, what } => write!(f, "{}: no {what} found", path.display()),
+            Self::KeyPermissions { path, mode } => write!(
+                f,
+                "{}: permissions {mode:04o} are too open: a private key must be readable by its \
+                 owner only (chmod 600 {})",
+                path.display(),
+                path.display()
+            ),
+            Self::NoPrivateKey { path } => write!(
+                f,
+                "{}: no PEM private key (PKCS#8 \"PRIVATE KEY\", PKCS#1 \"RSA PRIVATE KEY\" or \
+                 SEC1 \"EC PRIVATE KEY\") found",
+                path.display()
+            ),
+            Self::Rustls {
+                path: Some(path),
+                source,
+            } => {
+                write!(f, "{}: unsupported private key: {source}", path.display())
+            }
+            Self::Rustls { path: None, source } => write!(f, "tls configuration: {source}"),
+            Self::KeyMismatch { key, cert, source } => write!(
+                f,
+                "{} does not match the certificate of {}: {source}",
+                key.display(),
+                cert.display()
+            ),
+            Self::CaFileNeeded => f.write_str(
+                "sslmode=verify-ca and verify-full need the CA certificates that the database's \
+                 certificate chains to: --database-ca-file (KEYGEN_DATABASE_CA_FILE, \
+                 database_ca_file) or sslrootcert= in the URL",
+            ),
+            Self::Verifier { path, detail } => write!(f, "{}: {detail}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for TlsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Read { source, .. } => Some(source),
+            Self::Rustls { source, .. } | Self::KeyMismatch { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
 impl CertStore {
     /// Loads the pair.
     ///
     /// # Errors
     ///
-    /// A message naming the file and what is wrong with it.
-    pub fn load(cert_path: &Path, key_path: &Path, metrics: Arc<Metrics>) -> Result<Self, String> {
+    /// A [`TlsError`] naming the file and what is wrong with it.
+    pub fn load(
+        cert_path: &Path,
+        key_path: &Path,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, TlsError> {
         let seen = (stamp(cert_path), stamp(key_path));
         let pair = load_pair(cert_path, key_path)?;
         Ok(Self {
@@ -90,7 +213,7 @@ impl CertStore {
     /// # Errors
     ///
     /// Why the new pair was refused.
-    pub fn reload(&self) -> Result<(), String> {
+    pub fn reload(&self) -> Result<(), TlsError> {
         let seen = (stamp(&self.cert_path), stamp(&self.key_path));
         *self.seen.lock().unwrap_or_else(PoisonError::into_inner) = seen;
         match load_pair(&self.cert_path, &self.key_path) {
@@ -134,11 +257,11 @@ impl CertStore {
     ///
     /// When the crypto provider supports neither protocol version (never
     /// with ring).
-    pub fn server_config(self: &Arc<Self>) -> Result<Arc<ServerConfig>, String> {
+    pub fn server_config(self: &Arc<Self>) -> Result<Arc<ServerConfig>, TlsError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-            .map_err(|e| format!("tls configuration: {e}"))?
+            .map_err(|source| TlsError::Rustls { path: None, source })?
             .with_no_client_auth()
             .with_cert_resolver(Arc::clone(self) as Arc<dyn ResolvesServerCert>);
         config.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
@@ -202,64 +325,70 @@ fn fingerprint(pair: &CertifiedKey) -> String {
 ///
 /// # Errors
 ///
-/// A message naming the file, its mode and the fix.
-pub fn check_key_permissions(path: &Path) -> Result<(), String> {
+/// [`TlsError::KeyPermissions`], naming the file, its mode and the fix.
+pub(crate) fn check_key_permissions(path: &Path) -> Result<(), TlsError> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        .map_err(|source| TlsError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?
         .permissions()
         .mode()
         & 0o777;
     if mode & 0o077 != 0 {
-        return Err(format!(
-            "{}: permissions {mode:04o} are too open: a private key must be readable by its \
-             owner only (chmod 600 {})",
-            path.display(),
-            path.display()
-        ));
+        return Err(TlsError::KeyPermissions {
+            path: path.to_path_buf(),
+            mode,
+        });
     }
     Ok(())
 }
 
+/// The bytes of `path`.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
+    std::fs::read(path).map_err(|source| TlsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Reads and checks a certificate chain and its private key.
-fn load_pair(cert_path: &Path, key_path: &Path) -> Result<CertifiedKey, String> {
+fn load_pair(cert_path: &Path, key_path: &Path) -> Result<CertifiedKey, TlsError> {
     check_key_permissions(key_path)?;
-    let cert_pem = std::fs::read(cert_path)
-        .map_err(|e| format!("cannot read {}: {e}", cert_path.display()))?;
+    let cert_pem = read(cert_path)?;
     let chain = CertificateDer::pem_slice_iter(&cert_pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{}: not a PEM certificate chain: {e}", cert_path.display()))?;
+        .map_err(|e| TlsError::NotPem {
+            path: cert_path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
     if chain.is_empty() {
-        return Err(format!(
-            "{}: no certificate (a PEM \"BEGIN CERTIFICATE\" block) found",
-            cert_path.display()
-        ));
+        return Err(TlsError::NoCertificate {
+            path: cert_path.to_path_buf(),
+            what: "certificate (a PEM \"BEGIN CERTIFICATE\" block)",
+        });
     }
     // The file's bytes hold the key: cleared when dropped. (The parsed key
     // then lives in ring's key object, for as long as it is in force.)
-    let key_pem = Zeroizing::new(
-        std::fs::read(key_path).map_err(|e| format!("cannot read {}: {e}", key_path.display()))?,
-    );
+    let key_pem = Zeroizing::new(read(key_path)?);
     // Never the parser's detail: it might quote the file.
-    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|_| {
-        format!(
-            "{}: no PEM private key (PKCS#8 \"PRIVATE KEY\", PKCS#1 \"RSA PRIVATE KEY\" or \
-             SEC1 \"EC PRIVATE KEY\") found",
-            key_path.display()
-        )
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|_| TlsError::NoPrivateKey {
+        path: key_path.to_path_buf(),
     })?;
     let provider = rustls::crypto::ring::default_provider();
     let signing_key = provider
         .key_provider
         .load_private_key(key)
-        .map_err(|e| format!("{}: unsupported private key: {e}", key_path.display()))?;
+        .map_err(|source| TlsError::Rustls {
+            path: Some(key_path.to_path_buf()),
+            source,
+        })?;
     let pair = CertifiedKey::new(chain, signing_key);
-    pair.keys_match().map_err(|e| {
-        format!(
-            "{} does not match the certificate of {}: {e}",
-            key_path.display(),
-            cert_path.display()
-        )
+    pair.keys_match().map_err(|source| TlsError::KeyMismatch {
+        key: key_path.to_path_buf(),
+        cert: cert_path.to_path_buf(),
+        source,
     })?;
     Ok(pair)
 }
@@ -285,6 +414,7 @@ mod tests {
             let result = check_key_permissions(&path);
             assert_eq!(result.is_ok(), ok, "{mode:o}: {result:?}");
             if let Err(e) = result {
+                let e = e.to_string();
                 assert!(e.contains("too open") && e.contains("chmod 600"), "{e}");
             }
         }

@@ -14,6 +14,13 @@ common::on_every_store!(
     a_full_queue_answers_503_with_retry_after_at_once,
     per_credential_limit_protects_others,
     sigterm_finishes_creates_in_flight,
+    error_details_are_whole,
+    only_a_json_object_is_a_create_body,
+    duplicate_members_and_tag_keys_are_refused,
+    key_pair_ids_are_uuids_in_any_case,
+    a_401_names_the_bearer_scheme,
+    header_bytes_refused_get_the_error_body,
+    a_replaced_admin_token_is_logged_never_shown,
 );
 
 use std::collections::HashSet;
@@ -170,7 +177,7 @@ async fn every_route_and_status(env: TestEnv) {
         .send()
         .await
         .unwrap();
-    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
+    assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, 2006);
 
     // 405 with Allow on known routes; 404 on unknown ones.
     let r = c
@@ -254,7 +261,7 @@ write = true
 "#;
 
 fn config() -> String {
-    use keygen_service::auth::hash_secret;
+    use keygen_service::config::hash_secret;
     CONFIG
         .replace("READER", &hash_secret("reader-token"))
         .replace("WRITER", &hash_secret("writer-key"))
@@ -988,7 +995,7 @@ fn openapi_document_lists_exactly_the_served_routes() {
         })
         .collect();
     documented.sort();
-    let mut served: Vec<(String, Vec<String>)> = keygen_service::routes::ROUTES
+    let mut served: Vec<(String, Vec<String>)> = keygen_service::ROUTES
         .iter()
         .map(|(p, m)| {
             let mut m: Vec<String> = m.iter().map(|s| (*s).to_owned()).collect();
@@ -998,4 +1005,337 @@ fn openapi_document_lists_exactly_the_served_routes() {
         .collect();
     served.sort();
     assert_eq!(documented, served);
+}
+
+/// POSTs `body` (raw bytes) as JSON and returns the status and error body.
+async fn post_raw(url: &str, body: &[u8]) -> (StatusCode, Value) {
+    let r = client()
+        .post(url)
+        .header("authorization", bearer(ADMIN))
+        .header("content-type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    assert_eq!(r.headers()["content-type"], "application/json");
+    assert!(r.headers().contains_key("x-request-id"));
+    (status, r.json().await.unwrap())
+}
+
+/// serde's message reaches the client whole, position included.
+async fn error_details_are_whole(env: TestEnv) {
+    let server = env.start(None, 0);
+    let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
+    for (body, code, description) in [
+        (&b"{}"[..], 2003, "missing field `name` at line 1 column 2"),
+        (
+            br#"{"name":"x","tags":{"a":1}}"#,
+            2003,
+            "invalid type: integer `1`, expected a string at line 1 column 25",
+        ),
+        (
+            br#"{"name": "x", "color": "red"}"#,
+            2003,
+            "unknown field `color`, expected one of `name`, `description`, `tags`, `publicKey` at line 1 column 21",
+        ),
+        (
+            br#"{"name": "x",}"#,
+            2000,
+            "trailing comma at line 1 column 14",
+        ),
+    ] {
+        let (status, e) = post_raw(&url, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(e["code"], code, "{e}");
+        assert_eq!(e["description"], description, "{e}");
+    }
+}
+
+/// Arrays and other JSON values are not create bodies, and the refusal
+/// names no Rust type.
+async fn only_a_json_object_is_a_create_body(env: TestEnv) {
+    let server = env.start(None, 0);
+    let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
+    for body in [
+        format!(r#"["from-array", "d", {{}}, "{}"]"#, public_key()),
+        r#"["from-array"]"#.to_owned(),
+        "[]".to_owned(),
+        r#""from-array""#.to_owned(),
+        "42".to_owned(),
+        "null".to_owned(),
+        "true".to_owned(),
+    ] {
+        let (status, e) = post_raw(&url, body.as_bytes()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(e["code"], 2003, "{body}: {e}");
+        let description = e["description"].as_str().unwrap();
+        assert!(
+            description.contains("expected a JSON object"),
+            "{body}: {description}"
+        );
+        for internal in ["struct", "CreateBody", "Visitor"] {
+            assert!(!description.contains(internal), "{body}: {description}");
+        }
+    }
+    let r = client()
+        .get(&url)
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-total-count"], "0");
+}
+
+async fn duplicate_members_and_tag_keys_are_refused(env: TestEnv) {
+    let server = env.start(None, 0);
+    let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
+    let key = public_key();
+    for body in [
+        format!(r#"{{"name":"d","tags":{{"a":"1","a":"2"}},"publicKey":"{key}"}}"#),
+        format!(r#"{{"name":"d","tags":{{"a":"1","b":"x","a":"1"}},"publicKey":"{key}"}}"#),
+        format!(r#"{{"name":"d","name":"e","publicKey":"{key}"}}"#),
+        format!(r#"{{"name":"d","tags":{{}},"tags":{{}},"publicKey":"{key}"}}"#),
+        format!(r#"{{"name":"d","publicKey":"{key}","publicKey":"{key}"}}"#),
+        format!(r#"{{"name":"d","description":"a","description":"b","publicKey":"{key}"}}"#),
+    ] {
+        let (status, e) = post_raw(&url, body.as_bytes()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(e["code"], 2003, "{body}: {e}");
+        assert!(
+            e["description"].as_str().unwrap().starts_with("duplicate "),
+            "{e}"
+        );
+    }
+    let (status, e) = post_raw(
+        &url,
+        format!(r#"{{"name":"d","tags":{{"a":"1","A":"2"}},"publicKey":"{key}"}}"#).as_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+}
+
+async fn key_pair_ids_are_uuids_in_any_case(env: TestEnv) {
+    let server = env.start(None, 0);
+    let path = keypairs("p1", "eu-west-0");
+    let c = client();
+    let r = create(
+        &server.base,
+        &path,
+        ADMIN,
+        &json!({"name": "cased", "publicKey": public_key()}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id, id.to_ascii_lowercase());
+    let upper = id.to_ascii_uppercase();
+    let mixed: String = id
+        .chars()
+        .enumerate()
+        .map(|(i, ch)| {
+            if i % 2 == 0 {
+                ch.to_ascii_uppercase()
+            } else {
+                ch
+            }
+        })
+        .collect();
+    for spelling in [&upper, &mixed] {
+        let r = c
+            .get(format!("{}{path}/{spelling}", server.base))
+            .header("authorization", bearer(ADMIN))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{spelling}");
+        assert_eq!(r.json::<Value>().await.unwrap()["id"], id.as_str());
+    }
+    // Not UUIDs (or not the hyphenated spelling): 400, code 2006, naming
+    // the parameter, on get and on delete.
+    let simple = id.replace('-', "");
+    for bad in [
+        "not-a-uuid",
+        "3fa85f64-5717-4562-b3fc-2c963f66afaZ",
+        simple.as_str(),
+        &format!("{{{id}}}"),
+        &format!("urn:uuid:{id}"),
+    ] {
+        for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
+            let r = c
+                .request(method.clone(), format!("{}{path}/{bad}", server.base))
+                .header("authorization", bearer(ADMIN))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{method} {bad}");
+            let e: Value = r.json().await.unwrap();
+            assert_eq!(e["code"], 2006, "{method} {bad}: {e}");
+            assert!(
+                e["description"].as_str().unwrap().contains("keyPairId"),
+                "{e}"
+            );
+        }
+    }
+    let r = c
+        .delete(format!("{}{path}/{upper}", server.base))
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let r = c
+        .get(format!("{}{path}/{id}", server.base))
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r, StatusCode::NOT_FOUND).await, 2200);
+}
+
+async fn a_401_names_the_bearer_scheme(env: TestEnv) {
+    let server = env.start(None, 0);
+    let url = format!("{}{}", server.base, keypairs("p1", "eu-west-0"));
+    let c = client();
+    for request in [
+        c.get(&url),
+        c.get(&url).header("authorization", "Bearer wrong-token"),
+        c.post(&url).header("x-api-key", "wrong-key"),
+        c.delete(format!("{url}/3fa85f64-5717-4562-b3fc-2c963f66afa6")),
+    ] {
+        let r = request.send().await.unwrap();
+        assert_eq!(r.headers()["www-authenticate"], "Bearer realm=\"keygen\"");
+        assert_eq!(error_code(r, StatusCode::UNAUTHORIZED).await, 2100);
+    }
+    // Other errors do not ask for credentials.
+    let r = c
+        .get(format!("{url}/nope"))
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
+    assert!(!r.headers().contains_key("www-authenticate"));
+}
+
+/// Sends `request` (raw bytes) on a new connection and returns the whole
+/// answer (the request asks the server to close after it).
+async fn raw_exchange(base: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        stream.read_to_end(&mut answer),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// A header value the HTTP layer lets through but the API refuses (bytes
+/// beyond ASCII, obs-text of RFC 9110 section 5.5) gets the API's error
+/// body, content type and request id. A control character, which hyper
+/// refuses while parsing the head (before any of the service's code runs),
+/// gets hyper's bare 400: that answer is hyper's, not the service's.
+async fn header_bytes_refused_get_the_error_body(env: TestEnv) {
+    let server = env.start(None, 0);
+    let path = keypairs("p1", "eu-west-0");
+    let body = format!(r#"{{"name":"raw","publicKey":"{}"}}"#, public_key());
+    for (name, value) in [
+        ("X-Requester-Id", &b"caf\xe9"[..]),
+        ("X-Requester-Id", b"\xff\xfe"),
+        ("X-Requester-Id", b"tab\there"),
+    ] {
+        let mut request = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n{name}: ",
+            body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(value);
+        request.extend_from_slice(b"\r\n\r\n");
+        request.extend_from_slice(body.as_bytes());
+        let answer = raw_exchange(&server.base, &request).await;
+        let (head, payload) = answer.split_once("\r\n\r\n").unwrap();
+        let head = head.to_ascii_lowercase();
+        assert!(head.starts_with("http/1.1 400 "), "{answer}");
+        assert!(
+            head.contains("\r\ncontent-type: application/json"),
+            "{answer}"
+        );
+        assert!(head.contains("\r\nx-request-id: "), "{answer}");
+        let e: Value = serde_json::from_str(payload).unwrap();
+        assert_eq!(e["code"], 2007, "{e}");
+    }
+    // Refused by hyper itself: still a 400, and the connection closes.
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN}\r\nX-Requester-Id: a\x01b\r\n\r\n"
+    );
+    let answer = raw_exchange(&server.base, request.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+}
+
+/// `KEYGEN_ADMIN_TOKEN` set to another token than the stored one replaces
+/// it, with a warning that names neither token; the same token again
+/// warns of nothing.
+async fn a_replaced_admin_token_is_logged_never_shown(env: TestEnv) {
+    const NEW: &str = "a-replacement-admin-token-9876543210";
+    let start = |token: &str| {
+        let (mut cmd, log) = common::command(env.path(), None, 0);
+        match env.database_url() {
+            Some(url) => cmd.env("KEYGEN_DATABASE_URL", url),
+            None => cmd.env_remove("KEYGEN_DATABASE_URL"),
+        };
+        cmd.env("KEYGEN_ADMIN_TOKEN", token);
+        common::spawn(cmd, env.path(), log)
+    };
+    let url = |server: &common::Server| format!("{}{}", server.base, keypairs("p1", "z1"));
+    let first = start(ADMIN);
+    assert!(
+        !first.log_text().contains("replaced"),
+        "{}",
+        first.log_text()
+    );
+    drop(first);
+    let again = start(ADMIN);
+    assert!(
+        !again.log_text().contains("replaced"),
+        "{}",
+        again.log_text()
+    );
+    drop(again);
+
+    let replaced = start(NEW);
+    let log = replaced.log_text();
+    assert!(
+        log.contains("WARN") && log.contains("KEYGEN_ADMIN_TOKEN replaced the stored admin token"),
+        "{log}"
+    );
+    assert!(!log.contains(NEW) && !log.contains(ADMIN), "{log}");
+    for hidden in [NEW, ADMIN] {
+        let digest = keygen_service::config::hash_secret(hidden);
+        assert!(!log.contains(&digest), "{log}");
+    }
+    assert!(replaced.preamble.iter().all(|l| !l.contains(NEW)));
+    let c = client();
+    let r = c
+        .get(url(&replaced))
+        .header("authorization", bearer(ADMIN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = c
+        .get(url(&replaced))
+        .header("authorization", bearer(NEW))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
 }

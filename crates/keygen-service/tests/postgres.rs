@@ -3,7 +3,7 @@
 //! starting together, and riding out a database outage without a restart.
 //!
 //! The first tests use the server of `KEYGEN_TEST_DATABASE_URL` (skipped
-//! when it is unset); the outage test runs a PostgreSQL cluster of its own
+//! when it is unset, failed when it is unset under `CI=true`); the outage test runs a PostgreSQL cluster of its own
 //! (`initdb` and `pg_ctl` from `KEYGEN_TEST_PG_BIN`, the PATH or
 //! `/usr/lib/postgresql/*/bin`; skipped when they are missing) so it can stop
 //! and start it.
@@ -318,6 +318,10 @@ impl Cluster {
     /// `None`, after a note, when the programs are missing.
     fn create() -> Option<Self> {
         let Some(bin) = postgres_bin() else {
+            assert!(
+                !common::on_ci(),
+                "initdb and pg_ctl not found, and CI=true: the outage test must run in CI"
+            );
             let _ = writeln!(
                 std::io::stderr(),
                 "note: initdb and pg_ctl not found: skipping the PostgreSQL outage test"
@@ -631,6 +635,11 @@ async fn the_store_over_tls_verifies_the_server() {
         .ok()
         .filter(|s| !s.is_empty())
     else {
+        assert!(
+            !common::on_ci(),
+            "KEYGEN_TEST_PG_CA is not set, and CI=true: CI runs the TLS test \
+             (KEYGEN_PG_TLS=1 .ci/postgres.sh run …)"
+        );
         let _ = writeln!(
             std::io::stderr(),
             "note: KEYGEN_TEST_PG_CA is not set: skipping the PostgreSQL TLS test \

@@ -17,10 +17,9 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode, Uri, header};
-use keygen_service::config::{Config, Credential};
-use keygen_service::routes::{OPENAPI, ROUTES};
+use keygen_service::config::{Config, Credential, hash_secret, parse_hex_digest};
 use keygen_service::store::{SqliteStore, Store};
-use keygen_service::{AppState, app_with_layers, auth};
+use keygen_service::{AppState, ErrorCode, KEYPAIRS, OPENAPI, ROUTES, ZoneName, app_with_layers};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -74,8 +73,8 @@ fn credential(
 ) -> Credential {
     Credential {
         name: name.to_owned(),
-        bearer_sha256: Some(auth::hash_secret(bearer)),
-        api_key_sha256: api_key.map(auth::hash_secret),
+        bearer_sha256: Some(hash_secret(bearer)),
+        api_key_sha256: api_key.map(hash_secret),
         projects: projects.iter().map(|p| (*p).to_owned()).collect(),
         write,
     }
@@ -130,38 +129,24 @@ fn documented_statuses() -> BTreeMap<String, BTreeMap<String, BTreeSet<u16>>> {
     out
 }
 
-/// Every error code of the API and its status (the table in error.rs and
-/// the README; 1000–1199 are keygen-core's refusal reasons).
+/// Every error code of the API and its status: the service's table
+/// (`ErrorCode`), and keygen-core's refusal reasons (1000–1199, 400).
 fn error_catalogue() -> BTreeMap<u64, u16> {
-    let mut codes: BTreeMap<u64, u16> = [
-        (2000, 400),
-        (2001, 400),
-        (2002, 400),
-        (2003, 400),
-        (2004, 400),
-        (2005, 400),
-        (2006, 400),
-        (2007, 400),
-        (2100, 401),
-        (2101, 403),
-        (2200, 404),
-        (2201, 404),
-        (2202, 404),
-        (2300, 405),
-        (2500, 500),
-        (2600, 503),
-        (2601, 503),
-        (2602, 503),
-    ]
-    .into_iter()
-    .collect();
+    let mut codes: BTreeMap<u64, u16> = ErrorCode::ALL
+        .iter()
+        .map(|c| (u64::from(c.code()), c.status().as_u16()))
+        .collect();
+    assert_eq!(codes.len(), ErrorCode::ALL.len(), "a code is repeated");
     for reason in keygen_core::Reason::ALL {
         let code = reason.code();
         assert!(
             (1000..1200).contains(&code),
             "{reason}: code {code} out of range"
         );
-        codes.insert(u64::from(code), 400);
+        assert!(
+            codes.insert(u64::from(code), 400).is_none(),
+            "{reason}: code {code} is also a service code"
+        );
     }
     codes
 }
@@ -177,7 +162,10 @@ impl Fixture {
             pool_size: 0,
             workers: 0,
             queue: 0,
-            zones: ZONES.iter().map(|z| (*z).to_owned()).collect(),
+            zones: ZONES
+                .iter()
+                .map(|z| ZoneName::new(z).expect("a zone name"))
+                .collect(),
             credentials: vec![
                 credential("writer", WRITER_TOKEN, Some(WRITER_KEY), &[PROJECT], true),
                 credential("reader", READER_TOKEN, None, &[PROJECT, "p2"], false),
@@ -186,7 +174,7 @@ impl Fixture {
         };
         let max_body_bytes = config.max_body_bytes;
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir, 2).expect("open the store"));
-        let admin = auth::parse_hex_digest(&auth::hash_secret(ADMIN)).expect("digest");
+        let admin = parse_hex_digest(&hash_secret(ADMIN)).expect("digest");
         let state = Arc::new(AppState::new(config, admin, store, None));
         let app = app_with_layers(state);
         let (good_keys, bad_keys) = example_keys();
@@ -1125,6 +1113,13 @@ fn check(
                 }
             }
         }
+        if status == StatusCode::UNAUTHORIZED
+            && headers
+                .get(header::WWW_AUTHENTICATE)
+                .is_none_or(|v| v != "Bearer realm=\"keygen\"")
+        {
+            return Err("401 without WWW-Authenticate: Bearer realm=\"keygen\"".into());
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE && !headers.contains_key(header::RETRY_AFTER) {
             return Err("503 without Retry-After".into());
         }
@@ -1218,7 +1213,7 @@ fn check(
             return Err(format!("Location {location:?} is not /v1 + hRef {href:?}"));
         }
     }
-    if route == Some(keygen_service::routes::KEYPAIRS) && *method == Method::GET {
+    if route == Some(KEYPAIRS) && *method == Method::GET {
         let items = value.as_array().ok_or("find did not answer an array")?;
         let count = |name: &str| {
             headers
@@ -1356,6 +1351,39 @@ fn fixed_cases(fixture: &Fixture) -> Vec<Case> {
             Method::GET,
             &format!("/v1/projects/p1/zones/eu-west-0/keypairs/{id}"),
             vec![writer.clone()],
+            b"",
+        ),
+        case(
+            Method::GET,
+            &format!(
+                "/v1/projects/p1/zones/eu-west-0/keypairs/{}",
+                id.to_ascii_uppercase()
+            ),
+            vec![writer.clone()],
+            b"",
+        ),
+        case(
+            Method::GET,
+            "/v1/projects/p1/zones/eu-west-0/keypairs/not-a-uuid",
+            vec![writer.clone()],
+            b"",
+        ),
+        case(
+            Method::POST,
+            "/v1/projects/p1/zones/eu-west-0/keypairs",
+            vec![writer.clone(), json.clone()],
+            br#"["array","d",{},"ssh-rsa AAAA"]"#,
+        ),
+        case(
+            Method::POST,
+            "/v1/projects/p1/zones/eu-west-0/keypairs",
+            vec![writer.clone(), json.clone()],
+            br#"{"name":"t","tags":{"a":"1","a":"2"}}"#,
+        ),
+        case(
+            Method::GET,
+            "/v1/projects/p1/zones/eu-west-0/keypairs",
+            vec![],
             b"",
         ),
         case(

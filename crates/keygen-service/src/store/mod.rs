@@ -13,6 +13,8 @@ mod sqlite;
 
 use std::collections::BTreeMap;
 
+use crate::domain::{KeyPairId, ProjectId, ProvisioningState, ZoneName};
+
 pub use self::postgres::PostgresStore;
 pub use self::sqlite::SqliteStore;
 
@@ -20,12 +22,12 @@ pub use self::sqlite::SqliteStore;
 /// put one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
-    /// UUID.
-    pub id: String,
+    /// Its id.
+    pub id: KeyPairId,
     /// Project id.
-    pub project: String,
+    pub project: ProjectId,
     /// Zone name.
-    pub zone: String,
+    pub zone: ZoneName,
     /// Unique per project and zone.
     pub name: String,
     /// Optional description.
@@ -43,7 +45,40 @@ pub struct Record {
     /// Who made the last change.
     pub requester: String,
     /// Provisioning state.
-    pub state: String,
+    pub state: ProvisioningState,
+}
+
+/// A record from its stored columns, each checked: a row this program did
+/// not write is an error, not a resource.
+#[expect(clippy::too_many_arguments, reason = "one argument per column")]
+fn record_from_columns(
+    id: &str,
+    project: &str,
+    zone: &str,
+    name: String,
+    description: Option<String>,
+    tags: &str,
+    public_key: String,
+    fingerprint: String,
+    created_us: i64,
+    modified_us: i64,
+    requester: String,
+    state: &str,
+) -> Result<Record, StoreError> {
+    Ok(Record {
+        id: KeyPairId::parse(id).map_err(|_| StoreError::Corrupt("id"))?,
+        project: ProjectId::new(project).map_err(|_| StoreError::Corrupt("project"))?,
+        zone: ZoneName::new(zone).map_err(|_| StoreError::Corrupt("zone"))?,
+        name,
+        description,
+        tags: serde_json::from_str(tags).map_err(|_| StoreError::Corrupt("tags"))?,
+        public_key,
+        fingerprint,
+        created_us,
+        modified_us,
+        requester,
+        state: ProvisioningState::parse(state).map_err(|_| StoreError::Corrupt("state"))?,
+    })
 }
 
 /// Sortable fields, as the API names them.
@@ -99,13 +134,13 @@ impl SortField {
 #[derive(Clone, Debug)]
 pub struct FindQuery {
     /// Project.
-    pub project: String,
+    pub project: ProjectId,
     /// Zone.
-    pub zone: String,
+    pub zone: ZoneName,
     /// Exact name filter.
     pub name: Option<String>,
     /// State filter.
-    pub state: Option<String>,
+    pub state: Option<ProvisioningState>,
     /// Items to skip.
     pub offset: u64,
     /// Items to return at most.
@@ -114,17 +149,76 @@ pub struct FindQuery {
     pub sort: Vec<(SortField, bool)>,
 }
 
-/// Why a store operation failed.
+impl FindQuery {
+    /// Every key pair of `project` and `zone`, in the default order, the
+    /// default page (the first 100).
+    #[must_use]
+    pub fn new(project: ProjectId, zone: ZoneName) -> Self {
+        Self {
+            project,
+            zone,
+            name: None,
+            state: None,
+            offset: 0,
+            limit: 100,
+            sort: Vec::new(),
+        }
+    }
+}
+
+/// Why a store operation failed. Messages name the failure, never SQL,
+/// connection strings or stored values.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum StoreError {
     /// The name is taken in that project and zone.
     Duplicate,
     /// The database cannot be used right now (busy, locked, unreachable).
-    /// The text says why, for logs and `/readyz`; it never holds SQL,
-    /// connection strings or stored data.
+    /// The text says why, for logs and `/readyz`.
     Unavailable(String),
-    /// Anything else.
-    Other(String),
+    /// The data directory cannot be created.
+    DataDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A thread of the store could not be started.
+    Thread(std::io::Error),
+    /// SQLite refused a statement (for another reason than availability).
+    Sqlite {
+        /// SQLite's primary result code, when the error came from SQLite.
+        code: Option<rusqlite::ErrorCode>,
+        /// rusqlite's message.
+        message: String,
+    },
+    /// PostgreSQL refused a statement (for another reason than
+    /// availability): its SQLSTATE and message.
+    Postgres {
+        /// The SQLSTATE code.
+        sqlstate: String,
+        /// The server's message.
+        message: String,
+    },
+    /// The database URL is malformed (the detail never repeats the URL).
+    InvalidUrl(String),
+    /// TLS to the database cannot be set up as the URL asks.
+    Tls(crate::tls::TlsError),
+    /// The database refused the connection, which trying again will not
+    /// change (credentials, database name, certificate).
+    Refused {
+        /// The database's address without the password.
+        target: String,
+        /// Why.
+        reason: String,
+    },
+    /// A step of the schema history failed.
+    Migration(Box<StoreError>),
+    /// A stored row holds what this program does not write, in the column
+    /// named.
+    Corrupt(&'static str),
+    /// Tags could not be encoded.
+    Encoding(serde_json::Error),
 }
 
 impl std::fmt::Display for StoreError {
@@ -132,12 +226,33 @@ impl std::fmt::Display for StoreError {
         match self {
             Self::Duplicate => write!(f, "duplicate name"),
             Self::Unavailable(e) => write!(f, "store unavailable: {e}"),
-            Self::Other(e) => write!(f, "store error: {e}"),
+            Self::DataDir { path, source } => {
+                write!(f, "cannot create {}: {source}", path.display())
+            }
+            Self::Thread(e) => write!(f, "cannot start the store's writer thread: {e}"),
+            Self::Sqlite { message, .. } => write!(f, "sqlite: {message}"),
+            Self::Postgres { sqlstate, message } => write!(f, "postgresql: {message} ({sqlstate})"),
+            Self::InvalidUrl(detail) => write!(f, "invalid database URL{detail}"),
+            Self::Tls(e) => write!(f, "database tls: {e}"),
+            Self::Refused { target, reason } => write!(f, "cannot connect to {target}: {reason}"),
+            Self::Migration(e) => write!(f, "migration failed: {e}"),
+            Self::Corrupt(column) => write!(f, "a stored key pair has an invalid {column}"),
+            Self::Encoding(e) => write!(f, "cannot encode tags: {e}"),
         }
     }
 }
 
-impl std::error::Error for StoreError {}
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::DataDir { source, .. } | Self::Thread(source) => Some(source),
+            Self::Migration(e) => Some(e.as_ref()),
+            Self::Encoding(e) => Some(e),
+            Self::Tls(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// A key-pair store. Methods block: callers run them off the async runtime.
 pub trait Store: Send + Sync + 'static {
@@ -152,7 +267,12 @@ pub trait Store: Send + Sync + 'static {
     /// # Errors
     ///
     /// When the database fails.
-    fn get(&self, project: &str, zone: &str, id: &str) -> Result<Option<Record>, StoreError>;
+    fn get(
+        &self,
+        project: &ProjectId,
+        zone: &ZoneName,
+        id: KeyPairId,
+    ) -> Result<Option<Record>, StoreError>;
     /// Matching records (one page) and the total count of matches.
     ///
     /// # Errors
@@ -164,7 +284,12 @@ pub trait Store: Send + Sync + 'static {
     /// # Errors
     ///
     /// When the database fails.
-    fn delete(&self, project: &str, zone: &str, id: &str) -> Result<bool, StoreError>;
+    fn delete(
+        &self,
+        project: &ProjectId,
+        zone: &ZoneName,
+        id: KeyPairId,
+    ) -> Result<bool, StoreError>;
     /// Whether the database answers.
     ///
     /// # Errors
@@ -203,77 +328,40 @@ pub trait Store: Send + Sync + 'static {
 /// One step of the schema history.
 #[derive(Clone, Copy, Debug)]
 pub struct Migration {
-    /// 1, 2, 3…: the position in [`MIGRATIONS`]. SQLite records the last
-    /// applied version in `PRAGMA user_version`, PostgreSQL in the table
-    /// `schema_migrations`.
+    /// 1, 2, 3…: the position in [`MIGRATIONS`] and the number of its SQL
+    /// files. SQLite records the last applied version in
+    /// `PRAGMA user_version`, PostgreSQL in the table `schema_migrations`.
     pub version: u32,
     /// What the step does.
     pub description: &'static str,
-    /// The step's SQL (SQLite's dialect, and every store's where they agree).
-    pub sql: &'static str,
-    /// PostgreSQL's dialect of the step, where it differs from [`Self::sql`].
-    pub postgres: Option<&'static str>,
+    /// The name of its SQL file in each dialect's directory.
+    pub file: &'static str,
+    /// The step in SQLite's dialect (`migrations/sqlite/NNNN_*.sql`).
+    pub sqlite: &'static str,
+    /// The step in PostgreSQL's dialect (`migrations/postgres/NNNN_*.sql`).
+    pub postgres: &'static str,
 }
 
-impl Migration {
-    /// The SQL PostgreSQL runs for this step.
-    #[must_use]
-    pub fn postgres_sql(&self) -> &'static str {
-        self.postgres.unwrap_or(self.sql)
-    }
+/// The steps of the schema history from their SQL files, one per dialect
+/// under the same file name.
+macro_rules! migrations {
+    ($($version:literal $file:literal $description:literal,)*) => {
+        &[$(Migration {
+            version: $version,
+            description: $description,
+            file: $file,
+            sqlite: include_str!(concat!("../../migrations/sqlite/", $file)),
+            postgres: include_str!(concat!("../../migrations/postgres/", $file)),
+        },)*]
+    };
 }
 
 /// The schema history, shared by every store and applied in order at start.
-///
-/// PostgreSQL's dialect differs where SQLite's types or ordering would not
-/// carry over: 64-bit integers are `BIGINT`, and the text columns that can be
-/// sorted or filtered on use the `"C"` collation, so they compare as SQLite's
-/// default (`BINARY`: byte order of UTF-8) whatever the database's locale.
-pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        description: "key pairs, unique by project, zone and name; settings",
-        sql: "CREATE TABLE keypairs (
-                id TEXT PRIMARY KEY,
-                project TEXT NOT NULL,
-                zone TEXT NOT NULL,
-                name TEXT NOT NULL,
-                description TEXT,
-                tags TEXT NOT NULL,
-                public_key TEXT NOT NULL,
-                fingerprint TEXT NOT NULL,
-                created_us INTEGER NOT NULL,
-                modified_us INTEGER NOT NULL,
-                requester TEXT NOT NULL,
-                state TEXT NOT NULL
-            );
-            CREATE UNIQUE INDEX keypairs_project_zone_name ON keypairs (project, zone, name);
-            CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-        postgres: Some(
-            "CREATE TABLE keypairs (
-                id TEXT COLLATE \"C\" PRIMARY KEY,
-                project TEXT COLLATE \"C\" NOT NULL,
-                zone TEXT COLLATE \"C\" NOT NULL,
-                name TEXT COLLATE \"C\" NOT NULL,
-                description TEXT COLLATE \"C\",
-                tags TEXT NOT NULL,
-                public_key TEXT NOT NULL,
-                fingerprint TEXT NOT NULL,
-                created_us BIGINT NOT NULL,
-                modified_us BIGINT NOT NULL,
-                requester TEXT NOT NULL,
-                state TEXT COLLATE \"C\" NOT NULL
-            );
-            CREATE UNIQUE INDEX keypairs_project_zone_name ON keypairs (project, zone, name);
-            CREATE TABLE settings (key TEXT COLLATE \"C\" PRIMARY KEY, value TEXT NOT NULL);",
-        ),
-    },
-    Migration {
-        version: 2,
-        description: "index for the default find order (oldest first) within a project and zone",
-        sql: "CREATE INDEX keypairs_project_zone_created ON keypairs (project, zone, created_us, id);",
-        postgres: None,
-    },
+/// Steps are only ever appended: a database records the number of the last
+/// step it applied, so a step once released never changes.
+pub const MIGRATIONS: &[Migration] = migrations![
+    1 "0001_init.sql" "key pairs, unique by project, zone and name; settings",
+    2 "0002_find_order_index.sql" "index for the default find order (oldest first) within a project and zone",
 ];
 
 /// The columns of a record, in [`Record`]'s order.
@@ -304,7 +392,8 @@ fn find_filter(q: &FindQuery, dialect: Dialect) -> (String, Vec<&str>) {
         dialect.param(1),
         dialect.param(2)
     );
-    for (column, value) in [("name", &q.name), ("state", &q.state)] {
+    let state = q.state.map(ProvisioningState::as_str);
+    for (column, value) in [("name", q.name.as_deref()), ("state", state)] {
         if let Some(value) = value {
             args.push(value);
             filter.push_str(&format!(" AND {column} = {}", dialect.param(args.len())));
@@ -352,20 +441,48 @@ mod tests {
                 "{}",
                 m.description
             );
-            assert!(!m.sql.trim().is_empty() && !m.postgres_sql().trim().is_empty());
+            assert!(!m.sqlite.trim().is_empty() && !m.postgres.trim().is_empty());
+            assert!(
+                m.file.starts_with(&format!("{:04}_", m.version)) && m.file.ends_with(".sql"),
+                "{}",
+                m.file
+            );
+        }
+    }
+
+    /// Both dialects have the same steps, under the same numbers and names,
+    /// and the table above embeds every one of them.
+    #[test]
+    fn both_dialects_have_the_same_numbered_files() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let list = |dialect: &str| {
+            let mut names: Vec<String> = std::fs::read_dir(dir.join(dialect))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        let sqlite = list("sqlite");
+        assert_eq!(sqlite, list("postgres"));
+        let embedded: Vec<&str> = MIGRATIONS.iter().map(|m| m.file).collect();
+        assert_eq!(sqlite, embedded);
+        for m in MIGRATIONS {
+            let file = m.file;
+            for (dialect, sql) in [("sqlite", m.sqlite), ("postgres", m.postgres)] {
+                let on_disk = std::fs::read_to_string(dir.join(dialect).join(file)).unwrap();
+                assert_eq!(sql, on_disk, "{dialect}/{file}");
+            }
         }
     }
 
     #[test]
     fn filters_and_orders_in_both_dialects() {
         let q = FindQuery {
-            project: "p".into(),
-            zone: "z".into(),
-            name: None,
-            state: Some("active".into()),
-            offset: 0,
+            state: Some(ProvisioningState::Active),
             limit: 10,
             sort: vec![(SortField::Description, true), (SortField::Name, false)],
+            ..FindQuery::new(ProjectId::new("p").unwrap(), ZoneName::new("z").unwrap())
         };
         let (filter, args) = find_filter(&q, Dialect::Postgres);
         assert_eq!(filter, "project = $1 AND zone = $2 AND state = $3");

@@ -28,7 +28,9 @@ use postgres_rustls::MakeTlsConnector;
 use super::postgres_tls::{self, Verify};
 use super::{
     COLUMNS, Dialect, FindQuery, MIGRATIONS, Record, Store, StoreError, find_filter, find_order,
+    record_from_columns,
 };
+use crate::domain::{KeyPairId, ProjectId, ZoneName};
 
 /// How long a call waits for a free connection when all are in use.
 const POOL_WAIT: Duration = Duration::from_secs(5);
@@ -204,7 +206,10 @@ fn failure(e: &postgres::Error) -> Failure {
             )
         } else {
             Failure {
-                error: StoreError::Other(format!("{} ({})", db.message(), code.code())),
+                error: StoreError::Postgres {
+                    sqlstate: code.code().to_owned(),
+                    message: db.message().to_owned(),
+                },
                 broken: false,
             }
         };
@@ -289,14 +294,14 @@ impl PostgresStore {
             let detail = std::error::Error::source(&e)
                 .map(|c| format!(": {c}"))
                 .unwrap_or_default();
-            StoreError::Other(format!("invalid database URL{detail}"))
+            StoreError::InvalidUrl(detail)
         })?;
         let verify = postgres_tls::effective(&parsed, config.get_ssl_mode());
         let tls = match verify {
             Verify::Disable => None,
             _ => {
                 let client = postgres_tls::client_config(verify, parsed.ca_file.as_deref())
-                    .map_err(StoreError::Other)?;
+                    .map_err(StoreError::Tls)?;
                 Some(MakeTlsConnector::new(tokio_rustls::TlsConnector::from(
                     std::sync::Arc::new(client),
                 )))
@@ -348,8 +353,9 @@ impl PostgresStore {
     /// # Errors
     ///
     /// [`StoreError::Unavailable`] when the database could not be reached in
-    /// time; [`StoreError::Other`] when the URL is wrong, the database
-    /// refuses the credentials, or a migration fails.
+    /// time; [`StoreError::InvalidUrl`], [`StoreError::Tls`],
+    /// [`StoreError::Refused`] or [`StoreError::Migration`] when the URL is
+    /// wrong, the database refuses the credentials, or a migration fails.
     pub fn open(
         url: &str,
         ca_file: Option<&Path>,
@@ -371,14 +377,19 @@ impl PostgresStore {
                 }
                 Err(e) => {
                     let reason = match failure(&e).error {
-                        StoreError::Unavailable(reason) | StoreError::Other(reason) => reason,
-                        StoreError::Duplicate => "unexpected duplicate".into(),
+                        StoreError::Unavailable(reason) => reason,
+                        other => other.to_string(),
                     };
-                    let message = format!("cannot connect to {}: {reason}", store.target);
                     return Err(if transient(&e) {
-                        StoreError::Unavailable(message)
+                        StoreError::Unavailable(format!(
+                            "cannot connect to {}: {reason}",
+                            store.target
+                        ))
                     } else {
-                        StoreError::Other(message)
+                        StoreError::Refused {
+                            target: store.target.clone(),
+                            reason,
+                        }
                     });
                 }
             }
@@ -587,7 +598,7 @@ impl PostgresStore {
                 .iter()
                 .filter(|m| i64::from(m.version) > i64::from(current))
             {
-                tx.batch_execute(m.postgres_sql())?;
+                tx.batch_execute(m.postgres)?;
                 let version = i32::try_from(m.version).unwrap_or(i32::MAX);
                 tx.execute(
                     "INSERT INTO schema_migrations (version, description) VALUES ($1, $2)",
@@ -599,8 +610,8 @@ impl PostgresStore {
             Ok((current, applied))
         });
         let (current, applied) = applied.map_err(|e| match e {
-            StoreError::Other(e) => StoreError::Other(format!("migration failed: {e}")),
-            other => other,
+            StoreError::Unavailable(_) => e,
+            other => StoreError::Migration(Box::new(other)),
         })?;
         if let Some(last) = MIGRATIONS.last()
             && i64::from(current) > i64::from(last.version)
@@ -618,15 +629,30 @@ impl PostgresStore {
     }
 }
 
-fn row_to_record(row: &Row, first: usize) -> Result<Record, postgres::Error> {
-    let tags: String = row.try_get(first + 5)?;
-    Ok(Record {
-        id: row.try_get(first)?,
-        project: row.try_get(first + 1)?,
-        zone: row.try_get(first + 2)?,
+/// A row's columns as stored, checked by [`Columns::into_record`].
+struct Columns {
+    text: [String; 3],
+    name: String,
+    description: Option<String>,
+    tags: String,
+    public_key: String,
+    fingerprint: String,
+    created_us: i64,
+    modified_us: i64,
+    requester: String,
+    state: String,
+}
+
+fn row_columns(row: &Row, first: usize) -> Result<Columns, postgres::Error> {
+    Ok(Columns {
+        text: [
+            row.try_get(first)?,
+            row.try_get(first + 1)?,
+            row.try_get(first + 2)?,
+        ],
         name: row.try_get(first + 3)?,
         description: row.try_get(first + 4)?,
-        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        tags: row.try_get(first + 5)?,
         public_key: row.try_get(first + 6)?,
         fingerprint: row.try_get(first + 7)?,
         created_us: row.try_get(first + 8)?,
@@ -636,9 +662,30 @@ fn row_to_record(row: &Row, first: usize) -> Result<Record, postgres::Error> {
     })
 }
 
+impl Columns {
+    fn into_record(self) -> Result<Record, StoreError> {
+        let [id, project, zone] = self.text;
+        record_from_columns(
+            &id,
+            &project,
+            &zone,
+            self.name,
+            self.description,
+            &self.tags,
+            self.public_key,
+            self.fingerprint,
+            self.created_us,
+            self.modified_us,
+            self.requester,
+            &self.state,
+        )
+    }
+}
+
 impl Store for PostgresStore {
     fn insert(&self, r: &Record) -> Result<(), StoreError> {
-        let tags = serde_json::to_string(&r.tags).map_err(|e| StoreError::Other(e.to_string()))?;
+        let tags = serde_json::to_string(&r.tags).map_err(StoreError::Encoding)?;
+        let (id, state) = (r.id.to_string(), r.state.as_str());
         // Ids are fresh UUIDs: a conflict on the id can only be this very
         // insert, committed by an attempt whose answer was lost. Ignoring it
         // makes the insert safe to repeat; a taken name still fails.
@@ -651,9 +698,9 @@ impl Store for PostgresStore {
             conn.client.execute(
                 &stmt,
                 &[
-                    &r.id,
-                    &r.project,
-                    &r.zone,
+                    &id,
+                    &r.project.as_str(),
+                    &r.zone.as_str(),
                     &r.name,
                     &r.description,
                     &tags,
@@ -662,23 +709,31 @@ impl Store for PostgresStore {
                     &r.created_us,
                     &r.modified_us,
                     &r.requester,
-                    &r.state,
+                    &state,
                 ],
             )?;
             Ok(())
         })
     }
 
-    fn get(&self, project: &str, zone: &str, id: &str) -> Result<Option<Record>, StoreError> {
+    fn get(
+        &self,
+        project: &ProjectId,
+        zone: &ZoneName,
+        id: KeyPairId,
+    ) -> Result<Option<Record>, StoreError> {
         let sql =
             format!("SELECT {COLUMNS} FROM keypairs WHERE project = $1 AND zone = $2 AND id = $3");
+        let (project, zone, id) = (project.as_str(), zone.as_str(), id.to_string());
         self.run(true, |conn| {
             let stmt = conn.statement(&sql)?;
             conn.client
                 .query_opt(&stmt, &[&project, &zone, &id])?
-                .map(|row| row_to_record(&row, 0))
+                .map(|row| row_columns(&row, 0))
                 .transpose()
-        })
+        })?
+        .map(Columns::into_record)
+        .transpose()
     }
 
     fn find(&self, q: &FindQuery) -> Result<(u64, Vec<Record>), StoreError> {
@@ -704,7 +759,7 @@ impl Store for PostgresStore {
             args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
         params.push(&limit);
         params.push(&offset);
-        self.run(true, |conn| {
+        let (total, rows) = self.run(true, |conn| {
             let stmt = conn.statement(&sql)?;
             let rows = conn.client.query(&stmt, &params)?;
             let mut total = 0i64;
@@ -712,14 +767,25 @@ impl Store for PostgresStore {
             for row in &rows {
                 total = row.try_get(0)?;
                 if row.try_get::<_, Option<String>>(1)?.is_some() {
-                    records.push(row_to_record(row, 1)?);
+                    records.push(row_columns(row, 1)?);
                 }
             }
             Ok((u64::try_from(total).unwrap_or(0), records))
-        })
+        })?;
+        let records = rows
+            .into_iter()
+            .map(Columns::into_record)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((total, records))
     }
 
-    fn delete(&self, project: &str, zone: &str, id: &str) -> Result<bool, StoreError> {
+    fn delete(
+        &self,
+        project: &ProjectId,
+        zone: &ZoneName,
+        id: KeyPairId,
+    ) -> Result<bool, StoreError> {
+        let (project, zone, id) = (project.as_str(), zone.as_str(), id.to_string());
         // Not repeated on a fresh connection: had the first attempt been
         // committed, a second would report the key pair absent.
         self.run(false, |conn| {

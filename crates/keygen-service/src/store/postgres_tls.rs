@@ -27,6 +27,8 @@ use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 
+use crate::tls::TlsError;
+
 /// What a URL's `sslmode` asks of the server's certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Verify {
@@ -112,33 +114,31 @@ pub(crate) fn effective(parsed: &Parsed, mode: SslMode) -> Verify {
 ///
 /// # Errors
 ///
-/// A message naming the CA file and what is wrong with it, or saying that
-/// the mode needs one.
+/// A [`TlsError`] naming the CA file and what is wrong with it, or saying
+/// that the mode needs one.
 pub(crate) fn client_config(
     verify: Verify,
     ca_file: Option<&Path>,
-) -> Result<ClientConfig, String> {
+) -> Result<ClientConfig, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(|e| format!("tls configuration: {e}"))?;
+        .map_err(|source| TlsError::Rustls { path: None, source })?;
     let mut config = match verify {
         Verify::Disable | Verify::None => builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(Unverified(provider)))
             .with_no_client_auth(),
         Verify::Ca | Verify::Full => {
-            let path = ca_file.ok_or_else(|| {
-                "sslmode=verify-ca and verify-full need the CA certificates that the database's \
-                 certificate chains to: --database-ca-file (KEYGEN_DATABASE_CA_FILE, \
-                 database_ca_file) or sslrootcert= in the URL"
-                    .to_owned()
-            })?;
+            let path = ca_file.ok_or(TlsError::CaFileNeeded)?;
             let roots = load_roots(path)?;
             let webpki =
                 WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
                     .build()
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                    .map_err(|e| TlsError::Verifier {
+                        path: path.to_path_buf(),
+                        detail: e.to_string(),
+                    })?;
             let verifier: Arc<dyn ServerCertVerifier> = if verify == Verify::Full {
                 webpki
             } else {
@@ -154,18 +154,21 @@ pub(crate) fn client_config(
     Ok(config)
 }
 
-fn load_roots(path: &Path) -> Result<RootCertStore, String> {
-    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+fn load_roots(path: &Path) -> Result<RootCertStore, TlsError> {
+    let pem = crate::tls::read(path)?;
     let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{}: not PEM certificates: {e}", path.display()))?;
+        .map_err(|e| TlsError::NotPem {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
     let mut roots = RootCertStore::empty();
     let (added, _ignored) = roots.add_parsable_certificates(certs);
     if added == 0 {
-        return Err(format!(
-            "{}: no usable CA certificate found",
-            path.display()
-        ));
+        return Err(TlsError::NoCertificate {
+            path: path.to_path_buf(),
+            what: "usable CA certificate",
+        });
     }
     Ok(roots)
 }
@@ -295,7 +298,7 @@ mod tests {
         assert_eq!(effective(&p, SslMode::Disable), Verify::Disable);
         let p = parse("postgres://u@h/db?sslmode=verify-ca", None);
         assert_eq!(effective(&p, SslMode::Require), Verify::Ca);
-        let e = client_config(Verify::Ca, None).unwrap_err();
+        let e = client_config(Verify::Ca, None).unwrap_err().to_string();
         assert!(e.contains("--database-ca-file"), "{e}");
     }
 }

@@ -8,7 +8,9 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params_from_iter};
 
 use super::{
     COLUMNS, Dialect, FindQuery, MIGRATIONS, Record, Store, StoreError, find_filter, find_order,
+    record_from_columns,
 };
+use crate::domain::{KeyPairId, ProjectId, ZoneName};
 
 /// SQLite in one file: WAL, `synchronous = FULL` (an acknowledged create
 /// survives a crash of the process or the machine), a few reader
@@ -39,7 +41,10 @@ fn sql_err(e: &rusqlite::Error) -> StoreError {
             | ErrorCode::SystemIoFailure
             | ErrorCode::DiskFull,
         ) => StoreError::Unavailable(e.to_string()),
-        _ => StoreError::Other(e.to_string()),
+        code => StoreError::Sqlite {
+            code,
+            message: e.to_string(),
+        },
     }
 }
 
@@ -50,8 +55,10 @@ impl SqliteStore {
     ///
     /// When the directory or database cannot be created or opened.
     pub fn open(dir: &Path, readers: usize) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let path = dir.join("keygen.sqlite3");
         let open = || -> Result<Connection, StoreError> {
             let conn = Connection::open(&path).map_err(|e| sql_err(&e))?;
@@ -161,7 +168,7 @@ fn spawn_writer(conn: Connection) -> Result<mpsc::Sender<WriteOp>, StoreError> {
                 }
             }
         })
-        .map_err(|e| StoreError::Other(format!("cannot start the writer thread: {e}")))?;
+        .map_err(StoreError::Thread)?;
     Ok(tx)
 }
 
@@ -182,7 +189,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     }
     for m in MIGRATIONS.iter().filter(|m| i64::from(m.version) > version) {
         let tx = conn.transaction().map_err(|e| sql_err(&e))?;
-        tx.execute_batch(m.sql).map_err(|e| sql_err(&e))?;
+        tx.execute_batch(m.sqlite).map_err(|e| sql_err(&e))?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", m.version))
             .map_err(|e| sql_err(&e))?;
         tx.commit().map_err(|e| sql_err(&e))?;
@@ -191,15 +198,27 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
-    let tags: String = row.get(5)?;
-    Ok(Record {
-        id: row.get(0)?,
-        project: row.get(1)?,
-        zone: row.get(2)?,
+/// A row's columns as stored, checked by [`Row::into_record`] outside
+/// rusqlite's callback (which can only return rusqlite's errors).
+struct Row {
+    text: [String; 3],
+    name: String,
+    description: Option<String>,
+    tags: String,
+    public_key: String,
+    fingerprint: String,
+    created_us: i64,
+    modified_us: i64,
+    requester: String,
+    state: String,
+}
+
+fn row_columns(row: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        text: [row.get(0)?, row.get(1)?, row.get(2)?],
         name: row.get(3)?,
         description: row.get(4)?,
-        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        tags: row.get(5)?,
         public_key: row.get(6)?,
         fingerprint: row.get(7)?,
         created_us: row.get(8)?,
@@ -209,9 +228,29 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
     })
 }
 
+impl Row {
+    fn into_record(self) -> Result<Record, StoreError> {
+        let [id, project, zone] = self.text;
+        record_from_columns(
+            &id,
+            &project,
+            &zone,
+            self.name,
+            self.description,
+            &self.tags,
+            self.public_key,
+            self.fingerprint,
+            self.created_us,
+            self.modified_us,
+            self.requester,
+            &self.state,
+        )
+    }
+}
+
 impl Store for SqliteStore {
     fn insert(&self, r: &Record) -> Result<(), StoreError> {
-        let tags = serde_json::to_string(&r.tags).map_err(|e| StoreError::Other(e.to_string()))?;
+        let tags = serde_json::to_string(&r.tags).map_err(StoreError::Encoding)?;
         let r = r.clone();
         self.write(move |conn| {
             conn.prepare_cached(&format!(
@@ -219,9 +258,9 @@ impl Store for SqliteStore {
             ))
             .and_then(|mut stmt| {
                 stmt.execute(rusqlite::params![
-                    r.id,
-                    r.project,
-                    r.zone,
+                    r.id.to_string(),
+                    r.project.as_str(),
+                    r.zone.as_str(),
                     r.name,
                     r.description,
                     tags,
@@ -230,7 +269,7 @@ impl Store for SqliteStore {
                     r.created_us,
                     r.modified_us,
                     r.requester,
-                    r.state
+                    r.state.as_str()
                 ])
             })
             .map(|_| ())
@@ -238,16 +277,26 @@ impl Store for SqliteStore {
         })
     }
 
-    fn get(&self, project: &str, zone: &str, id: &str) -> Result<Option<Record>, StoreError> {
+    fn get(
+        &self,
+        project: &ProjectId,
+        zone: &ZoneName,
+        id: KeyPairId,
+    ) -> Result<Option<Record>, StoreError> {
         let conn = self.reader();
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM keypairs WHERE project = ?1 AND zone = ?2 AND id = ?3"
             ))
             .map_err(|e| sql_err(&e))?;
-        stmt.query_row([project, zone, id], row_to_record)
-            .optional()
-            .map_err(|e| sql_err(&e))
+        stmt.query_row(
+            [project.as_str(), zone.as_str(), &id.to_string()],
+            row_columns,
+        )
+        .optional()
+        .map_err(|e| sql_err(&e))?
+        .map(Row::into_record)
+        .transpose()
     }
 
     fn find(&self, q: &FindQuery) -> Result<(u64, Vec<Record>), StoreError> {
@@ -265,15 +314,27 @@ impl Store for SqliteStore {
         );
         let mut stmt = conn.prepare_cached(&sql).map_err(|e| sql_err(&e))?;
         let rows = stmt
-            .query_map(params_from_iter(args.iter()), row_to_record)
+            .query_map(params_from_iter(args.iter()), row_columns)
             .map_err(|e| sql_err(&e))?
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| sql_err(&e))?;
+            .map_err(|e| sql_err(&e))?
+            .into_iter()
+            .map(Row::into_record)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok((u64::try_from(total).unwrap_or(0), rows))
     }
 
-    fn delete(&self, project: &str, zone: &str, id: &str) -> Result<bool, StoreError> {
-        let (project, zone, id) = (project.to_owned(), zone.to_owned(), id.to_owned());
+    fn delete(
+        &self,
+        project: &ProjectId,
+        zone: &ZoneName,
+        id: KeyPairId,
+    ) -> Result<bool, StoreError> {
+        let (project, zone, id) = (
+            project.as_str().to_owned(),
+            zone.as_str().to_owned(),
+            id.to_string(),
+        );
         self.write(move |conn| {
             conn.execute(
                 "DELETE FROM keypairs WHERE project = ?1 AND zone = ?2 AND id = ?3",
@@ -350,5 +411,39 @@ mod tests {
         // Opening again applies nothing twice.
         let store = SqliteStore::open(dir.path(), 1).unwrap();
         assert_eq!(store.setting("k").unwrap().as_deref(), Some("third"));
+    }
+
+    /// A database left at version 1 (as the first release made it) with
+    /// data in it is brought to the last version, its data untouched.
+    #[test]
+    fn an_older_database_is_upgraded_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let conn = Connection::open(dir.path().join("keygen.sqlite3")).unwrap();
+            conn.execute_batch(MIGRATIONS[0].sqlite).unwrap();
+            conn.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO settings (key, value) VALUES ('admin_token_sha256', 'abc');",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(dir.path(), 1).unwrap();
+        assert_eq!(
+            store.setting("admin_token_sha256").unwrap().as_deref(),
+            Some("abc")
+        );
+        let conn = store.reader();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, i64::from(MIGRATIONS.last().unwrap().version));
+        let index: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'keypairs_project_zone_created'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(index, 1);
     }
 }

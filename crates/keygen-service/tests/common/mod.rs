@@ -7,7 +7,8 @@
 //! and a user allowed to create databases (such as
 //! `postgres://postgres@127.0.0.1:5432/postgres`); each test gets a database
 //! of its own, dropped when it ends. Without the variable they are skipped
-//! with a note.
+//! with a note, except under `CI=true`, where they fail; a server the
+//! variable names but that cannot be reached is always a failure.
 
 #![allow(dead_code, unreachable_pub, missing_debug_implementations)]
 
@@ -304,6 +305,12 @@ impl TestEnv {
 pub fn admin_url(test: &str) -> Option<String> {
     match std::env::var(DATABASE_URL_VAR) {
         Ok(url) if !url.is_empty() => Some(url),
+        // Under CI a PostgreSQL variant that cannot run is a failure, not
+        // a skip: a CI run that silently tests one store is a hole.
+        _ if on_ci() => panic!(
+            "{test}: {DATABASE_URL_VAR} is not set and CI=true: the PostgreSQL variants must \
+             run in CI (.ci/postgres.sh run cargo test …)"
+        ),
         _ => {
             static NOTE: std::sync::Once = std::sync::Once::new();
             NOTE.call_once(|| {
@@ -317,6 +324,12 @@ pub fn admin_url(test: &str) -> Option<String> {
             None
         }
     }
+}
+
+/// Whether the tests run in CI (`CI=true`, as CI services set it): then
+/// tests that need a service they cannot reach fail instead of skipping.
+pub fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
 }
 
 /// `url` with its database name replaced by `dbname`.
@@ -359,6 +372,11 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// # Panics
+    ///
+    /// When the server cannot be reached or refuses: an unreachable
+    /// database is a failure (under CI and off it), never a skip, once
+    /// `KEYGEN_TEST_DATABASE_URL` names one.
     pub fn create(admin_url: &str) -> Self {
         let name = format!("keygen_test_{}", uuid::Uuid::new_v4().simple());
         let sql = format!("CREATE DATABASE \"{name}\"");
