@@ -120,6 +120,11 @@ def main():
     expect(got.tags.to_dict() == {} and got.description is UNSET, "get: no tags, no description")
     expect(got.created_date.tzinfo is not None and got.last_modified_date >= got.created_date, "get: dates")
 
+    # An id is a UUID in any letter case; anything else is the typed 400.
+    r = get_key_pair.sync_detailed(PROJECT, ZONE, str(imported.id).upper(), client=client)
+    expect(r.status_code == 200 and r.parsed.id == imported.id, f"get (upper-case id): {r.status_code}")
+    expect_error(get_key_pair.sync_detailed(PROJECT, ZONE, "not-a-uuid", client=client), 400, 2006)
+
     # Delete both; then get is the typed 404.
     for key_pair in (generated, imported):
         r = delete_key_pair.sync_detailed(PROJECT, ZONE, str(key_pair.id), client=client)
@@ -129,7 +134,9 @@ def main():
 
     # A missing id, no credential, a bad query parameter: typed errors.
     expect_error(get_key_pair.sync_detailed(PROJECT, ZONE, str(uuid.uuid4()), client=client), 404, 2200)
-    expect_error(find_key_pairs.sync_detailed(PROJECT, ZONE, client=anonymous), 401, 2100)
+    r = find_key_pairs.sync_detailed(PROJECT, ZONE, client=anonymous)
+    expect_error(r, 401, 2100)
+    expect(r.headers.get("www-authenticate") == 'Bearer realm="keygen"', f"401: {r.headers!r}")
     expect_error(find_key_pairs.sync_detailed(PROJECT, ZONE, client=client, limit=1001), 400, 2005)
     print("python client scenario: ok")
 

@@ -109,6 +109,14 @@ expectError(await client.POST(COLLECTION, { params: { path: scope }, body: { nam
   assert.ok(Date.parse(keyPair.lastModifiedDate) >= Date.parse(keyPair.createdDate));
 }
 
+// An id is a UUID in any letter case; anything else is the typed 400.
+{
+  const upper = await client.GET(ITEM, { params: { path: { ...scope, keyPairId: imported.id.toUpperCase() } } });
+  assert.equal(upper.response.status, 200);
+  assert.equal(upper.data?.id, imported.id);
+}
+expectError(await client.GET(ITEM, { params: { path: { ...scope, keyPairId: "not-a-uuid" } } }), 400, 2006);
+
 // Delete both; then get is the typed 404.
 for (const keyPair of [generated, imported]) {
   const deleted = await client.DELETE(ITEM, { params: { path: { ...scope, keyPairId: keyPair.id } } });
@@ -119,6 +127,10 @@ expectError(await client.DELETE(ITEM, { params: { path: { ...scope, keyPairId: i
 
 // A missing id, no credential, a bad query parameter: typed errors.
 expectError(await client.GET(ITEM, { params: { path: { ...scope, keyPairId: randomUUID() } } }), 404, 2200);
-expectError(await anonymous.GET(COLLECTION, { params: { path: scope } }), 401, 2100);
+{
+  const unauthenticated = await anonymous.GET(COLLECTION, { params: { path: scope } });
+  expectError(unauthenticated, 401, 2100);
+  assert.equal(unauthenticated.response.headers.get("www-authenticate"), 'Bearer realm="keygen"');
+}
 expectError(await client.GET(COLLECTION, { params: { path: scope, query: { limit: 1001 } } }), 400, 2005);
 console.log("typescript client scenario: ok");
