@@ -2,6 +2,7 @@
 //! PKCS#8 PEM, OpenSSH private-key files, and the `ssh-rsa` public key line.
 
 use core::fmt;
+use core::str::FromStr;
 
 use base64ct::{Base64, Encoding};
 use crypto_bigint::BoxedUint;
@@ -9,6 +10,8 @@ use der::Encode;
 use der::asn1::{OctetStringRef, UintRef};
 use rand_core::{CryptoRng, SeedableRng};
 use subtle::{Choice, ConstantTimeEq};
+
+use crate::error::KeyParseError;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::generate::{self, GenerateOptions, GenerationStats};
@@ -18,7 +21,8 @@ use crate::{Error, Result, md5_fingerprint, sha256_fingerprint};
 ///
 /// Every component is zeroized when the value is dropped. It is not `Clone`
 /// (a copy of a secret must be asked for explicitly), and its `Debug` output
-/// shows only the public key's fingerprint.
+/// shows only the public key's fingerprint. Equality (`==`, or
+/// [`RsaKeyPair::ct_eq`]) compares every component in constant time.
 pub struct RsaKeyPair {
     n: BoxedUint,
     e: BoxedUint,
@@ -90,7 +94,7 @@ impl RsaKeyPair {
     /// [`Error::Rng`] when the operating system cannot supply randomness.
     pub fn generate_os_with(options: &GenerateOptions) -> Result<Self> {
         let mut seed = Zeroizing::new([0u8; 32]);
-        getrandom::fill(seed.as_mut()).map_err(Error::Rng)?;
+        getrandom::fill(seed.as_mut()).map_err(Error::rng)?;
         let mut rng = chacha20::ChaCha20Rng::from_seed(*seed);
         Ok(Self::generate_with(&mut rng, options)?.0)
     }
@@ -129,13 +133,13 @@ impl RsaKeyPair {
     ///
     /// # Errors
     ///
-    /// [`Error::Der`] if encoding fails, which it does not for a valid key.
+    /// [`Error::Encoding`] if encoding fails, which it does not for a valid key.
     pub fn to_pkcs1_der(&self) -> Result<Zeroizing<Vec<u8>>> {
         let parts = [
             &self.n, &self.e, &self.d, &self.p, &self.q, &self.dp, &self.dq, &self.qinv,
         ]
         .map(|v| Zeroizing::new(be_trimmed(v)));
-        let uint = |i: usize| UintRef::new(&parts[i]);
+        let uint = |i: usize| UintRef::new(&parts[i]).map_err(Error::der);
         let pkcs1 = pkcs1::RsaPrivateKey {
             modulus: uint(0)?,
             public_exponent: uint(1)?,
@@ -147,7 +151,7 @@ impl RsaKeyPair {
             coefficient: uint(7)?,
             other_prime_infos: None,
         };
-        Ok(Zeroizing::new(pkcs1.to_der()?))
+        Ok(Zeroizing::new(pkcs1.to_der().map_err(Error::der)?))
     }
 
     /// The PKCS#1 PEM (`RSA PRIVATE KEY`, as `openssl genrsa -traditional`
@@ -159,7 +163,7 @@ impl RsaKeyPair {
     pub fn to_pkcs1_pem(&self) -> Result<Zeroizing<String>> {
         let der = self.to_pkcs1_der()?;
         let pem = der::pem::encode_string("RSA PRIVATE KEY", der::pem::LineEnding::LF, &der)
-            .map_err(der::Error::from)?;
+            .map_err(Error::der)?;
         Ok(Zeroizing::new(pem))
     }
 
@@ -169,7 +173,7 @@ impl RsaKeyPair {
     ///
     /// # Errors
     ///
-    /// [`Error::Der`] if encoding fails, which it does not for a valid key.
+    /// [`Error::Encoding`] if encoding fails, which it does not for a valid key.
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
         let inner = self.to_pkcs1_der()?;
         let info = pkcs8::PrivateKeyInfoRef {
@@ -177,10 +181,10 @@ impl RsaKeyPair {
                 oid: pkcs1::ALGORITHM_OID,
                 parameters: Some(der::asn1::AnyRef::NULL),
             },
-            private_key: OctetStringRef::new(&inner)?,
+            private_key: OctetStringRef::new(&inner).map_err(Error::der)?,
             public_key: None,
         };
-        Ok(Zeroizing::new(info.to_der()?))
+        Ok(Zeroizing::new(info.to_der().map_err(Error::der)?))
     }
 
     /// The API's `privateKey`: the PKCS#8 DER of [`RsaKeyPair::to_pkcs8_der`]
@@ -203,7 +207,7 @@ impl RsaKeyPair {
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>> {
         let der = self.to_pkcs8_der()?;
         let pem = der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &der)
-            .map_err(der::Error::from)?;
+            .map_err(Error::der)?;
         Ok(Zeroizing::new(pem))
     }
 
@@ -212,10 +216,10 @@ impl RsaKeyPair {
     ///
     /// # Errors
     ///
-    /// [`Error::Ssh`] if the encoder refuses the key.
+    /// [`Error::Encoding`] if the encoder refuses the key.
     pub fn to_openssh(&self, comment: &str) -> Result<Zeroizing<String>> {
         let key = self.to_ssh_private_key(comment)?;
-        Ok(key.to_openssh(ssh_key::LineEnding::LF)?)
+        key.to_openssh(ssh_key::LineEnding::LF).map_err(Error::ssh)
     }
 
     /// The key as ssh-key's private key (unencrypted), for the encoders
@@ -223,7 +227,7 @@ impl RsaKeyPair {
     pub(crate) fn to_ssh_private_key(&self, comment: &str) -> Result<ssh_key::PrivateKey> {
         let mpint = |v: &BoxedUint| {
             let bytes = Zeroizing::new(be_trimmed(v));
-            ssh_key::Mpint::from_positive_bytes(&bytes)
+            ssh_key::Mpint::from_positive_bytes(&bytes).map_err(Error::ssh)
         };
         let keypair = ssh_key::private::RsaKeypair {
             public: ssh_key::public::RsaPublicKey {
@@ -237,10 +241,8 @@ impl RsaKeyPair {
                 q: mpint(&self.q)?,
             },
         };
-        Ok(ssh_key::PrivateKey::new(
-            ssh_key::private::KeypairData::Rsa(keypair),
-            comment,
-        )?)
+        ssh_key::PrivateKey::new(ssh_key::private::KeypairData::Rsa(keypair), comment)
+            .map_err(Error::ssh)
     }
 
     /// Everything the API's create response needs, encoded.
@@ -257,9 +259,14 @@ impl RsaKeyPair {
         })
     }
 
-    /// Constant-time equality of every component.
+    /// Constant-time equality of every component: the time taken does not
+    /// depend on where the keys differ, and only the verdict is revealed.
     #[must_use]
-    pub fn ct_eq(&self, other: &Self) -> Choice {
+    pub fn ct_eq(&self, other: &Self) -> bool {
+        bool::from(self.ct_eq_choice(other))
+    }
+
+    fn ct_eq_choice(&self, other: &Self) -> Choice {
         let eq = |a: &BoxedUint, b: &BoxedUint| -> Choice {
             if a.bits_precision() == b.bits_precision() {
                 a.ct_eq(b)
@@ -278,6 +285,15 @@ impl RsaKeyPair {
             & eq(&self.qinv, &other.qinv)
     }
 }
+
+impl PartialEq for RsaKeyPair {
+    /// As [`RsaKeyPair::ct_eq`]: constant time.
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other)
+    }
+}
+
+impl Eq for RsaKeyPair {}
 
 impl Zeroize for RsaKeyPair {
     /// Overwrites every component, public ones included, with zero.
@@ -419,16 +435,96 @@ impl fmt::Debug for RsaPublicKey {
     }
 }
 
+impl fmt::Display for RsaPublicKey {
+    /// The OpenSSH line of [`RsaPublicKey::to_openssh`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_openssh())
+    }
+}
+
+impl FromStr for RsaPublicKey {
+    type Err = KeyParseError;
+
+    /// Reads an OpenSSH `ssh-rsa` line (`ssh-rsa <base64>[ comment]`, the
+    /// comment ignored) by its structure alone, as
+    /// [`PublicKeyLine::parse_unchecked`](crate::PublicKeyLine::parse_unchecked)
+    /// does: no size or weak-key policy. Validate imported keys with
+    /// [`PublicKeyLine::new`](crate::PublicKeyLine::new) instead.
+    fn from_str(s: &str) -> core::result::Result<Self, KeyParseError> {
+        let line = crate::PublicKeyLine::parse_unchecked(s)
+            .map_err(|e| KeyParseError::caused_by("not an openssh public key line", e))?;
+        let (e, n) = line.rsa_fields().ok_or_else(|| {
+            KeyParseError::new(format!(
+                "the public key line is {}, not ssh-rsa",
+                line.key_type()
+            ))
+        })?;
+        Ok(Self::from_be_bytes(n, e))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for RsaPublicKey {
+    /// As its OpenSSH line.
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> core::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_openssh())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for RsaPublicKey {
+    /// From an OpenSSH `ssh-rsa` line, as [`FromStr`] reads it.
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> core::result::Result<Self, D::Error> {
+        let line = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        line.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// A generated key pair in the create response's encodings.
 ///
-/// The private key is zeroized on drop and redacted in `Debug`.
+/// The private key is zeroized on drop and redacted in `Debug`. It is not
+/// serialisable as such: with the `serde` feature,
+/// [`EncodedKeyPair::exposing_private_key`] gives a value that is, so that
+/// writing the private key out is always an explicit decision.
 pub struct EncodedKeyPair {
-    /// `ssh-rsa <base64>`, no comment, no newline.
-    pub public_key: String,
-    /// One line of base64 PKCS#8 DER.
-    pub private_key: Zeroizing<String>,
-    /// `SHA256:…` fingerprint of the public key.
-    pub fingerprint: String,
+    public_key: String,
+    private_key: Zeroizing<String>,
+    fingerprint: String,
+}
+
+impl EncodedKeyPair {
+    /// The API's `publicKey`: `ssh-rsa <base64>`, no comment, no newline.
+    #[must_use]
+    pub fn public_key(&self) -> &str {
+        &self.public_key
+    }
+
+    /// The API's `privateKey`: one line of base64 PKCS#8 DER.
+    #[must_use]
+    pub fn private_key(&self) -> &Zeroizing<String> {
+        &self.private_key
+    }
+
+    /// The `SHA256:…` fingerprint of the public key.
+    #[must_use]
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// The key pair as the API's create response spells it, private key
+    /// included, for serialising (`publicKey`, `privateKey`,
+    /// `fingerprint`). The caller takes charge of where the private key
+    /// goes.
+    #[cfg(feature = "serde")]
+    #[must_use]
+    pub fn exposing_private_key(&self) -> ExposedKeyPair<'_> {
+        ExposedKeyPair { pair: self }
+    }
 }
 
 impl fmt::Debug for EncodedKeyPair {
@@ -438,6 +534,37 @@ impl fmt::Debug for EncodedKeyPair {
             .field("private_key", &"[REDACTED]")
             .field("fingerprint", &self.fingerprint)
             .finish()
+    }
+}
+
+/// An [`EncodedKeyPair`] that serialises with its private key, from
+/// [`EncodedKeyPair::exposing_private_key`]. Its `Debug` output still
+/// redacts the private key.
+#[cfg(feature = "serde")]
+#[derive(Clone, Copy)]
+pub struct ExposedKeyPair<'a> {
+    pair: &'a EncodedKeyPair,
+}
+
+#[cfg(feature = "serde")]
+impl fmt::Debug for ExposedKeyPair<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.pair, f)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for ExposedKeyPair<'_> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> core::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("KeyPair", 3)?;
+        s.serialize_field("publicKey", &self.pair.public_key)?;
+        s.serialize_field("privateKey", self.pair.private_key.as_str())?;
+        s.serialize_field("fingerprint", &self.pair.fingerprint)?;
+        s.end()
     }
 }
 

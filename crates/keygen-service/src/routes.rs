@@ -476,7 +476,11 @@ async fn create(
                 return Err(ApiError::duplicate_name());
             }
             let key = state.keys.take(&principal.name).await?;
-            (key.public_key.clone(), key.fingerprint.clone(), Some(key))
+            (
+                key.public_key().to_owned(),
+                key.fingerprint().to_owned(),
+                Some(key),
+            )
         }
     };
     let now = now_us();
@@ -502,7 +506,7 @@ async fn create(
         id: &record.id,
         href: &href(&record),
         public_key: &record.public_key,
-        private_key: generated.as_ref().map(|k| k.private_key.as_str()),
+        private_key: generated.as_ref().map(|k| k.private_key().as_str()),
     };
     // Serialised straight into a buffer sized for the whole body, so it is
     // never reallocated (which would leave unwiped copies of the private
