@@ -12,6 +12,8 @@ mod keypair;
 mod num;
 mod private_file;
 mod read;
+#[cfg(feature = "serde")]
+mod serde_impls;
 
 /// The `rand_core` crate (0.10) whose [`CryptoRng`](rand_core::CryptoRng)
 /// [`RsaKeyPair::generate`] takes: name it through this path to get the

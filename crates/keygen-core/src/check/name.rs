@@ -52,10 +52,10 @@ check_names! {
     Encoding = "encoding";
     /// The key inside an OpenSSH or PuTTY file is an RSA key.
     KeyType = "key_type";
-    /// The DER is well formed and re-encodes to the same bytes.
-    DerCanonical = "der_canonical";
     /// PKCS#8: rsaEncryption with NULL parameters, version 0.
     Pkcs8Algorithm = "pkcs8_algorithm";
+    /// The DER is well formed and re-encodes to the same bytes.
+    DerCanonical = "der_canonical";
     /// PKCS#1: two primes, version 0.
     Pkcs1Version = "pkcs1_version";
     /// The modulus has a size the checker examines and calls sound (2048 to 16384 bits).

@@ -669,7 +669,7 @@ impl PublicKeyLine {
     /// let key = PublicKeyLine::parse_unchecked(line).unwrap();
     /// assert_eq!(
     ///     key.fingerprint_sha256(),
-    ///     "SHA256:6lHzHQlUBRIIuhGQX6Cj2DXzH3R7zuDjfPtOsIy9S9s"
+    ///     "SHA256:WkvqjnyPAeC0cbPErYiGP9vqHdgL1MqqvPdIe3lvHgI"
     /// );
     /// ```
     ///
@@ -768,6 +768,13 @@ impl fmt::Display for PublicKeyLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_limits_match_the_policy() {
+        assert_eq!(PublicKeyLine::MIN_RSA_BITS, rsa::MIN_BITS);
+        assert_eq!(PublicKeyLine::MAX_RSA_BITS, rsa::MAX_BITS);
+        assert_eq!(PublicKeyLine::MAX_RSA_EXPONENT_BITS, rsa::MAX_EXPONENT_BITS);
+    }
 
     #[test]
     fn base64ct_is_strict() {
