@@ -27,10 +27,10 @@ fn encodings(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("check");
-    assert!(check_private_key(&encoded.private_key()).is_sound());
+    assert!(check_private_key(encoded.private_key()).is_sound());
     group.throughput(Throughput::Bytes(encoded.private_key().len() as u64));
     group.bench_function("private_key", |b| {
-        b.iter(|| check_private_key(black_box(&encoded.private_key())));
+        b.iter(|| check_private_key(black_box(encoded.private_key())));
     });
     group.finish();
 }

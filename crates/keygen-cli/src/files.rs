@@ -115,9 +115,9 @@ pub(crate) fn generate(
             let _ = serde_json::to_writer(
                 &mut *line,
                 &crate::GeneratedLine {
-                    public_key: &enc.public_key(),
-                    private_key: &enc.private_key(),
-                    fingerprint: &enc.fingerprint(),
+                    public_key: enc.public_key(),
+                    private_key: enc.private_key(),
+                    fingerprint: enc.fingerprint(),
                 },
             );
             line.push(b'\n');

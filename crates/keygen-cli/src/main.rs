@@ -339,9 +339,9 @@ fn generate_json(count: u32, options: &GenerateOptions) -> Result<u8, String> {
         // Serialised into a buffer sized for the whole line, so it never
         // reallocates and leaves no unwiped copy of the private key.
         let fields = GeneratedLine {
-            public_key: &enc.public_key(),
-            private_key: &enc.private_key(),
-            fingerprint: &enc.fingerprint(),
+            public_key: enc.public_key(),
+            private_key: enc.private_key(),
+            fingerprint: enc.fingerprint(),
         };
         let capacity =
             128 + enc.public_key().len() + enc.private_key().len() + enc.fingerprint().len();

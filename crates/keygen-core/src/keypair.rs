@@ -489,7 +489,7 @@ impl<'de> serde::Deserialize<'de> for RsaPublicKey {
 ///
 /// The private key is zeroized on drop and redacted in `Debug`. It is not
 /// serialisable as such: with the `serde` feature,
-/// [`EncodedKeyPair::exposing_private_key`] gives a value that is, so that
+/// `EncodedKeyPair::exposing_private_key` gives a value that is, so that
 /// writing the private key out is always an explicit decision.
 pub struct EncodedKeyPair {
     public_key: String,
@@ -521,6 +521,7 @@ impl EncodedKeyPair {
     /// `fingerprint`). The caller takes charge of where the private key
     /// goes.
     #[cfg(feature = "serde")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
     #[must_use]
     pub fn exposing_private_key(&self) -> ExposedKeyPair<'_> {
         ExposedKeyPair { pair: self }
@@ -581,7 +582,7 @@ mod tests {
     fn zeroize_clears_every_component_and_debug_is_redacted() {
         let mut k = key(7);
         let same = key(7);
-        assert!(bool::from(k.ct_eq(&same)), "same seed, same key");
+        assert!(k.ct_eq(&same), "same seed, same key");
 
         let debug = format!("{k:?} {:?}", k.to_encoded().unwrap());
         let private = k.to_api_private_key().unwrap();
@@ -606,10 +607,7 @@ mod tests {
         for v in [&k.n, &k.e, &k.d, &k.p, &k.q, &k.dp, &k.dq, &k.qinv] {
             assert!(bool::from(v.is_zero()), "component left non-zero");
         }
-        assert!(
-            !bool::from(k.ct_eq(&same)),
-            "a cleared key differs from the original"
-        );
+        assert!(!k.ct_eq(&same), "a cleared key differs from the original");
     }
 
     #[test]
@@ -627,7 +625,7 @@ mod tests {
             a.dq.clone(),
             a.qinv.wrapping_add(BoxedUint::one()),
         );
-        assert!(!bool::from(a.ct_eq(&b)));
+        assert!(!a.ct_eq(&b));
         let c = RsaKeyPair::from_parts(
             a.n.clone(),
             a.e.clone(),
@@ -638,6 +636,6 @@ mod tests {
             a.dq.clone(),
             a.qinv.clone(),
         );
-        assert!(bool::from(a.ct_eq(&c)));
+        assert!(a.ct_eq(&c));
     }
 }
