@@ -22,6 +22,9 @@ mod serde_impls;
 /// [`RsaKeyPair::generate_os`], or a generator of rand_core 0.10 such as
 /// chacha20's `ChaCha20Rng`.
 pub use rand_core;
+/// The `zeroize` crate (1.x) whose [`Zeroize`](zeroize::Zeroize) trait
+/// [`RsaKeyPair`] implements.
+pub use zeroize;
 /// zeroize's wrapper that wipes its content on drop, which the private-key
 /// encoders return.
 pub use zeroize::Zeroizing;
