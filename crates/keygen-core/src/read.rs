@@ -233,6 +233,22 @@ fn precisions(n: &[u8]) -> (u32, u32) {
     (whole, half)
 }
 
+/// Refuses, before any secret is copied into a big integer, a component
+/// wider than its precision: an error half-way through would drop the
+/// components already built without wiping them.
+fn all_fit(parts: &[(&[u8], u32)]) -> core::result::Result<(), KeyParseError> {
+    for (bytes, precision) in parts {
+        let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+        let bits = u64::try_from(bytes.len() - start).unwrap_or(u64::MAX) * 8;
+        if bits > u64::from(*precision) {
+            return Err(KeyParseError::new(
+                "a key component is larger than the modulus allows",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn uint(bytes: &[u8], precision: u32) -> core::result::Result<BoxedUint, KeyParseError> {
     let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
     BoxedUint::from_be_slice(&bytes[start..], precision)
@@ -244,6 +260,16 @@ fn from_pkcs1(der: &[u8]) -> ReadResult {
     let key = pkcs1::RsaPrivateKeyRef::from_der(der)
         .map_err(|e| KeyParseError::caused_by("not a pkcs#1 RSAPrivateKey", e))?;
     let (whole, half) = precisions(key.modulus.as_bytes());
+    all_fit(&[
+        (key.modulus.as_bytes(), whole),
+        (key.public_exponent.as_bytes(), whole),
+        (key.private_exponent.as_bytes(), whole),
+        (key.prime1.as_bytes(), half),
+        (key.prime2.as_bytes(), half),
+        (key.exponent1.as_bytes(), half),
+        (key.exponent2.as_bytes(), half),
+        (key.coefficient.as_bytes(), half),
+    ])?;
     Ok(RsaKeyPair::from_parts(
         uint(key.modulus.as_bytes(), whole)?,
         uint(key.public_exponent.as_bytes(), whole)?,
@@ -270,15 +296,27 @@ fn from_openssh_checked(text: &str) -> ReadResult {
     let q = Zeroizing::new(bytes(&rsa.private.q));
     let dp = crate::private_file::d_mod_prime_minus_one(&d, &p);
     let dq = crate::private_file::d_mod_prime_minus_one(&d, &q);
+    let e = bytes(&rsa.public.e);
+    let iqmp = Zeroizing::new(bytes(&rsa.private.iqmp));
     let (whole, half) = precisions(&n);
+    all_fit(&[
+        (&n, whole),
+        (&e, whole),
+        (&d, whole),
+        (&p, half),
+        (&q, half),
+        (&dp, half),
+        (&dq, half),
+        (&iqmp, half),
+    ])?;
     Ok(RsaKeyPair::from_parts(
         uint(&n, whole)?,
-        uint(&bytes(&rsa.public.e), whole)?,
+        uint(&e, whole)?,
         uint(&d, whole)?,
         uint(&p, half)?,
         uint(&q, half)?,
         uint(&dp, half)?,
         uint(&dq, half)?,
-        uint(&Zeroizing::new(bytes(&rsa.private.iqmp)), half)?,
+        uint(&iqmp, half)?,
     ))
 }
