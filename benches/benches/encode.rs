@@ -16,21 +16,21 @@ fn encodings(c: &mut Criterion) {
     let encoded = key.to_encoded().expect("encoding");
 
     let mut group = c.benchmark_group("encode");
-    group.throughput(Throughput::Bytes(encoded.private_key.len() as u64));
+    group.throughput(Throughput::Bytes(encoded.private_key().len() as u64));
     group.bench_function("private_key", |b| {
         b.iter(|| black_box(&key).to_api_private_key().expect("encoding"));
     });
-    group.throughput(Throughput::Bytes(encoded.public_key.len() as u64));
+    group.throughput(Throughput::Bytes(encoded.public_key().len() as u64));
     group.bench_function("public_key", |b| {
         b.iter(|| black_box(&key).public_key().to_openssh());
     });
     group.finish();
 
     let mut group = c.benchmark_group("check");
-    assert!(check_private_key(&encoded.private_key).is_sound());
-    group.throughput(Throughput::Bytes(encoded.private_key.len() as u64));
+    assert!(check_private_key(encoded.private_key()).is_sound());
+    group.throughput(Throughput::Bytes(encoded.private_key().len() as u64));
     group.bench_function("private_key", |b| {
-        b.iter(|| check_private_key(black_box(&encoded.private_key)));
+        b.iter(|| check_private_key(black_box(encoded.private_key())));
     });
     group.finish();
 }

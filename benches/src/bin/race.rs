@@ -133,10 +133,9 @@ impl Generator {
                 search,
             } => {
                 let mut rng = rng_for(*seed, 0, index)?;
-                let options = GenerateOptions {
-                    threads: *threads,
-                    search: *search,
-                };
+                let options = GenerateOptions::new()
+                    .with_threads(*threads)
+                    .with_search(*search);
                 let start = Instant::now();
                 let (key, stats) = RsaKeyPair::generate_with(&mut rng, &options)
                     .map_err(|e| format!("keygen-core: {e}"))?;
@@ -210,11 +209,10 @@ impl Generator {
                 threads,
                 search,
             } => {
-                let lanes = GenerateOptions {
-                    search: *search,
-                    threads: *threads,
-                }
-                .kernel();
+                let lanes = GenerateOptions::new()
+                    .with_search(*search)
+                    .with_threads(*threads)
+                    .kernel();
                 let seed = seed.map_or_else(
                     || "ChaCha20 from the OS".to_owned(),
                     |s| format!("ChaCha20 seed {s}"),
@@ -223,7 +221,7 @@ impl Generator {
                     "keygen-core {}, {threads} thread{}, {lanes}, sieve to 2^{}, {seed}",
                     env!("CARGO_PKG_VERSION"),
                     if *threads == 1 { "" } else { "s" },
-                    keygen_core::SIEVE_LIMIT.trailing_zeros()
+                    20 // keygen-core sieves by the odd primes below 2^20
                 )
             }
             Self::RsaCrate { .. } => "rsa 0.10 PrivateKey::new(rng, 4096)".to_owned(),
@@ -411,11 +409,11 @@ struct OpCounts {
 impl OpCounts {
     fn add(&mut self, s: &GenerationStats) {
         self.keys += 1;
-        self.candidates += s.candidates;
-        self.fermat_lanes += s.fermat_lanes;
-        self.mr_base_two += s.mr_base_two;
-        self.mr_random += s.mr_random;
-        self.rejected_pairs += s.rejected_pairs;
+        self.candidates += s.candidates();
+        self.fermat_lanes += s.fermat_lanes();
+        self.mr_base_two += s.mr_base_two();
+        self.mr_random += s.mr_random();
+        self.rejected_pairs += s.rejected_pairs();
         self.modexps += s.modexps();
     }
 

@@ -111,13 +111,13 @@ pub(crate) fn generate(
         (Format::Pkcs1, _) => key.to_pkcs1_pem(),
         (Format::Ppk, p) => key.to_ppk(comment, p),
         (Format::ApiJson, _) => key.to_encoded().map(|enc| {
-            let mut line = Zeroizing::new(Vec::with_capacity(128 + enc.private_key.len() * 2));
+            let mut line = Zeroizing::new(Vec::with_capacity(128 + enc.private_key().len() * 2));
             let _ = serde_json::to_writer(
                 &mut *line,
                 &crate::GeneratedLine {
-                    public_key: &enc.public_key,
-                    private_key: &enc.private_key,
-                    fingerprint: &enc.fingerprint,
+                    public_key: enc.public_key(),
+                    private_key: enc.private_key(),
+                    fingerprint: enc.fingerprint(),
                 },
             );
             line.push(b'\n');

@@ -318,10 +318,7 @@ fn generate_options(threads: Option<u32>) -> GenerateOptions {
         || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         |t| t as usize,
     );
-    GenerateOptions {
-        threads,
-        ..GenerateOptions::default()
-    }
+    GenerateOptions::new().with_threads(threads)
 }
 
 fn generate_json(count: u32, options: &GenerateOptions) -> Result<u8, String> {
@@ -342,11 +339,12 @@ fn generate_json(count: u32, options: &GenerateOptions) -> Result<u8, String> {
         // Serialised into a buffer sized for the whole line, so it never
         // reallocates and leaves no unwiped copy of the private key.
         let fields = GeneratedLine {
-            public_key: &enc.public_key,
-            private_key: &enc.private_key,
-            fingerprint: &enc.fingerprint,
+            public_key: enc.public_key(),
+            private_key: enc.private_key(),
+            fingerprint: enc.fingerprint(),
         };
-        let capacity = 128 + enc.public_key.len() + enc.private_key.len() + enc.fingerprint.len();
+        let capacity =
+            128 + enc.public_key().len() + enc.private_key().len() + enc.fingerprint().len();
         let mut line = Zeroizing::new(Vec::with_capacity(capacity));
         serde_json::to_writer(&mut *line, &fields).map_err(|e| e.to_string())?;
         line.push(b'\n');
@@ -418,40 +416,40 @@ fn check_private(file: &str, passphrase_file: Option<&std::path::Path>) -> Resul
 /// PKCS#1 `RSAPrivateKey`. Such input gets exit 2 and a message, not a
 /// report of failed checks.
 fn unreadable(report: &PrivateKeyReport) -> Option<String> {
-    let first_failure = report.failed().find(|c| c.fatal)?;
+    let first_failure = report.failed().find(|c| c.fatal())?;
     let passed_beyond_encoding = report
-        .checks
+        .checks()
         .iter()
-        .any(|c| c.passed && c.name != "encoding");
-    let not_a_structure = first_failure.name == "der_canonical"
-        && first_failure.detail.starts_with("not a pkcs#")
+        .any(|c| c.passed() && c.name() != "encoding");
+    let not_a_structure = first_failure.name() == "der_canonical"
+        && first_failure.detail().starts_with("not a pkcs#")
         && !passed_beyond_encoding;
-    let not_recognised = report.format.is_none() || first_failure.name == "encoding";
-    (not_recognised || not_a_structure).then(|| first_failure.detail.clone())
+    let not_recognised = report.format().is_none() || first_failure.name() == "encoding";
+    (not_recognised || not_a_structure).then(|| first_failure.detail().to_owned())
 }
 
 fn private_report_json(report: &PrivateKeyReport) -> serde_json::Value {
     let checks: Vec<_> = report
-        .checks
+        .checks()
         .iter()
-        .map(|c| json!({"name": c.name, "passed": c.passed, "fatal": c.fatal, "detail": c.detail}))
+        .map(|c| json!({"name": c.name().as_str(), "passed": c.passed(), "fatal": c.fatal(), "detail": c.detail()}))
         .collect();
     let failed: Vec<_> = report
         .failed()
-        .filter(|c| c.fatal)
-        .map(|c| c.name)
+        .filter(|c| c.fatal())
+        .map(|c| c.name().as_str())
         .collect();
     let warnings: Vec<_> = report
         .failed()
-        .filter(|c| !c.fatal)
-        .map(|c| c.name)
+        .filter(|c| !c.fatal())
+        .map(|c| c.name().as_str())
         .collect();
     json!({
         "sound": report.is_sound(),
-        "format": report.format.map(|f| format!("{f:?}")),
-        "bits": report.bits,
-        "publicKey": report.public_key.as_ref().map(keygen_core::RsaPublicKey::to_openssh),
-        "fingerprint": report.public_key.as_ref().map(keygen_core::RsaPublicKey::sha256_fingerprint),
+        "format": report.format().map(|f| format!("{f:?}")),
+        "bits": report.bits(),
+        "publicKey": report.public_key().map(keygen_core::RsaPublicKey::to_openssh),
+        "fingerprint": report.public_key().map(keygen_core::RsaPublicKey::sha256_fingerprint),
         "failed": failed,
         "warnings": warnings,
         "checks": checks,

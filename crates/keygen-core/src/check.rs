@@ -18,22 +18,54 @@ pub const MAX_CHECKED_MODULUS_BITS: u32 = 16_384;
 /// The smallest modulus the checker calls sound.
 pub const MIN_SOUND_MODULUS_BITS: u32 = 2048;
 
+mod name;
+
+pub use name::{CheckName, UnknownCheckName};
+
 /// The outcome of one named check.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "camelCase")
+)]
 pub struct Check {
-    /// Stable snake_case name of the check.
-    pub name: &'static str,
+    pub(crate) name: CheckName,
+    pub(crate) passed: bool,
+    pub(crate) fatal: bool,
+    pub(crate) detail: String,
+}
+
+impl Check {
+    /// Which check this is; [`CheckName::as_str`] is its stable name.
+    #[must_use]
+    pub fn name(&self) -> CheckName {
+        self.name
+    }
+
     /// Whether the key passed it.
-    pub passed: bool,
+    #[must_use]
+    pub fn passed(&self) -> bool {
+        self.passed
+    }
+
     /// Whether failing it makes the key unusable (`true`) or only means the
     /// key is laid out differently from the API's own keys (`false`).
-    pub fatal: bool,
-    /// What was checked, or why it failed. Never contains key material.
-    pub detail: String,
+    #[must_use]
+    pub fn fatal(&self) -> bool {
+        self.fatal
+    }
+
+    /// What was checked, or why it failed: lowercase, never key material.
+    #[must_use]
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
 }
 
 /// How the input was encoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum PrivateKeyFormat {
     /// One line of base64 PKCS#8 DER, as the API returns it.
@@ -54,16 +86,22 @@ pub enum PrivateKeyFormat {
 }
 
 /// Everything the check found. No private material is kept.
+///
+/// With the `serde` feature it serialises as the CLI's JSON report does:
+/// `format`, `bits`, `publicKey` (the `ssh-rsa` line), `fingerprint`,
+/// `sound` and `checks` (each `name`, `passed`, `fatal`, `detail`); it
+/// deserialises from the same, `fingerprint` and `sound` being derived.
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(rename_all = "camelCase")
+)]
 pub struct PrivateKeyReport {
-    /// The input's encoding, when it could be recognised.
-    pub format: Option<PrivateKeyFormat>,
-    /// Modulus size in bits, when the key could be parsed.
-    pub bits: Option<u32>,
-    /// The public key (n, e) read from the private key, when it parsed.
-    pub public_key: Option<RsaPublicKey>,
-    /// Every check that ran, in order.
-    pub checks: Vec<Check>,
+    pub(crate) format: Option<PrivateKeyFormat>,
+    pub(crate) bits: Option<u32>,
+    pub(crate) public_key: Option<RsaPublicKey>,
+    pub(crate) checks: Vec<Check>,
 }
 
 impl PrivateKeyReport {
@@ -78,6 +116,36 @@ impl PrivateKeyReport {
         self.checks.iter().filter(|c| !c.passed)
     }
 
+    /// The input's encoding, when it could be recognised.
+    #[must_use]
+    pub fn format(&self) -> Option<PrivateKeyFormat> {
+        self.format
+    }
+
+    /// Modulus size in bits, when the key could be parsed.
+    #[must_use]
+    pub fn bits(&self) -> Option<u32> {
+        self.bits
+    }
+
+    /// The public key (n, e) read from the private key, when it parsed.
+    #[must_use]
+    pub fn public_key(&self) -> Option<&RsaPublicKey> {
+        self.public_key.as_ref()
+    }
+
+    /// Every check that ran, in order.
+    #[must_use]
+    pub fn checks(&self) -> &[Check] {
+        &self.checks
+    }
+
+    /// The check of this name, if it ran.
+    #[must_use]
+    pub fn check(&self, name: CheckName) -> Option<&Check> {
+        self.checks.iter().find(|c| c.name == name)
+    }
+
     /// A report with nothing found yet.
     pub(crate) fn empty() -> Self {
         Self {
@@ -90,7 +158,7 @@ impl PrivateKeyReport {
 
     pub(crate) fn push(
         &mut self,
-        name: &'static str,
+        name: CheckName,
         passed: bool,
         fatal: bool,
         detail: impl Into<String>,
@@ -101,6 +169,30 @@ impl PrivateKeyReport {
             fatal,
             detail: detail.into(),
         });
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for PrivateKeyReport {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> core::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("PrivateKeyReport", 6)?;
+        s.serialize_field("format", &self.format)?;
+        s.serialize_field("bits", &self.bits)?;
+        s.serialize_field("publicKey", &self.public_key)?;
+        s.serialize_field(
+            "fingerprint",
+            &self
+                .public_key
+                .as_ref()
+                .map(RsaPublicKey::sha256_fingerprint),
+        )?;
+        s.serialize_field("sound", &self.is_sound())?;
+        s.serialize_field("checks", &self.checks)?;
+        s.end()
     }
 }
 
@@ -142,7 +234,7 @@ pub fn check_private_key(input: &str) -> PrivateKeyReport {
         checks: Vec::new(),
     };
     if text.is_empty() {
-        report.push("encoding", false, true, "the input is empty");
+        report.push(CheckName::Encoding, false, true, "the input is empty");
         return report;
     }
     if text.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----") {
@@ -156,7 +248,7 @@ pub fn check_private_key(input: &str) -> PrivateKeyReport {
     if text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
         report.format = Some(PrivateKeyFormat::EncryptedPkcs8Pem);
         report.push(
-            "encoding",
+            CheckName::Encoding,
             false,
             true,
             "the pkcs#8 private key is encrypted: a passphrase is needed",
@@ -170,23 +262,28 @@ pub fn check_private_key(input: &str) -> PrivateKeyReport {
                 match label {
                     "PRIVATE KEY" => {
                         report.format = Some(PrivateKeyFormat::Pkcs8Pem);
-                        report.push("encoding", true, true, "pkcs#8 pem");
+                        report.push(CheckName::Encoding, true, true, "pkcs#8 pem");
                         check_pkcs8(&der, &mut report);
                     }
                     "RSA PRIVATE KEY" => {
                         report.format = Some(PrivateKeyFormat::Pkcs1Pem);
-                        report.push("encoding", true, true, "pkcs#1 pem");
+                        report.push(CheckName::Encoding, true, true, "pkcs#1 pem");
                         check_pkcs1(&der, &mut report);
                     }
                     other => report.push(
-                        "encoding",
+                        CheckName::Encoding,
                         false,
                         true,
                         format!("pem label {other:?} is not PRIVATE KEY or RSA PRIVATE KEY"),
                     ),
                 }
             }
-            Err(e) => report.push("encoding", false, true, format!("pem is malformed: {e}")),
+            Err(e) => report.push(
+                CheckName::Encoding,
+                false,
+                true,
+                format!("pem is malformed: {e}"),
+            ),
         }
         return report;
     }
@@ -194,11 +291,16 @@ pub fn check_private_key(input: &str) -> PrivateKeyReport {
         Ok(der) => {
             let der = Zeroizing::new(der);
             report.format = Some(PrivateKeyFormat::ApiBase64);
-            report.push("encoding", true, true, "one line of standard padded base64");
+            report.push(
+                CheckName::Encoding,
+                true,
+                true,
+                "one line of standard padded base64",
+            );
             check_pkcs8(&der, &mut report);
         }
         Err(_) => report.push(
-            "encoding",
+            CheckName::Encoding,
             false,
             true,
             "not pem and not one line of standard padded base64",
@@ -217,7 +319,7 @@ pub fn check_private_key_der(der: &[u8]) -> PrivateKeyReport {
         public_key: None,
         checks: Vec::new(),
     };
-    report.push("encoding", true, true, "binary der");
+    report.push(CheckName::Encoding, true, true, "binary der");
     if pkcs8::PrivateKeyInfoRef::from_der(der).is_ok() {
         check_pkcs8(der, &mut report);
     } else {
@@ -231,7 +333,7 @@ pub(crate) fn check_pkcs8(der: &[u8], report: &mut PrivateKeyReport) {
         Ok(info) => info,
         Err(e) => {
             report.push(
-                "der_canonical",
+                CheckName::DerCanonical,
                 false,
                 true,
                 format!("not a pkcs#8 PrivateKeyInfo: {e}"),
@@ -243,7 +345,7 @@ pub(crate) fn check_pkcs8(der: &[u8], report: &mut PrivateKeyReport) {
     let canonical = reencoded.as_ref().is_ok_and(|r| r.as_slice() == der);
     if !canonical {
         report.push(
-            "der_canonical",
+            CheckName::DerCanonical,
             false,
             true,
             "PrivateKeyInfo does not re-encode to the same bytes",
@@ -254,7 +356,7 @@ pub(crate) fn check_pkcs8(der: &[u8], report: &mut PrivateKeyReport) {
     let params_null = info.algorithm.parameters == Some(der::asn1::AnyRef::NULL);
     let v0 = info.public_key.is_none();
     report.push(
-        "pkcs8_algorithm",
+        CheckName::Pkcs8Algorithm,
         oid_ok && params_null && v0,
         true,
         if oid_ok && params_null && v0 {
@@ -291,7 +393,7 @@ pub(crate) fn check_pkcs1(der: &[u8], report: &mut PrivateKeyReport) {
         Ok(key) => key,
         Err(e) => {
             report.push(
-                "der_canonical",
+                CheckName::DerCanonical,
                 false,
                 true,
                 format!("not a pkcs#1 RSAPrivateKey: {e}"),
@@ -304,7 +406,7 @@ pub(crate) fn check_pkcs1(der: &[u8], report: &mut PrivateKeyReport) {
         .map(Zeroizing::new)
         .is_ok_and(|r| r.as_slice() == der);
     report.push(
-        "der_canonical",
+        CheckName::DerCanonical,
         canonical,
         true,
         if canonical {
@@ -315,7 +417,7 @@ pub(crate) fn check_pkcs1(der: &[u8], report: &mut PrivateKeyReport) {
     );
     let two_prime = key.other_prime_infos.is_none();
     report.push(
-        "pkcs1_version",
+        CheckName::Pkcs1Version,
         two_prime,
         true,
         if two_prime {
@@ -336,7 +438,7 @@ pub(crate) fn check_pkcs1(der: &[u8], report: &mut PrivateKeyReport) {
     ));
     if !(MIN_SOUND_MODULUS_BITS..=MAX_CHECKED_MODULUS_BITS).contains(&n_bits) {
         report.push(
-            "modulus_size",
+            CheckName::ModulusSize,
             false,
             true,
             format!(
@@ -371,7 +473,7 @@ pub(crate) fn check_pkcs1(der: &[u8], report: &mut PrivateKeyReport) {
         }
     }
     report.push(
-        "modulus_size",
+        CheckName::ModulusSize,
         oversized.is_empty() && n_bytes.last().is_some_and(|b| b & 1 == 1),
         true,
         if oversized.is_empty() {
@@ -422,7 +524,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
     // e: odd, 3 ≤ e < n.
     let e_ok = f.e.bit_vartime(0) && *f.e >= BoxedUint::from(3u32).resize(precision) && *f.e < *f.n;
     report.push(
-        "public_exponent",
+        CheckName::PublicExponent,
         e_ok,
         true,
         if e_ok {
@@ -436,7 +538,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
     let pq = Zeroizing::new(f.p.concatenating_mul(&*f.q));
     let n_eq = *pq == *widened(&f.n, wide);
     report.push(
-        "n_equals_pq",
+        CheckName::NEqualsPq,
         n_eq,
         true,
         if n_eq {
@@ -450,7 +552,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
     let p_prime = crypto_primes::is_prime(crypto_primes::Flavor::Any, &*f.p);
     let q_prime = crypto_primes::is_prime(crypto_primes::Flavor::Any, &*f.q);
     report.push(
-        "p_prime",
+        CheckName::PPrime,
         p_prime,
         true,
         if p_prime {
@@ -460,7 +562,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
         },
     );
     report.push(
-        "q_prime",
+        CheckName::QPrime,
         q_prime,
         true,
         if q_prime {
@@ -474,7 +576,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
     let (pb, qb) = (f.p.bit_width_vartime(), f.q.bit_width_vartime());
     let sizes = pb == half && qb == half;
     report.push(
-        "prime_sizes",
+        CheckName::PrimeSizes,
         sizes,
         true,
         format!("p has {pb} bits, q has {qb} bits; expected {half} each"),
@@ -482,7 +584,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
 
     let min_log2 = half.saturating_sub(100);
     report.push(
-        "prime_distance",
+        CheckName::PrimeDistance,
         distance_above(&f.p, &f.q, min_log2),
         true,
         format!("|p − q| must exceed 2^{min_log2} (fips 186-5 a.1.3)"),
@@ -512,7 +614,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
     let ed_mod = Zeroizing::new(ed.rem(&lambda_nz));
     let inverse = *ed_mod == BoxedUint::one_with_precision(wide);
     report.push(
-        "e_d_inverse",
+        CheckName::EDInverse,
         inverse,
         true,
         if inverse {
@@ -527,7 +629,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
     // other implementations refuse to load it.
     let d_in_range = f.d.bit_width_vartime() > half && *f.d < *f.n;
     report.push(
-        "d_size",
+        CheckName::DSize,
         d_in_range,
         true,
         format!("d must exceed 2^{half} (fips 186-5 a.1.1) and be below n (rfc 8017 3.2)"),
@@ -535,7 +637,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
 
     let dp_ok = *f.dp == f.d.rem(&p1_nz);
     report.push(
-        "dp",
+        CheckName::Dp,
         dp_ok,
         true,
         if dp_ok {
@@ -546,7 +648,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
     );
     let dq_ok = *f.dq == f.d.rem(&q1_nz);
     report.push(
-        "dq",
+        CheckName::Dq,
         dq_ok,
         true,
         if dq_ok {
@@ -566,7 +668,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
                 .is_some_and(|inv| *inv == *f.qinv)
     });
     report.push(
-        "qinv",
+        CheckName::Qinv,
         qinv_ok,
         true,
         if qinv_ok {
@@ -578,7 +680,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
 
     let reduced = *widened(&f.d, wide) < *lambda;
     report.push(
-        "d_reduced_mod_lambda",
+        CheckName::DReducedModLambda,
         reduced,
         false,
         if reduced {
@@ -589,7 +691,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
     );
     let p_gt_q = *f.p > *f.q;
     report.push(
-        "p_greater_than_q",
+        CheckName::PGreaterThanQ,
         p_gt_q,
         false,
         if p_gt_q {
@@ -601,7 +703,7 @@ fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut Privat
     let is_4096 = n_bits == MODULUS_BITS
         && *f.e == BoxedUint::from(u64::from(PUBLIC_EXPONENT)).resize(precision);
     report.push(
-        "modulus_4096",
+        CheckName::Modulus4096,
         is_4096,
         false,
         format!("the api generates 4096-bit keys with e = {PUBLIC_EXPONENT}"),

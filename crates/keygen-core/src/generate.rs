@@ -22,12 +22,10 @@ use crate::{Error, Result};
 mod parallel;
 mod sieve;
 
-pub use sieve::SIEVE_LIMIT;
-
 /// Size of the modulus in bits.
 pub const MODULUS_BITS: u32 = 4096;
 /// Size of each prime in bits.
-pub const PRIME_BITS: u32 = MODULUS_BITS / 2;
+pub(crate) const PRIME_BITS: u32 = MODULUS_BITS / 2;
 /// The public exponent, F4. It is prime, so gcd(e, p − 1) = 1 exactly when
 /// p mod e ≠ 1.
 pub const PUBLIC_EXPONENT: u32 = 65_537;
@@ -39,30 +37,55 @@ pub const PUBLIC_EXPONENT: u32 = 65_537;
 /// sieve and the base-2 Fermat test gets one batch of eight rounds in the
 /// vector lanes, which costs the same whether it carries 5 rounds or 8: base
 /// 2 and seven random bases, three more than the table asks.
-pub const MR_RANDOM_ROUNDS: usize = 7;
+pub(crate) const MR_RANDOM_ROUNDS: usize = 7;
 
 /// FIPS 186-5 A.1.3 step 5.4: |p − q| must exceed 2^(nlen/2 − 100).
-pub const MIN_PRIME_DISTANCE_LOG2: u32 = PRIME_BITS - 100;
+pub(crate) const MIN_PRIME_DISTANCE_LOG2: u32 = PRIME_BITS - 100;
 
 /// How much work one generation did: the deterministic measure of its cost
 /// (each count is of 2048-bit modular exponentiations).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GenerationStats {
-    /// Candidates that survived the sieve and reached the primality tests.
-    pub candidates: u64,
-    /// Base-2 Fermat tests run eight at a time in vector lanes (counting the
-    /// lanes of a batch after the one that found a prime: their work is done
-    /// either way). Zero on the scalar and portable searches.
-    pub fermat_lanes: u64,
-    /// Miller–Rabin rounds with base 2.
-    pub mr_base_two: u64,
-    /// Miller–Rabin rounds with random bases.
-    pub mr_random: u64,
-    /// Prime pairs discarded because p and q were too close or d too small.
-    pub rejected_pairs: u64,
+    pub(crate) candidates: u64,
+    pub(crate) fermat_lanes: u64,
+    pub(crate) mr_base_two: u64,
+    pub(crate) mr_random: u64,
+    pub(crate) rejected_pairs: u64,
 }
 
 impl GenerationStats {
+    /// Candidates that survived the sieve and reached the primality tests.
+    #[must_use]
+    pub fn candidates(&self) -> u64 {
+        self.candidates
+    }
+
+    /// Base-2 Fermat tests run eight at a time in vector lanes (counting the
+    /// lanes of a batch after the one that found a prime: their work is done
+    /// either way). Zero on the scalar and portable searches.
+    #[must_use]
+    pub fn fermat_lanes(&self) -> u64 {
+        self.fermat_lanes
+    }
+
+    /// Miller–Rabin rounds with base 2.
+    #[must_use]
+    pub fn mr_base_two(&self) -> u64 {
+        self.mr_base_two
+    }
+
+    /// Miller–Rabin rounds with random bases.
+    #[must_use]
+    pub fn mr_random(&self) -> u64 {
+        self.mr_random
+    }
+
+    /// Prime pairs discarded because p and q were too close or d too small.
+    #[must_use]
+    pub fn rejected_pairs(&self) -> u64 {
+        self.rejected_pairs
+    }
+
     /// All modular exponentiations (Fermat tests and Miller–Rabin rounds)
     /// performed.
     #[must_use]
@@ -80,8 +103,10 @@ impl GenerationStats {
 }
 
 /// How the prime search tests its candidates. Every search draws its
-/// candidates from the same sieve ([`SIEVE_LIMIT`]).
+/// candidates from the same sieve (trial division by the odd primes below
+/// 2^20).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PrimeSearch {
     /// [`PrimeSearch::Avx512`] when the CPU has AVX-512F, otherwise
     /// [`PrimeSearch::Scalar`].
@@ -109,27 +134,70 @@ pub(crate) enum Path {
 }
 
 /// Options of [`RsaKeyPair::generate_with`](crate::RsaKeyPair::generate_with).
+///
+/// Built from [`GenerateOptions::new`] (the default: [`PrimeSearch::Auto`]
+/// on the calling thread) with the `with_` setters:
+///
+/// ```
+/// use keygen_core::{GenerateOptions, PrimeSearch};
+///
+/// let options = GenerateOptions::new()
+///     .with_search(PrimeSearch::Scalar)
+///     .with_threads(4);
+/// assert_eq!(options.threads(), 4);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GenerateOptions {
-    /// How candidates are tested.
-    pub search: PrimeSearch,
-    /// Threads searching for each prime together (the first to find one
-    /// wins). 1 searches on the calling thread; 0 is taken as 1. The vector
-    /// and scalar searches use them; the portable search runs on the
-    /// calling thread.
-    pub threads: usize,
+    pub(crate) search: PrimeSearch,
+    pub(crate) threads: usize,
 }
 
 impl Default for GenerateOptions {
     fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GenerateOptions {
+    /// The default options: [`PrimeSearch::Auto`], one thread.
+    #[must_use]
+    pub const fn new() -> Self {
         Self {
             search: PrimeSearch::Auto,
             threads: 1,
         }
     }
-}
 
-impl GenerateOptions {
+    /// Chooses how candidates are tested.
+    #[must_use]
+    pub const fn with_search(mut self, search: PrimeSearch) -> Self {
+        self.search = search;
+        self
+    }
+
+    /// Threads searching for each prime together (the first to find one
+    /// wins). 1 searches on the calling thread; 0 is taken as 1. The vector
+    /// and scalar searches use them; the portable search runs on the
+    /// calling thread.
+    #[must_use]
+    pub const fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// How candidates are tested.
+    #[must_use]
+    pub const fn search(&self) -> PrimeSearch {
+        self.search
+    }
+
+    /// Threads searching for each prime together, as set (0 runs as 1).
+    #[must_use]
+    pub const fn threads(&self) -> usize {
+        self.threads
+    }
+
     /// Whether the vector lanes will be used on this CPU.
     #[must_use]
     pub fn uses_lanes(&self) -> bool {

@@ -12,7 +12,7 @@ use der::Encode;
 use der::asn1::UintRef;
 use zeroize::Zeroizing;
 
-use crate::check::{self, PrivateKeyFormat, PrivateKeyReport};
+use crate::check::{self, CheckName, PrivateKeyFormat, PrivateKeyReport};
 use crate::{Error, Result, RsaKeyPair};
 
 /// The armour of an encrypted PKCS#8 file (RFC 7468 section 11).
@@ -21,11 +21,11 @@ const ENCRYPTED_PKCS8_LABEL: &str = "ENCRYPTED PRIVATE KEY";
 /// PBKDF2-HMAC-SHA256 iterations of the PKCS#8 files this crate writes:
 /// OWASP's recommendation for PBKDF2-HMAC-SHA256 (600,000), which is also
 /// what the pkcs5 crate picks. OpenSSL reads any count.
-pub const PKCS8_PBKDF2_ITERATIONS: u32 = 600_000;
+pub(crate) const PKCS8_PBKDF2_ITERATIONS: u32 = 600_000;
 
 /// bcrypt-pbkdf rounds of the OpenSSH files this crate writes: 16, the
 /// default of `ssh-keygen -a` (OpenSSH's sshkey.c `DEFAULT_ROUNDS`).
-pub const OPENSSH_BCRYPT_ROUNDS: u32 = 16;
+pub(crate) const OPENSSH_BCRYPT_ROUNDS: u32 = 16;
 
 /// Why an encrypted private key could not be opened.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,7 +115,12 @@ pub fn check_private_key_with_passphrase(
             _ => DecryptError::WrongPassphrase,
         })?;
         report.format = Some(PrivateKeyFormat::EncryptedPkcs8Pem);
-        report.push("encoding", true, true, "pbes2-encrypted pkcs#8 pem");
+        report.push(
+            CheckName::Encoding,
+            true,
+            true,
+            "pbes2-encrypted pkcs#8 pem",
+        );
         check::check_pkcs8(plain.as_bytes(), &mut report);
         return Ok(report);
     }
@@ -135,7 +140,7 @@ pub fn check_private_key_with_passphrase(
         })?;
         report.format = Some(PrivateKeyFormat::Openssh);
         report.push(
-            "encoding",
+            CheckName::Encoding,
             true,
             true,
             format!("openssh private key, {} with bcrypt-pbkdf", key.cipher()),
@@ -148,7 +153,7 @@ pub fn check_private_key_with_passphrase(
         let private = file.open(Some(passphrase))?;
         report.format = Some(PrivateKeyFormat::Ppk);
         report.push(
-            "encoding",
+            CheckName::Encoding,
             true,
             true,
             "putty ppk v3, aes256-cbc with argon2",
@@ -170,7 +175,7 @@ pub(crate) fn check_openssh(text: &str, report: &mut PrivateKeyReport) {
         Ok(key) => key,
         Err(e) => {
             report.push(
-                "encoding",
+                CheckName::Encoding,
                 false,
                 true,
                 format!("openssh private key is malformed: {e}"),
@@ -180,14 +185,19 @@ pub(crate) fn check_openssh(text: &str, report: &mut PrivateKeyReport) {
     };
     if key.is_encrypted() {
         report.push(
-            "encoding",
+            CheckName::Encoding,
             false,
             true,
             "the openssh private key is encrypted: a passphrase is needed",
         );
         return;
     }
-    report.push("encoding", true, true, "openssh private key, unencrypted");
+    report.push(
+        CheckName::Encoding,
+        true,
+        true,
+        "openssh private key, unencrypted",
+    );
     check_ssh_keypair(key.key_data(), report);
 }
 
@@ -202,10 +212,10 @@ pub(crate) fn check_ppk(text: &str, report: &mut PrivateKeyReport) {
     });
     match opened {
         Ok((file, private)) => {
-            report.push("encoding", true, true, "putty ppk v3, unencrypted");
+            report.push(CheckName::Encoding, true, true, "putty ppk v3, unencrypted");
             file.check(&private, report);
         }
-        Err(e) => report.push("encoding", false, true, format!("ppk file: {e}")),
+        Err(e) => report.push(CheckName::Encoding, false, true, format!("ppk file: {e}")),
     }
 }
 
@@ -215,7 +225,7 @@ pub(crate) use ppk::is_ppk;
 fn check_ssh_keypair(data: &ssh_key::private::KeypairData, report: &mut PrivateKeyReport) {
     let ssh_key::private::KeypairData::Rsa(rsa) = data else {
         report.push(
-            "key_type",
+            CheckName::KeyType,
             false,
             true,
             format!(
@@ -276,7 +286,7 @@ impl RsaParts {
         match der {
             Ok(der) => check::check_pkcs1(&der, report),
             Err(e) => report.push(
-                "der_canonical",
+                CheckName::DerCanonical,
                 false,
                 true,
                 format!("the rsa fields do not form an RSAPrivateKey: {e}"),
@@ -287,7 +297,7 @@ impl RsaParts {
 
 /// d mod (p − 1), big-endian; zero when p < 2 or either value is beyond the
 /// checker's size limit (the check then fails on p or on the modulus size).
-fn d_mod_prime_minus_one(d: &[u8], p: &[u8]) -> Zeroizing<Vec<u8>> {
+pub(crate) fn d_mod_prime_minus_one(d: &[u8], p: &[u8]) -> Zeroizing<Vec<u8>> {
     let limit = (check::MAX_CHECKED_MODULUS_BITS / 8) as usize;
     if d.len() > limit || p.len() > limit {
         return Zeroizing::new(vec![0]);
@@ -312,20 +322,20 @@ fn d_mod_prime_minus_one(d: &[u8], p: &[u8]) -> Zeroizing<Vec<u8>> {
 /// A random salt or IV from the operating system.
 fn random<const N: usize>() -> Result<Zeroizing<[u8; N]>> {
     let mut out = Zeroizing::new([0u8; N]);
-    getrandom::fill(out.as_mut()).map_err(Error::Rng)?;
+    getrandom::fill(out.as_mut()).map_err(Error::rng)?;
     Ok(out)
 }
 
 impl RsaKeyPair {
     /// An OpenSSH private-key file encrypted as `ssh-keygen` writes it
     /// (PROTOCOL.key): bcrypt-pbkdf with a random 16-byte salt and
-    /// [`OPENSSH_BCRYPT_ROUNDS`] rounds, then aes256-ctr. `ssh-keygen -y -P`
+    /// 16 rounds (the default of `ssh-keygen -a`), then aes256-ctr. `ssh-keygen -y -P`
     /// and `ssh -i` open it with the passphrase.
     ///
     /// # Errors
     ///
     /// [`Error::Rng`] when the operating system cannot supply the salt;
-    /// [`Error::Ssh`] if the encoder refuses the key.
+    /// [`Error::Encoding`] if the encoder refuses the key.
     pub fn to_openssh_encrypted(
         &self,
         comment: &str,
@@ -338,18 +348,22 @@ impl RsaKeyPair {
             salt: salt.to_vec(),
             rounds: OPENSSH_BCRYPT_ROUNDS,
         };
-        let encrypted = key.encrypt_with(
-            ssh_key::Cipher::Aes256Ctr,
-            kdf,
-            u32::from_be_bytes(*checkint),
-            passphrase,
-        )?;
-        Ok(encrypted.to_openssh(ssh_key::LineEnding::LF)?)
+        let encrypted = key
+            .encrypt_with(
+                ssh_key::Cipher::Aes256Ctr,
+                kdf,
+                u32::from_be_bytes(*checkint),
+                passphrase,
+            )
+            .map_err(Error::ssh)?;
+        encrypted
+            .to_openssh(ssh_key::LineEnding::LF)
+            .map_err(Error::ssh)
     }
 
     /// An encrypted PKCS#8 PEM (`ENCRYPTED PRIVATE KEY`, RFC 5958 section
     /// 3): PBES2 (RFC 8018 section 6.2) with PBKDF2-HMAC-SHA256,
-    /// [`PKCS8_PBKDF2_ITERATIONS`] iterations and a random 16-byte salt,
+    /// 600,000 iterations (OWASP's recommendation) and a random 16-byte salt,
     /// and AES-256-CBC, which `openssl pkey -passin` opens.
     ///
     /// # Errors
@@ -379,8 +393,8 @@ impl RsaKeyPair {
 
     /// A PuTTY PPK v3 private-key file (PuTTY manual, appendix C), which
     /// `puttygen` and PuTTY open: unencrypted when `passphrase` is `None`,
-    /// otherwise Argon2id ([`PPK_ARGON2_MEMORY_KIB`] KiB,
-    /// [`PPK_ARGON2_PASSES`] passes, parallelism 1, a random 16-byte salt)
+    /// otherwise Argon2id (8192 KiB, PuTTY's default, and 21
+    /// passes, parallelism 1, a random 16-byte salt)
     /// and AES-256-CBC; an HMAC-SHA-256 MAC over the whole key either way.
     ///
     /// # Errors
@@ -408,8 +422,6 @@ impl RsaKeyPair {
         ppk::encode("ssh-rsa", comment, &public_blob, &private_blob, passphrase)
     }
 }
-
-pub use ppk::{PPK_ARGON2_MEMORY_KIB, PPK_ARGON2_PASSES};
 
 #[cfg(test)]
 mod tests {

@@ -87,16 +87,16 @@ fn ssh_keygen_derives_our_public_key_and_fingerprints() {
         let pem_path = dir.path().join(format!("key{i}.pem"));
         write_secret(&pem_path, key.to_pkcs8_pem().unwrap().as_bytes());
         let derived = run("ssh-keygen", &["-y", "-f", pem_path.to_str().unwrap()]);
-        assert_eq!(derived.trim_end(), enc.public_key);
+        assert_eq!(derived.trim_end(), enc.public_key());
 
         // The OpenSSH private-key file the CLI writes.
         let ossh_path = dir.path().join(format!("id_rsa{i}"));
         write_secret(&ossh_path, key.to_openssh("").unwrap().as_bytes());
         let derived = run("ssh-keygen", &["-y", "-f", ossh_path.to_str().unwrap()]);
-        assert_eq!(derived.trim_end(), enc.public_key);
+        assert_eq!(derived.trim_end(), enc.public_key());
 
         let pub_path = dir.path().join(format!("key{i}.pub"));
-        fs::write(&pub_path, format!("{}\n", enc.public_key)).unwrap();
+        fs::write(&pub_path, format!("{}\n", enc.public_key())).unwrap();
         let p = pub_path.to_str().unwrap();
         let sha = run("ssh-keygen", &["-l", "-E", "sha256", "-f", p]);
         let public = key.public_key();
@@ -139,8 +139,14 @@ fn keys_made_by_openssl_pass_our_check() {
     let r = rsa_path.to_str().unwrap();
     run("openssl", &["rsa", "-in", p, "-out", r, "-traditional"]);
     let report = keygen_core::check_private_key(&fs::read_to_string(&rsa_path).unwrap());
-    assert_eq!(report.format, Some(keygen_core::PrivateKeyFormat::Pkcs1Pem));
+    assert_eq!(
+        report.format(),
+        Some(keygen_core::PrivateKeyFormat::Pkcs1Pem)
+    );
     assert!(report.is_sound(), "{report:?}");
     let derived = run("ssh-keygen", &["-y", "-f", p]);
-    assert_eq!(derived.trim_end(), report.public_key.unwrap().to_openssh());
+    assert_eq!(
+        derived.trim_end(),
+        report.public_key().unwrap().to_openssh()
+    );
 }

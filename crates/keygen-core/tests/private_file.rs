@@ -17,10 +17,10 @@ fn assert_sound_same_key(report: &PrivateKeyReport, format: PrivateKeyFormat) {
     let failed: Vec<_> = report.failed().collect();
     assert!(report.is_sound(), "{failed:?}");
     assert!(failed.is_empty(), "{failed:?}");
-    assert_eq!(report.format, Some(format));
-    assert_eq!(report.bits, Some(4096));
+    assert_eq!(report.format(), Some(format));
+    assert_eq!(report.bits(), Some(4096));
     assert_eq!(
-        report.public_key.as_ref().unwrap().to_openssh(),
+        report.public_key().as_ref().unwrap().to_openssh(),
         common::keys()[0].public_key().to_openssh()
     );
 }
@@ -38,7 +38,7 @@ fn openssh_plain_and_encrypted_read_back_sound() {
     // Without the passphrase the check cannot run, and says why.
     let report = check_private_key(&enc);
     assert!(!report.is_sound());
-    assert!(report.checks[0].detail.contains("encrypted"));
+    assert!(report.checks()[0].detail().contains("encrypted"));
     let report = check_private_key_with_passphrase(&enc, PASS).unwrap();
     assert_sound_same_key(&report, PrivateKeyFormat::Openssh);
     assert_eq!(
@@ -108,9 +108,12 @@ fn openssh_key_of_another_type_fails_key_type() {
     assert!(status.success());
     let text = std::fs::read_to_string(&path).unwrap();
     let report = check_private_key(&text);
-    assert_eq!(report.format, Some(PrivateKeyFormat::Openssh));
+    assert_eq!(report.format(), Some(PrivateKeyFormat::Openssh));
     assert!(!report.is_sound());
-    assert!(report.failed().any(|c| c.name == "key_type"), "{report:?}");
+    assert!(
+        report.failed().any(|c| c.name() == "key_type"),
+        "{report:?}"
+    );
 }
 
 #[test]
@@ -140,14 +143,14 @@ fn ssh_keygen_rsa_files_check_sound_with_and_without_passphrase() {
             check_private_key_with_passphrase(&text, pass.as_bytes()).unwrap()
         };
         assert!(report.is_sound(), "{report:?}");
-        assert_eq!(report.format, Some(PrivateKeyFormat::Openssh));
-        assert_eq!(report.bits, Some(3072));
-        let ours = report.public_key.as_ref().unwrap().to_openssh();
+        assert_eq!(report.format(), Some(PrivateKeyFormat::Openssh));
+        assert_eq!(report.bits(), Some(3072));
+        let ours = report.public_key().as_ref().unwrap().to_openssh();
         assert_eq!(
             ours.split(' ').collect::<Vec<_>>(),
             public.split(' ').take(2).collect::<Vec<_>>()
         );
         // 3072 bits: sound, with the non-fatal note that the api makes 4096.
-        assert!(report.failed().all(|c| !c.fatal));
+        assert!(report.failed().all(|c| !c.fatal()));
     }
 }

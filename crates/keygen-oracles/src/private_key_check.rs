@@ -19,8 +19,7 @@ const RSA_CRATE_MAX_EXPONENT: u64 = (1 << 33) - 1;
 /// checker did), and compares.
 fn cross_check(report: &PrivateKeyReport, der: &[u8], pkcs8: bool) {
     let ours = report
-        .public_key
-        .as_ref()
+        .public_key()
         .expect("a sound key carries its public key");
     let theirs = if pkcs8 {
         rsa::PrivateKey::from_pkcs8_der(der).map_err(|e| e.to_string())
@@ -45,7 +44,7 @@ fn cross_check(report: &PrivateKeyReport, der: &[u8], pkcs8: bool) {
         .unwrap_or_else(|e| panic!("the rsa crate finds a sound key invalid: {e}; {report:?}"));
     let public = RsaPublicKey::from_be_bytes(&theirs.n_bytes(), &theirs.e_bytes());
     assert_eq!(&public, ours, "the public keys differ");
-    assert_eq!(report.bits, Some(theirs.n().bit_width_vartime()));
+    assert_eq!(report.bits(), Some(theirs.n().bit_width_vartime()));
 }
 
 /// The bit length of e, read back from the public key's SSH blob (string
@@ -68,7 +67,7 @@ fn exponent_bits(key: &RsaPublicKey) -> u32 {
 /// When a property does not hold.
 pub fn run(data: &[u8]) {
     let der = keygen_core::check_private_key_der(data);
-    assert!(!der.is_sound() || der.public_key.is_some());
+    assert!(!der.is_sound() || der.public_key().is_some());
     if der.is_sound() {
         // As the checker: PKCS#8 when it reads as PrivateKeyInfo, else PKCS#1.
         let pkcs8 = rsa::pkcs8::der::Decode::from_der(data)
@@ -78,11 +77,11 @@ pub fn run(data: &[u8]) {
     }
     if let Ok(text) = std::str::from_utf8(data) {
         let report = keygen_core::check_private_key(text);
-        assert!(!report.is_sound() || report.public_key.is_some());
-        assert!(!report.checks.is_empty());
+        assert!(!report.is_sound() || report.public_key().is_some());
+        assert!(!report.checks().is_empty());
         if report.is_sound() {
             let trimmed = text.trim();
-            match report.format {
+            match report.format() {
                 Some(PrivateKeyFormat::ApiBase64) => {
                     let der = Base64::decode_vec(trimmed).expect("sound base64 decodes");
                     cross_check(&report, &der, true);

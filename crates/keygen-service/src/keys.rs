@@ -42,17 +42,17 @@ pub(crate) struct GeneratedKey(EncodedKeyPair);
 impl GeneratedKey {
     /// `ssh-rsa <base64>`, no comment.
     pub(crate) fn public_key(&self) -> &str {
-        &self.0.public_key
+        self.0.public_key()
     }
 
     /// The `SHA256:` fingerprint.
     pub(crate) fn fingerprint(&self) -> &str {
-        &self.0.fingerprint
+        self.0.fingerprint()
     }
 
     /// The private key: one line of base64 PKCS#8 DER (zeroized on drop).
     pub(crate) fn private_key(&self) -> &str {
-        self.0.private_key.as_str()
+        self.0.private_key().as_str()
     }
 }
 

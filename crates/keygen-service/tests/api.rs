@@ -86,7 +86,7 @@ async fn every_route_and_status(env: TestEnv) {
     let report = keygen_core::check_private_key(private);
     assert!(report.is_sound());
     assert_eq!(
-        report.public_key.unwrap().to_openssh(),
+        report.public_key().unwrap().to_openssh(),
         generated["publicKey"].as_str().unwrap()
     );
     assert_eq!(generated["publicKey"].as_str().unwrap().len(), 724);

@@ -27,7 +27,7 @@ use super::PRIME_BITS;
 use crate::{Error, Result};
 
 /// Odd primes below this bound strike out candidates.
-pub const SIEVE_LIMIT: u32 = 1 << 20;
+pub(crate) const SIEVE_LIMIT: u32 = 1 << 20;
 /// Odd numbers per window (a multiple of 64).
 const WINDOW: u32 = 4096;
 /// Windows per base before a fresh base is drawn (bounds the offsets, so

@@ -13,17 +13,17 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::{DecryptError, RsaParts, random};
-use crate::check::PrivateKeyReport;
+use crate::check::{CheckName, PrivateKeyReport};
 use crate::{Error, Result};
 
 /// Argon2 memory of the files this crate writes, in KiB: PuTTY's default
 /// (`puttygen --ppk-param memory=8192`).
-pub const PPK_ARGON2_MEMORY_KIB: u32 = 8192;
+pub(crate) const PPK_ARGON2_MEMORY_KIB: u32 = 8192;
 
 /// Argon2 passes of the files this crate writes. PuTTY calibrates the count
 /// to take 100 ms on the machine at hand (`--ppk-param time=100`); a fixed
 /// count keeps the files alike everywhere, and any count is read.
-pub const PPK_ARGON2_PASSES: u32 = 21;
+pub(crate) const PPK_ARGON2_PASSES: u32 = 21;
 
 /// The first line's key word, followed by the key's algorithm name.
 const HEADER: &str = "PuTTY-User-Key-File-3: ";
@@ -226,7 +226,7 @@ pub(super) fn encode(
             let padded_len = private.len().div_ceil(16) * 16;
             let mut buf = Zeroizing::new(vec![0u8; padded_len]);
             buf[..private.len()].copy_from_slice(private);
-            getrandom::fill(&mut buf[private.len()..]).map_err(Error::Rng)?;
+            getrandom::fill(&mut buf[private.len()..]).map_err(Error::rng)?;
             tag = mac(keys.mac_key(), algorithm, encryption, comment, public, &buf)
                 .ok_or(Error::Encryption("hmac-sha-256 refused its key"))?;
             cbc::Encryptor::<aes::Aes256>::new(keys.cipher_key().into(), keys.iv().into())
@@ -394,7 +394,7 @@ impl PpkFile {
     pub(super) fn check(&self, private: &[u8], report: &mut PrivateKeyReport) {
         if self.algorithm != "ssh-rsa" {
             report.push(
-                "key_type",
+                CheckName::KeyType,
                 false,
                 true,
                 format!("the key is {}, not rsa", self.algorithm),
@@ -421,7 +421,7 @@ impl PpkFile {
         match parts {
             Some(parts) => parts.check(report),
             None => report.push(
-                "der_canonical",
+                CheckName::DerCanonical,
                 false,
                 true,
                 "the ppk's rsa blobs are malformed",

@@ -132,6 +132,9 @@ pub struct PublicKeyOptions<'a> {
     min_rsa_bits: u32,
     max_rsa_exponent_bits: u32,
     blocklist: Option<&'a Blocklist>,
+    /// Only the structure (for [`PublicKeyLine::parse_unchecked`]): no
+    /// length bounds, no key policy, no blocklist.
+    structure_only: bool,
 }
 
 impl Default for PublicKeyOptions<'_> {
@@ -151,6 +154,7 @@ impl<'a> PublicKeyOptions<'a> {
             min_rsa_bits: rsa::MIN_BITS,
             max_rsa_exponent_bits: rsa::MAX_EXPONENT_BITS,
             blocklist: None,
+            structure_only: false,
         }
     }
 
@@ -441,13 +445,14 @@ impl PublicKeyLine {
     /// [`PublicKeyOptions::without_length_bounds`], which bounds the work.
     pub const UNBOUNDED_MAX_LEN: usize = 8192;
     /// The default floor of the RSA modulus size in bits.
-    pub const MIN_RSA_BITS: u32 = rsa::MIN_BITS;
+    pub const MIN_RSA_BITS: u32 = 2048;
     /// The largest RSA modulus size in bits.
-    pub const MAX_RSA_BITS: u32 = rsa::MAX_BITS;
+    pub const MAX_RSA_BITS: u32 = 16_384;
     /// The default largest RSA public exponent, in bits.
-    pub const MAX_RSA_EXPONENT_BITS: u32 = rsa::MAX_EXPONENT_BITS;
-    /// Steps of Fermat's method tried on every RSA modulus.
-    pub const FERMAT_ROUNDS: u32 = rsa::FERMAT_ROUNDS;
+    pub const MAX_RSA_EXPONENT_BITS: u32 = 32;
+    // Spelled as literals so that the documentation shows the values; the
+    // policy itself reads the private constants of `rsa`, and the test
+    // `public_limits_match_the_policy` keeps the two equal.
 
     /// Validates a public key line with the API's policy
     /// ([`PublicKeyOptions::api`]).
@@ -572,6 +577,23 @@ impl PublicKeyLine {
 
         let (fields, application) = read_fields(key_type, &blob)?;
         let mut warnings = Vec::new();
+        if options.structure_only {
+            let bits = match fields {
+                Fields::Rsa { n, .. } => crate::num::bit_len(n),
+                Fields::Ed25519 { .. } => 256,
+                Fields::Ecdsa { .. } => key_type.curve().unwrap_or(Curve::P256).bits(),
+            };
+            return Ok(Self {
+                fingerprint_sha256: crate::sha256_fingerprint(&blob),
+                fingerprint_md5: crate::md5_fingerprint(&blob),
+                line,
+                key_type,
+                bits,
+                comment_at,
+                blob,
+                warnings,
+            });
+        }
         let (bits, number): (u32, &[u8]) = match fields {
             Fields::Rsa { e, n } => {
                 let policy = rsa::Policy {
@@ -625,6 +647,53 @@ impl PublicKeyLine {
             blob,
             warnings,
         })
+    }
+
+    /// Reads a public key line by its structure alone, without the import
+    /// policy: for fingerprinting or displaying any well-formed key.
+    ///
+    /// The line is normalised as [`PublicKeyLine::new`] does it and must be
+    /// one line of printable characters; the type must be one of
+    /// [`KeyType::ALL`], the key data strict padded base64, and the blob a
+    /// well-formed RFC 4253 blob of that type (inner type equal, minimal
+    /// non-negative mpints, nothing left over). Not checked: the line's
+    /// length, key sizes, exponents, points on curves, weak keys, the
+    /// blocklist. [`PublicKeyLine::warnings`] is always empty.
+    ///
+    /// ```
+    /// use keygen_core::PublicKeyLine;
+    ///
+    /// // The Vagrant insecure key: refused by `new`, read here.
+    /// let line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIN1YdxBpNlzxDqfJyw/QKow1F+wvG9hXGoqiysfJOn5Y vagrant";
+    /// assert!(PublicKeyLine::new(line).is_err());
+    /// let key = PublicKeyLine::parse_unchecked(line).unwrap();
+    /// assert_eq!(
+    ///     key.fingerprint_sha256(),
+    ///     "SHA256:WkvqjnyPAeC0cbPErYiGP9vqHdgL1MqqvPdIe3lvHgI"
+    /// );
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`Rejection`] whose [`Reason`] names the structural fault (for
+    /// example [`Reason::PublicKeyUnknownType`], [`Reason::PublicKeyBase64`]
+    /// or [`Reason::PublicKeyBlobTruncated`]).
+    pub fn parse_unchecked(input: &str) -> Result<Self, Rejection> {
+        let options = PublicKeyOptions {
+            enforce_min_length: false,
+            max_length: usize::MAX,
+            structure_only: true,
+            ..PublicKeyOptions::api()
+        };
+        Self::with_options(input, &options)
+    }
+
+    /// The exponent and modulus magnitudes of an RSA key.
+    pub(crate) fn rsa_fields(&self) -> Option<(&[u8], &[u8])> {
+        match read_fields(self.key_type, &self.blob) {
+            Ok((Fields::Rsa { e, n }, _)) => Some((e, n)),
+            _ => None,
+        }
     }
 
     /// The normalised line: `type base64[ comment]`, single spaces.
@@ -699,6 +768,13 @@ impl fmt::Display for PublicKeyLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_limits_match_the_policy() {
+        assert_eq!(PublicKeyLine::MIN_RSA_BITS, rsa::MIN_BITS);
+        assert_eq!(PublicKeyLine::MAX_RSA_BITS, rsa::MAX_BITS);
+        assert_eq!(PublicKeyLine::MAX_RSA_EXPONENT_BITS, rsa::MAX_EXPONENT_BITS);
+    }
 
     #[test]
     fn base64ct_is_strict() {
