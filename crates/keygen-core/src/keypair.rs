@@ -7,12 +7,13 @@ use base64ct::{Base64, Encoding};
 use crypto_bigint::BoxedUint;
 use der::Encode;
 use der::asn1::{OctetStringRef, UintRef};
-use rand_core::{CryptoRng, SeedableRng};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::generate::{self, GenerateOptions, GenerationStats};
-use crate::{Error, Result, md5_fingerprint, sha256_fingerprint};
+// The errors' docs name `Error`'s variants; the code itself only returns it.
+#[cfg(doc)]
+use crate::Error;
+use crate::{Result, md5_fingerprint, num, sha256_fingerprint, ssh};
 
 /// An RSA private key with two primes p > q, as this engine generates it.
 ///
@@ -31,70 +32,6 @@ pub struct RsaKeyPair {
 }
 
 impl RsaKeyPair {
-    /// Generates an RSA-4096 key pair (e = 65537) from `rng`, meeting FIPS
-    /// 186-5 appendix A.1.3; `d` is reduced modulo λ(n) and p > q.
-    ///
-    /// # Errors
-    ///
-    /// Only on an internal arithmetic failure, which valid primes rule out.
-    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
-        Ok(generate::generate_with_stats(rng, &GenerateOptions::default())?.0)
-    }
-
-    /// Like [`RsaKeyPair::generate`], and also reports how many primality
-    /// tests the search ran: with a seeded `rng` this count is exact and
-    /// repeatable, a measure of cost that machine noise does not blur.
-    ///
-    /// # Errors
-    ///
-    /// As [`RsaKeyPair::generate`].
-    pub fn generate_with_stats<R: CryptoRng + ?Sized>(
-        rng: &mut R,
-    ) -> Result<(Self, GenerationStats)> {
-        generate::generate_with_stats(rng, &GenerateOptions::default())
-    }
-
-    /// Like [`RsaKeyPair::generate_with_stats`], choosing how the primes are
-    /// searched: on several threads at once (the first thread to find each
-    /// prime wins, so a seeded `rng` no longer gives a repeatable key), or on
-    /// the portable search whatever the CPU has.
-    ///
-    /// # Errors
-    ///
-    /// As [`RsaKeyPair::generate`].
-    pub fn generate_with<R: CryptoRng + ?Sized>(
-        rng: &mut R,
-        options: &GenerateOptions,
-    ) -> Result<(Self, GenerationStats)> {
-        generate::generate_with_stats(rng, options)
-    }
-
-    /// Generates a key pair from the operating system's CSPRNG.
-    ///
-    /// 32 bytes are read from the OS (`getrandom`) for each key and expanded
-    /// with ChaCha20, whose state is zeroized afterwards; a failure of the
-    /// OS source is reported rather than ignored.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Rng`] when the operating system cannot supply randomness.
-    pub fn generate_os() -> Result<Self> {
-        Self::generate_os_with(&GenerateOptions::default())
-    }
-
-    /// [`RsaKeyPair::generate_os`] with a choice of search (threads, or the
-    /// portable search).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Rng`] when the operating system cannot supply randomness.
-    pub fn generate_os_with(options: &GenerateOptions) -> Result<Self> {
-        let mut seed = Zeroizing::new([0u8; 32]);
-        getrandom::fill(seed.as_mut()).map_err(Error::Rng)?;
-        let mut rng = chacha20::ChaCha20Rng::from_seed(*seed);
-        Ok(Self::generate_with(&mut rng, options)?.0)
-    }
-
     /// Assembles a key from its components; the caller guarantees them.
     #[expect(clippy::too_many_arguments, reason = "the eight RSAPrivateKey fields")]
     pub(crate) fn from_parts(
@@ -319,11 +256,11 @@ impl fmt::Debug for RsaKeyPair {
 /// beyond the byte length that DER publishes anyway.
 fn be_trimmed(v: &BoxedUint) -> Vec<u8> {
     let full = Zeroizing::new(v.to_be_bytes());
-    let start = full
-        .iter()
-        .position(|&b| b != 0)
-        .unwrap_or(full.len().saturating_sub(1));
-    full[start..].to_vec()
+    match num::strip_leading_zeros(&full) {
+        // Zero is one zero byte, as DER's INTEGER needs one content byte.
+        [] => vec![0],
+        trimmed => trimmed.to_vec(),
+    }
 }
 
 /// An RSA public key (n, e).
@@ -338,26 +275,16 @@ impl RsaPublicKey {
     /// (leading zero bytes are ignored).
     #[must_use]
     pub fn from_be_bytes(n: &[u8], e: &[u8]) -> Self {
-        let trim = |b: &[u8]| {
-            let start = b.iter().position(|&x| x != 0).unwrap_or(b.len());
-            b[start..].to_vec()
-        };
         Self {
-            n: trim(n),
-            e: trim(e),
+            n: num::strip_leading_zeros(n).to_vec(),
+            e: num::strip_leading_zeros(e).to_vec(),
         }
     }
 
     /// The modulus size in bits.
     #[must_use]
     pub fn bits(&self) -> u32 {
-        match self.n.first() {
-            None => 0,
-            Some(&top) => {
-                let len = u32::try_from(self.n.len()).unwrap_or(u32::MAX / 8);
-                len * 8 - top.leading_zeros()
-            }
-        }
+        num::bit_len(&self.n)
     }
 
     /// The RFC 4253 §6.6 blob: string "ssh-rsa", mpint e, mpint n, where an
@@ -365,28 +292,13 @@ impl RsaPublicKey {
     /// leading zero byte when the top bit is set.
     #[must_use]
     pub fn to_ssh_blob(&self) -> Vec<u8> {
-        // Written out rather than through ssh-key: the blob is three
-        // length-prefixed fields, and this way it cannot fail.
-        fn put_string(out: &mut Vec<u8>, bytes: &[u8]) {
-            let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-            out.extend_from_slice(&len.to_be_bytes());
-            out.extend_from_slice(bytes);
-        }
-        fn put_mpint(out: &mut Vec<u8>, magnitude: &[u8]) {
-            if magnitude.first().is_some_and(|&b| b & 0x80 != 0) {
-                let mut padded = Vec::with_capacity(magnitude.len() + 1);
-                padded.push(0);
-                padded.extend_from_slice(magnitude);
-                put_string(out, &padded);
-            } else {
-                put_string(out, magnitude);
-            }
-        }
-        let mut out = Vec::with_capacity(self.n.len() + self.e.len() + 24);
-        put_string(&mut out, b"ssh-rsa");
-        put_mpint(&mut out, &self.e);
-        put_mpint(&mut out, &self.n);
-        out
+        // By the crate's wire writer rather than through ssh-key: the blob
+        // is three length-prefixed fields, and this way it cannot fail.
+        let mut out = ssh::Writer::with_capacity(self.n.len() + self.e.len() + 24);
+        out.put_string(b"ssh-rsa")
+            .put_mpint(&self.e)
+            .put_mpint(&self.n);
+        out.into_bytes()
     }
 
     /// The OpenSSH public key line `ssh-rsa <base64>`, without a comment or

@@ -9,7 +9,9 @@ mod fingerprint;
 mod generate;
 mod keypair;
 mod num;
+mod params;
 mod private_file;
+mod ssh;
 
 pub use check::{
     Check, MAX_CHECKED_MODULUS_BITS, MIN_SOUND_MODULUS_BITS, PrivateKeyFormat, PrivateKeyReport,
@@ -29,6 +31,8 @@ pub use private_file::{
 
 // validators: begin
 mod validate;
+#[doc(hidden)]
+pub use validate::split_key_line;
 pub use validate::{
     Blocklist, BlocklistError, Description, KeyType, KeyWarning, Name, PublicKeyLine,
     PublicKeyOptions, Reason, Rejection, Tags,
