@@ -2,8 +2,7 @@
 //! it — public key lines, authorized_keys lines with options, known_hosts
 //! lines — one JSON line per key, with its line number.
 
-use base64ct::{Base64, Encoding};
-use keygen_core::{PublicKeyLine, PublicKeyOptions};
+use keygen_core::{PublicKeyLine, PublicKeyOptions, split_key_line};
 use serde_json::{Value, json};
 
 /// The validator's options for fingerprinting: no length bounds of the
@@ -29,7 +28,9 @@ pub(crate) fn run(text: &str) -> (u8, Vec<Value>) {
             continue;
         }
         let number = i + 1;
-        let (prefix, key) = split_key(trimmed);
+        // keygen-core finds the key after authorized_keys options or
+        // known_hosts fields, as ssh-keygen does.
+        let (prefix, key) = split_key_line(trimmed);
         match PublicKeyLine::with_options(key, &options()) {
             Ok(k) => {
                 let mut v = json!({
@@ -68,90 +69,12 @@ pub(crate) fn run(text: &str) -> (u8, Vec<Value>) {
     (code, out)
 }
 
-/// Whether `kind data` starts a public key: the base64 decodes to a blob
-/// whose leading string is the type (RFC 4253 section 6.6).
-fn is_key(kind: &str, data: Option<&str>) -> bool {
-    let Some(blob) = data.and_then(|d| Base64::decode_vec(d).ok()) else {
-        return false;
-    };
-    blob.get(..4)
-        .and_then(|len| usize::try_from(u32::from_be_bytes([len[0], len[1], len[2], len[3]])).ok())
-        .and_then(|len| blob.get(4..4 + len))
-        == Some(kind.as_bytes())
-}
-
-/// Splits a line into what precedes the key (authorized_keys options, or
-/// a known_hosts marker and host patterns) and the key with its comment.
-///
-/// As ssh-keygen's `do_fingerprint`: a line that starts with a key is
-/// taken as it is; otherwise one field is skipped (an `@cert-authority` or
-/// `@revoked` marker first, in known_hosts), a field ending at the first
-/// blank outside double quotes (`command="a b"`, with `\"` escapes).
-fn split_key(line: &str) -> (Option<&str>, &str) {
-    let mut tokens = line.split_ascii_whitespace();
-    let first = tokens.next().unwrap_or_default();
-    if is_key(first, tokens.next()) || looks_like_type(first) {
-        return (None, line);
-    }
-    let mut rest = line;
-    let mut start = 0;
-    if first.starts_with('@') {
-        rest = rest[first.len()..].trim_start_matches([' ', '\t']);
-        start = line.len() - rest.len();
-    }
-    let mut quoted = false;
-    let mut escaped = false;
-    let mut end = rest.len();
-    for (i, c) in rest.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == '"' {
-            quoted = !quoted;
-        } else if !quoted && (c == ' ' || c == '\t') {
-            end = i;
-            break;
-        }
-    }
-    let key = rest[end..].trim_start_matches([' ', '\t']);
-    let prefix = &line[..start + end];
-    (Some(prefix), key)
-}
-
-/// A token that names a key type, though its data may be broken: then
-/// the line is judged as a key, and the refusal says what is wrong.
-fn looks_like_type(token: &str) -> bool {
-    keygen_core::KeyType::from_name(token).is_some()
-        || token.starts_with("ssh-")
-        || token.starts_with("ecdsa-sha2-")
-        || token.starts_with("sk-")
-        || token.starts_with("rsa-sha2-")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const ED: &str =
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO3DtkUX66CKs8/HPazTBfgykWRmxBjyie4TP3z+ZOPC";
-
-    #[test]
-    fn splits_options_and_known_hosts_fields() {
-        assert_eq!(split_key(ED), (None, ED));
-        let line = format!("command=\"echo a b\",no-pty {ED} me");
-        assert_eq!(
-            split_key(&line),
-            (Some("command=\"echo a b\",no-pty"), &*format!("{ED} me"))
-        );
-        let line = format!("@cert-authority *.example.com {ED}");
-        assert_eq!(
-            split_key(&line),
-            (Some("@cert-authority *.example.com"), ED)
-        );
-        let line = format!("host.example,10.0.0.1 {ED}");
-        assert_eq!(split_key(&line), (Some("host.example,10.0.0.1"), ED));
-    }
 
     #[test]
     fn every_key_with_its_line_number() {

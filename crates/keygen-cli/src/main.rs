@@ -1,11 +1,10 @@
-//! `keygen`: the key-pair engine offline — generate RSA-4096 key pairs in
-//! the API's format or as key files (OpenSSH, PKCS#8, PKCS#1, PuTTY PPK),
-//! check private and public keys, print fingerprints. docs/cli.md has the
-//! whole behaviour.
+#![doc = include_str!("../README.md")]
 //!
-//! Exit codes: 0 success (key sound / accepted), 1 the key failed a check,
-//! 2 the input could not be read (unreadable file, a format keygen does not
-//! read, a wrong passphrase) or the command line was wrong.
+//! # Exit codes
+//!
+//! 0 success (key sound / accepted), 1 the key failed a check, 2 the input
+//! could not be read (unreadable file, a format keygen does not read, a
+//! wrong passphrase) or the command line was wrong.
 
 use std::fs;
 use std::io::{self, IsTerminal, Read, Write};

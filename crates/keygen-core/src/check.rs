@@ -8,8 +8,9 @@ use crypto_bigint::{BoxedUint, ConcatenatingMul, Lcm, NonZero, Odd, Resize};
 use der::{Decode, Encode};
 use zeroize::Zeroizing;
 
-use crate::generate::{MODULUS_BITS, PUBLIC_EXPONENT, distance_above, widened};
 use crate::keypair::RsaPublicKey;
+use crate::num::{bit_len, distance_above, widened};
+use crate::params::{MODULUS_BITS, PUBLIC_EXPONENT};
 
 /// The largest modulus the checker examines. Primality tests on larger keys
 /// would let a caller buy seconds of CPU with a few kilobytes of input.
@@ -501,20 +502,6 @@ pub(crate) fn check_pkcs1(der: &[u8], report: &mut PrivateKeyReport) {
         qinv: next(),
     };
     check_arithmetic(&f, n_bits, precision, report);
-}
-
-fn bit_len(be: &[u8]) -> u32 {
-    let start = be.iter().position(|&b| b != 0).unwrap_or(be.len());
-    let rest = &be[start..];
-    match rest.first() {
-        None => 0,
-        Some(&top) => {
-            u32::try_from(rest.len())
-                .unwrap_or(u32::MAX / 8)
-                .saturating_mul(8)
-                - top.leading_zeros()
-        }
-    }
 }
 
 fn check_arithmetic(f: &Fields, n_bits: u32, precision: u32, report: &mut PrivateKeyReport) {

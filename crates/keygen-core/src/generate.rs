@@ -11,24 +11,20 @@
 
 use crypto_bigint::{BoxedUint, ConcatenatingMul, Lcm, NonZero, Odd};
 use crypto_primes::hazmat::MillerRabin;
-use rand_core::CryptoRng;
+use rand_core::{CryptoRng, SeedableRng};
 use zeroize::Zeroizing;
 
 use keygen_mont::{LANES, Words};
 
 use crate::keypair::RsaKeyPair;
+use crate::num::{distance_above, widened};
 use crate::{Error, Result};
 
 mod parallel;
 mod sieve;
 
-/// Size of the modulus in bits.
-pub const MODULUS_BITS: u32 = 4096;
-/// Size of each prime in bits.
-pub(crate) const PRIME_BITS: u32 = MODULUS_BITS / 2;
-/// The public exponent, F4. It is prime, so gcd(e, p − 1) = 1 exactly when
-/// p mod e ≠ 1.
-pub const PUBLIC_EXPONENT: u32 = 65_537;
+pub(crate) use crate::params::{MIN_PRIME_DISTANCE_LOG2, PRIME_BITS};
+pub use crate::params::{MODULUS_BITS, PUBLIC_EXPONENT};
 
 /// Rounds of Miller–Rabin with random bases, besides the one to base 2.
 ///
@@ -38,9 +34,6 @@ pub const PUBLIC_EXPONENT: u32 = 65_537;
 /// vector lanes, which costs the same whether it carries 5 rounds or 8: base
 /// 2 and seven random bases, three more than the table asks.
 pub(crate) const MR_RANDOM_ROUNDS: usize = 7;
-
-/// FIPS 186-5 A.1.3 step 5.4: |p − q| must exceed 2^(nlen/2 − 100).
-pub(crate) const MIN_PRIME_DISTANCE_LOG2: u32 = PRIME_BITS - 100;
 
 /// How much work one generation did: the deterministic measure of its cost
 /// (each count is of 2048-bit modular exponentiations).
@@ -437,15 +430,72 @@ fn random_prime_lanes<R: CryptoRng + ?Sized>(
     }
 }
 
-/// |a − b| > 2^k.
-pub(crate) fn distance_above(a: &BoxedUint, b: &BoxedUint, k: u32) -> bool {
-    let diff = if a > b {
-        a.wrapping_sub(b)
-    } else {
-        b.wrapping_sub(a)
-    };
-    // diff > 2^k  ⇔  diff − 1 ≥ 2^k  ⇔  bit_width(diff − 1) > k.
-    diff.bit_width_vartime() > 0 && diff.wrapping_sub(BoxedUint::one()).bit_width_vartime() > k
+// The generating constructors of the key pair live here, beside the search
+// they drive, so that the key pair's module needs nothing of generation.
+impl RsaKeyPair {
+    /// Generates an RSA-4096 key pair (e = 65537) from `rng`, meeting FIPS
+    /// 186-5 appendix A.1.3; `d` is reduced modulo λ(n) and p > q.
+    ///
+    /// # Errors
+    ///
+    /// Only on an internal arithmetic failure, which valid primes rule out.
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
+        Ok(generate_with_stats(rng, &GenerateOptions::default())?.0)
+    }
+
+    /// Like [`RsaKeyPair::generate`], and also reports how many primality
+    /// tests the search ran: with a seeded `rng` this count is exact and
+    /// repeatable, a measure of cost that machine noise does not blur.
+    ///
+    /// # Errors
+    ///
+    /// As [`RsaKeyPair::generate`].
+    pub fn generate_with_stats<R: CryptoRng + ?Sized>(
+        rng: &mut R,
+    ) -> Result<(Self, GenerationStats)> {
+        generate_with_stats(rng, &GenerateOptions::default())
+    }
+
+    /// Like [`RsaKeyPair::generate_with_stats`], choosing how the primes are
+    /// searched: on several threads at once (the first thread to find each
+    /// prime wins, so a seeded `rng` no longer gives a repeatable key), or on
+    /// the portable search whatever the CPU has.
+    ///
+    /// # Errors
+    ///
+    /// As [`RsaKeyPair::generate`].
+    pub fn generate_with<R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        options: &GenerateOptions,
+    ) -> Result<(Self, GenerationStats)> {
+        generate_with_stats(rng, options)
+    }
+
+    /// Generates a key pair from the operating system's CSPRNG.
+    ///
+    /// 32 bytes are read from the OS (`getrandom`) for each key and expanded
+    /// with ChaCha20, whose state is zeroized afterwards; a failure of the
+    /// OS source is reported rather than ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Rng`] when the operating system cannot supply randomness.
+    pub fn generate_os() -> Result<Self> {
+        Self::generate_os_with(&GenerateOptions::default())
+    }
+
+    /// [`RsaKeyPair::generate_os`] with a choice of search (threads, or the
+    /// portable search).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Rng`] when the operating system cannot supply randomness.
+    pub fn generate_os_with(options: &GenerateOptions) -> Result<Self> {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        getrandom::fill(seed.as_mut()).map_err(Error::rng)?;
+        let mut rng = chacha20::ChaCha20Rng::from_seed(*seed);
+        Ok(Self::generate_with(&mut rng, options)?.0)
+    }
 }
 
 /// Generates a key pair, returning the work counters too.
@@ -479,14 +529,6 @@ pub(crate) fn generate_with_stats<R: CryptoRng + ?Sized>(
             None => stats.rejected_pairs += 1,
         }
     }
-}
-
-/// A copy of `v` at `bits` of precision (at least its own), built in place
-/// so that no unwiped intermediate copy is left behind.
-pub(crate) fn widened(v: &BoxedUint, bits: u32) -> Zeroizing<BoxedUint> {
-    let mut out = Zeroizing::new(BoxedUint::zero_with_precision(bits.max(v.bits_precision())));
-    out.as_mut_limbs()[..v.nlimbs()].copy_from_slice(v.as_limbs());
-    out
 }
 
 /// Builds the key from two primes p > q (each already tested), or `None`

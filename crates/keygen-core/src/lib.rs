@@ -10,10 +10,12 @@ mod fingerprint;
 mod generate;
 mod keypair;
 mod num;
+mod params;
 mod private_file;
 mod read;
 #[cfg(feature = "serde")]
 mod serde_impls;
+mod ssh;
 
 /// The `rand_core` crate (0.10) whose [`CryptoRng`](rand_core::CryptoRng)
 /// [`RsaKeyPair::generate`] takes: name it through this path to get the
@@ -43,6 +45,8 @@ pub use private_file::{DecryptError, check_private_key_with_passphrase, private_
 
 // validators: begin
 mod validate;
+#[doc(hidden)]
+pub use validate::split_key_line;
 pub use validate::{
     Blocklist, BlocklistError, Description, KeyType, KeyWarning, Name, PublicKeyLine,
     PublicKeyOptions, Reason, Rejection, Tags,

@@ -417,7 +417,7 @@ impl RsaKeyPair {
         let len: usize = fields.iter().map(|m| m.as_bytes().len() + 4).sum();
         let mut private_blob = Zeroizing::new(Vec::with_capacity(len));
         for m in fields {
-            ppk::put_string(&mut private_blob, m.as_bytes());
+            crate::ssh::put_string(&mut private_blob, m.as_bytes());
         }
         ppk::encode("ssh-rsa", comment, &public_blob, &private_blob, passphrase)
     }

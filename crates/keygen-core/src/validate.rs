@@ -15,15 +15,28 @@
 //!   more of the input than one offending character and its position;
 //! - the accepted values, as text for the error body's `description`.
 
+//!
+//! Modules depend one way: the base ones (`reason`, `warning`, `key_type`,
+//! `blob` over [`crate::ssh`]) know nothing of the validators; each key type
+//! has its file (`rsa` with one file per weak-key check, `curves` for ECDSA,
+//! `ed25519`); `public_key` reads the line and calls them.
+
 mod blob;
 mod blocklist;
 mod curves;
+mod ed25519;
 mod fields;
+mod key_line;
+mod key_type;
 mod public_key;
 mod reason;
 mod rsa;
+mod warning;
 
 pub use blocklist::{Blocklist, BlocklistError};
 pub use fields::{Description, Name, Tags};
-pub use public_key::{KeyType, KeyWarning, PublicKeyLine, PublicKeyOptions};
+pub use key_line::split_key_line;
+pub use key_type::KeyType;
+pub use public_key::{PublicKeyLine, PublicKeyOptions};
 pub use reason::{Reason, Rejection};
+pub use warning::KeyWarning;

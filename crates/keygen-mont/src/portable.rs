@@ -136,7 +136,8 @@ mod tests {
     use num_bigint::BigUint;
 
     use super::*;
-    use crate::{DIGITS, WORDS, from_digits, neg_inverse_digit, r_mod_n, to_digits};
+    use crate::digits::{DIGITS, from_digits, neg_inverse_digit, r_mod_n, to_digits};
+    use crate::words::WORDS;
 
     fn big(w: &Words) -> BigUint {
         BigUint::from_slice(

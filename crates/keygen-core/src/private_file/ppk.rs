@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use super::{DecryptError, RsaParts, random};
 use crate::check::{CheckName, PrivateKeyReport};
+use crate::ssh::{Reader, put_string};
 use crate::{Error, Result};
 
 /// Argon2 memory of the files this crate writes, in KiB: PuTTY's default
@@ -49,34 +50,10 @@ pub(super) fn is_encrypted(text: &str) -> bool {
         .is_some_and(|e| e.trim() != "none")
 }
 
-/// Appends an RFC 4251 section 5 `string`: a 32-bit big-endian length and
-/// the bytes.
-pub(super) fn put_string(out: &mut Vec<u8>, bytes: &[u8]) {
-    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(bytes);
-}
-
-/// Reads an RFC 4251 `string` off the front of `input`.
-fn take_string<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
-    let (len, rest) = input.split_first_chunk::<4>()?;
-    let len = usize::try_from(u32::from_be_bytes(*len)).ok()?;
-    if rest.len() < len {
-        return None;
-    }
-    let (value, rest) = rest.split_at(len);
-    *input = rest;
-    Some(value)
-}
-
-/// Reads an RFC 4251 `mpint` that must be non-negative, as magnitude bytes.
-fn take_mpint(input: &mut &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    let bytes = take_string(input)?;
-    if bytes.first().is_some_and(|&b| b & 0x80 != 0) {
-        return None;
-    }
-    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
-    Some(Zeroizing::new(bytes[start..].to_vec()))
+/// Reads an RFC 4251 `mpint` that must be non-negative, as magnitude bytes
+/// (leading zeros tolerated, as PuTTY reads them).
+fn take_mpint(r: &mut Reader<'_>, field: &'static str) -> Option<Zeroizing<Vec<u8>>> {
+    Some(Zeroizing::new(r.read_mpint_lenient(field).ok()?.to_vec()))
 }
 
 /// Cipher key, IV and MAC key: Argon2's 80 bytes (manual C.3).
@@ -401,21 +378,21 @@ impl PpkFile {
             );
             return;
         }
-        let mut public = self.public.as_slice();
-        let mut private = private;
+        let mut public = Reader::new(&self.public);
+        let mut private = Reader::new(private);
         let parts = (|| {
-            if take_string(&mut public)? != b"ssh-rsa" {
+            if public.read_string("key type").ok()? != b"ssh-rsa" {
                 return None;
             }
-            let e = take_mpint(&mut public)?;
-            let n = take_mpint(&mut public)?;
+            let e = take_mpint(&mut public, "e")?;
+            let n = take_mpint(&mut public, "n")?;
             Some(RsaParts {
                 n: n.to_vec(),
                 e: e.to_vec(),
-                d: take_mpint(&mut private)?,
-                p: take_mpint(&mut private)?,
-                q: take_mpint(&mut private)?,
-                iqmp: take_mpint(&mut private)?,
+                d: take_mpint(&mut private, "d")?,
+                p: take_mpint(&mut private, "p")?,
+                q: take_mpint(&mut private, "q")?,
+                iqmp: take_mpint(&mut private, "iqmp")?,
             })
         })();
         match parts {

@@ -65,8 +65,7 @@ impl Blocklist {
     /// stripped here): SHA-256 truncated to 120 bits, as badkeys computes it.
     #[must_use]
     pub fn digest(value: &[u8]) -> [u8; 15] {
-        let start = value.iter().position(|&b| b != 0).unwrap_or(value.len());
-        let hash = Sha256::digest(&value[start..]);
+        let hash = Sha256::digest(crate::num::strip_leading_zeros(value));
         let mut out = [0u8; DIGEST_LEN];
         out.copy_from_slice(&hash[..DIGEST_LEN]);
         out
@@ -165,8 +164,8 @@ impl Blocklist {
     /// `Blocklist::builtin().contains(value)` without hashing, for the usual
     /// case of no other list.
     pub(crate) fn builtin_lists_number(value: &[u8]) -> bool {
-        let start = value.iter().position(|&b| b != 0).unwrap_or(value.len());
-        builtin_numbers().iter().any(|n| **n == value[start..])
+        let value = crate::num::strip_leading_zeros(value);
+        builtin_numbers().iter().any(|n| **n == *value)
     }
 
     /// Whether the key number `value` (as for [`Blocklist::digest`]) is listed.
@@ -201,11 +200,8 @@ fn builtin_numbers() -> &'static [Vec<u8>] {
         BUILTIN_KEYS
             .iter()
             .flat_map(|file| file.lines())
-            .filter_map(super::public_key::key_number_of_line)
-            .map(|value| {
-                let start = value.iter().position(|&b| b != 0).unwrap_or(value.len());
-                value[start..].to_vec()
-            })
+            .filter_map(super::blob::key_number_of_line)
+            .map(|value| crate::num::strip_leading_zeros(&value).to_vec())
             .collect()
     })
 }

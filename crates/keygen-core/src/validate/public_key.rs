@@ -5,123 +5,14 @@ use core::str::FromStr;
 
 use base64ct::{Base64, Encoding};
 
-use super::blob::Reader;
+use super::blob::{Fields, read_fields};
 use super::blocklist::Blocklist;
 use super::curves::{self, Curve};
-use super::reason::{Reason, Rejection, is_invisible, show_char};
+use super::ed25519;
+use super::key_type::{KeyType, looks_like_key_type};
+use super::reason::{Reason, Rejection, is_invisible, show_char, show_token};
 use super::rsa;
-
-/// The key types accepted in `publicKey`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum KeyType {
-    /// `ssh-rsa` (RFC 4253 section 6.6).
-    Rsa,
-    /// `ssh-ed25519` (RFC 8709).
-    Ed25519,
-    /// `ecdsa-sha2-nistp256` (RFC 5656).
-    EcdsaNistp256,
-    /// `ecdsa-sha2-nistp384` (RFC 5656).
-    EcdsaNistp384,
-    /// `ecdsa-sha2-nistp521` (RFC 5656).
-    EcdsaNistp521,
-    /// `sk-ssh-ed25519@openssh.com`, a FIDO authenticator key (OpenSSH PROTOCOL.u2f).
-    SkEd25519,
-    /// `sk-ecdsa-sha2-nistp256@openssh.com`, a FIDO authenticator key (OpenSSH PROTOCOL.u2f).
-    SkEcdsaNistp256,
-}
-
-impl KeyType {
-    /// Every accepted key type.
-    pub const ALL: &'static [KeyType] = &[
-        KeyType::Rsa,
-        KeyType::Ed25519,
-        KeyType::EcdsaNistp256,
-        KeyType::EcdsaNistp384,
-        KeyType::EcdsaNistp521,
-        KeyType::SkEd25519,
-        KeyType::SkEcdsaNistp256,
-    ];
-
-    /// The key type name as it appears in the line and the blob.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Rsa => "ssh-rsa",
-            Self::Ed25519 => "ssh-ed25519",
-            Self::EcdsaNistp256 => "ecdsa-sha2-nistp256",
-            Self::EcdsaNistp384 => "ecdsa-sha2-nistp384",
-            Self::EcdsaNistp521 => "ecdsa-sha2-nistp521",
-            Self::SkEd25519 => "sk-ssh-ed25519@openssh.com",
-            Self::SkEcdsaNistp256 => "sk-ecdsa-sha2-nistp256@openssh.com",
-        }
-    }
-
-    /// The key type with this name, if it is accepted.
-    #[must_use]
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|t| t.as_str() == name)
-    }
-
-    fn curve(self) -> Option<Curve> {
-        match self {
-            Self::EcdsaNistp256 | Self::SkEcdsaNistp256 => Some(Curve::P256),
-            Self::EcdsaNistp384 => Some(Curve::P384),
-            Self::EcdsaNistp521 => Some(Curve::P521),
-            Self::Rsa | Self::Ed25519 | Self::SkEd25519 => None,
-        }
-    }
-
-    fn is_sk(self) -> bool {
-        matches!(self, Self::SkEd25519 | Self::SkEcdsaNistp256)
-    }
-}
-
-impl fmt::Display for KeyType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A property of an accepted key worth telling the user, which does not
-/// make it refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum KeyWarning {
-    /// The RSA modulus has fewer than 3072 bits (NIST SP 800-57: 2048-bit
-    /// RSA is acceptable only until 2030).
-    RsaModulusBelow3072,
-    /// The RSA public exponent is not 65537.
-    RsaExponentNot65537,
-}
-
-impl KeyWarning {
-    /// A stable snake_case name.
-    #[must_use]
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::RsaModulusBelow3072 => "rsa_modulus_below_3072",
-            Self::RsaExponentNot65537 => "rsa_exponent_not_65537",
-        }
-    }
-
-    /// A lowercase sentence for the user.
-    #[must_use]
-    pub const fn message(self) -> &'static str {
-        match self {
-            Self::RsaModulusBelow3072 => {
-                "the rsa modulus has fewer than 3072 bits; prefer rsa-3072 or larger, or ed25519"
-            }
-            Self::RsaExponentNot65537 => "the rsa public exponent is not 65537",
-        }
-    }
-}
-
-impl fmt::Display for KeyWarning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message())
-    }
-}
+use super::warning::KeyWarning;
 
 /// Options of [`PublicKeyLine::with_options`]. The default,
 /// [`PublicKeyOptions::api`], is the API's policy.
@@ -281,16 +172,6 @@ fn reject(reason: Reason, message: impl fmt::Display) -> Rejection {
     Rejection::new(reason, format!("publicKey: {message}"))
 }
 
-/// Shows a short, printable ASCII token in a message; longer or stranger
-/// input is not echoed.
-fn show_token(token: &str) -> String {
-    if token.len() <= 48 && token.bytes().all(|b| b.is_ascii_graphic()) {
-        format!("{token:?}")
-    } else {
-        "(not shown)".to_owned()
-    }
-}
-
 /// Keywords of authorized_keys options without a value (sshd(8),
 /// AUTHORIZED_KEYS FILE FORMAT).
 const OPTION_KEYWORDS: &[&str] = &[
@@ -310,17 +191,6 @@ const OPTION_KEYWORDS: &[&str] = &[
     "verify-required",
     "x11-forwarding",
 ];
-
-/// Whether a token names a key type, accepted or not (so that a line whose
-/// first token is something else can be recognised as having options).
-fn looks_like_key_type(token: &str) -> bool {
-    KeyType::from_name(token).is_some()
-        || token == "ssh-dss"
-        || token.starts_with("ssh-")
-        || token.starts_with("ecdsa-sha2-")
-        || token.starts_with("sk-")
-        || token.starts_with("rsa-sha2-")
-}
 
 /// Classifies the first token of the line.
 fn classify(first: &str, rest: &[&str]) -> Result<KeyType, Rejection> {
@@ -363,77 +233,6 @@ fn classify(first: &str, rest: &[&str]) -> Result<KeyType, Rejection> {
         Reason::PublicKeyUnknownType,
         format!("unknown key type {}", show_token(first)),
     ))
-}
-
-/// The fields of a blob after the type, read structurally.
-#[derive(Debug)]
-enum Fields<'b> {
-    Rsa { e: &'b [u8], n: &'b [u8] },
-    Ed25519 { key: &'b [u8] },
-    Ecdsa { identifier: &'b [u8], q: &'b [u8] },
-}
-
-/// Reads a blob of `key_type` per RFC 4253 section 6.6 (ssh-rsa), RFC 5656
-/// section 3.1 (ecdsa), RFC 8709 section 4 (ssh-ed25519) and PROTOCOL.u2f
-/// (sk- keys append `string application`), refusing a type mismatch, a
-/// truncated field, a bad mpint and trailing bytes.
-fn read_fields(key_type: KeyType, blob: &[u8]) -> Result<(Fields<'_>, Option<&[u8]>), Rejection> {
-    let mut r = Reader::new(blob);
-    let inner = r.read_string("key type")?;
-    if inner != key_type.as_str().as_bytes() {
-        let shown =
-            core::str::from_utf8(inner).map_or_else(|_| "(not shown)".to_owned(), show_token);
-        return Err(reject(
-            Reason::PublicKeyTypeMismatch,
-            format!(
-                "the key blob's type {shown} differs from the line's type {}",
-                key_type.as_str()
-            ),
-        ));
-    }
-    let fields = match key_type {
-        KeyType::Rsa => {
-            // RFC 4253 section 6.6: mpint e, then mpint n.
-            let e = r.read_mpint("e")?;
-            let n = r.read_mpint("n")?;
-            Fields::Rsa { e, n }
-        }
-        KeyType::Ed25519 | KeyType::SkEd25519 => Fields::Ed25519 {
-            key: r.read_string("ed25519 key")?,
-        },
-        KeyType::EcdsaNistp256
-        | KeyType::EcdsaNistp384
-        | KeyType::EcdsaNistp521
-        | KeyType::SkEcdsaNistp256 => {
-            let identifier = r.read_string("curve identifier")?;
-            let q = r.read_string("public point")?;
-            Fields::Ecdsa { identifier, q }
-        }
-    };
-    let application = if key_type.is_sk() {
-        Some(r.read_string("application")?)
-    } else {
-        None
-    };
-    r.finish()?;
-    Ok((fields, application))
-}
-
-/// The number badkeys identifies a key by (see [`Blocklist`]), read from a
-/// line without applying the policy: for building the built-in list.
-pub(crate) fn key_number_of_line(line: &str) -> Option<Vec<u8>> {
-    let mut tokens = line.split_ascii_whitespace();
-    let key_type = KeyType::from_name(tokens.next()?)?;
-    let blob = Base64::decode_vec(tokens.next()?).ok()?;
-    let (fields, _) = read_fields(key_type, &blob).ok()?;
-    match fields {
-        Fields::Rsa { n, .. } => Some(n.to_vec()),
-        Fields::Ed25519 { key } => Some(key.to_vec()),
-        Fields::Ecdsa { q, .. } => {
-            let len = key_type.curve()?.bits().div_ceil(8) as usize;
-            q.get(1..=len).map(<[u8]>::to_vec)
-        }
-    }
 }
 
 impl PublicKeyLine {
@@ -603,7 +402,7 @@ impl PublicKeyLine {
                 (rsa::check(e, n, policy, &mut warnings)?, n)
             }
             Fields::Ed25519 { key } => {
-                curves::check_ed25519(key)?;
+                ed25519::check(key)?;
                 (256, key)
             }
             Fields::Ecdsa { identifier, q } => {

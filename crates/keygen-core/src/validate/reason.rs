@@ -292,6 +292,16 @@ pub(crate) fn is_invisible(c: char) -> bool {
     )
 }
 
+/// Shows a short, printable ASCII token in a message; longer or stranger
+/// input is not echoed.
+pub(crate) fn show_token(token: &str) -> String {
+    if token.len() <= 48 && token.bytes().all(|b| b.is_ascii_graphic()) {
+        format!("{token:?}")
+    } else {
+        "(not shown)".to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

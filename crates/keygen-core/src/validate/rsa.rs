@@ -17,8 +17,8 @@ mod wiener;
 
 use crypto_bigint::BoxedUint;
 
-use super::public_key::KeyWarning;
 use super::reason::{Reason, Rejection};
+use super::warning::KeyWarning;
 use crate::num::{bit_len, to_words};
 
 /// The largest RSA modulus accepted, in bits (OpenSSH's `SSHBUF_MAX_BIGNUM`
