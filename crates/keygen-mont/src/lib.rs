@@ -59,6 +59,8 @@ use zeroize::Zeroize;
 mod avx512;
 mod blocks;
 mod dispatch;
+mod ifma;
+mod lanes;
 mod portable;
 mod residues;
 mod scalar;
@@ -71,6 +73,10 @@ pub use blocks::{
 pub use dispatch::{
     avx512_available, fermat_base_two, miller_rabin, pow2_mod, reduce_leaves, small_residues,
     smallest_factor,
+};
+pub use ifma::{
+    IfmaLanes, IfmaUnavailable, fermat_base_two_ifma, ifma_available, miller_rabin_ifma,
+    pow2_mod_ifma,
 };
 pub use residues::{RESIDUE_PRIME_LIMIT, small_residues_portable};
 
