@@ -33,9 +33,11 @@
 //!
 //! # Paths
 //!
-//! [`pow2_mod`], [`fermat_base_two`] and [`miller_rabin`] use the AVX-512
-//! kernel when the CPU has AVX-512F (detected at run time) and the scalar
-//! kernel otherwise; [`pow2_mod_portable`] always uses the portable one,
+//! [`pow2_mod`], [`fermat_base_two`] and [`miller_rabin`] use the IFMA
+//! kernel (`ifma`: 40 digits of 52 bits, `vpmadd52luq`/`vpmadd52huq`) when the
+//! CPU has AVX-512 IFMA, the AVX-512 kernel when it has AVX-512F (detected
+//! at run time) and the scalar kernel otherwise ([`pow2_mod_ifma`] and its
+//! siblings force the IFMA kernel, natively or on emulated lanes); [`pow2_mod_portable`] always uses the portable one,
 //! [`pow2_mod_scalar`] the scalar one. The portable kernel is the vector
 //! kernel's twin (separate code for the same digits) and the reference;
 //! the scalar kernel (`scalar`: 32 words of 64 bits, R = 2^2048) is what
