@@ -407,7 +407,10 @@ pub(crate) fn mul<S: Lanes8>(
     t: &mut Vecs<S>,
     out: &mut Vecs<S>,
 ) {
-    s.vectorize(|| mul_rows(s, a, b, n, *n_prime, t, out));
+    s.vectorize(
+        #[inline(always)]
+        || mul_rows(s, a, b, n, *n_prime, t, out),
+    );
 }
 
 /// The body of [`sqr`]: a·a·R⁻¹ mod N in eight lanes, carried, below 2·N
@@ -474,7 +477,10 @@ pub(crate) fn sqr<S: Lanes8>(
     w: &mut Wide<S>,
     out: &mut Vecs<S>,
 ) {
-    s.vectorize(|| sqr_rows(s, a, n, *n_prime, w, out));
+    s.vectorize(
+        #[inline(always)]
+        || sqr_rows(s, a, n, *n_prime, w, out),
+    );
 }
 
 /// Doubles the lanes selected by `select` (a masked add in every lane alike),
@@ -505,38 +511,43 @@ fn lane_digits<S: Lanes8>(s: S, v: &Vecs<S>, j: usize) -> Digits {
 /// followed by a doubling in the lanes whose exponent bit is set; then a
 /// product by 1 out of Montgomery form, and a full reduction.
 pub(crate) fn pow2<S: Lanes8>(s: S, lanes: &[Lane; LANES]) -> [Words; LANES] {
-    s.vectorize(|| {
-        let mut n: Vecs<S> = core::array::from_fn(|k| gather(s, |j| lanes[j].n[k]));
-        let n_prime = gather(s, |j| lanes[j].n_prime);
-        let mut x: Vecs<S> = core::array::from_fn(|k| gather(s, |j| lanes[j].one[k]));
-        let mut t = [s.zero(); DIGITS];
-        let mut scratch = [s.zero(); DIGITS];
-        let mut wide = [s.zero(); 2 * DIGITS];
-        for i in (0..BITS).rev() {
-            sqr(s, &x, &n, &n_prime, &mut wide, &mut t);
-            let select = lanes
-                .iter()
-                .enumerate()
-                .fold(0u8, |m, (j, l)| m | (l.exponent_bit(i) << j));
-            double_where(s, &mut t, select);
-            x = t;
-        }
-        let mut one = [s.zero(); DIGITS];
-        one[0] = s.splat(1);
-        mul(s, &x, &one, &n, &n_prime, &mut scratch, &mut t);
-        let out = core::array::from_fn(|j| {
-            let mut digits = lane_digits(s, &t, j);
-            let words = finish(&digits, &lanes[j].n);
-            digits.zeroize();
-            words
-        });
-        wipe(s, &mut x);
-        wipe(s, &mut t);
-        wipe(s, &mut n);
-        wipe(s, &mut scratch);
-        wipe(s, &mut wide);
-        out
-    })
+    // Inlined into the function with the lanes' features, so that the
+    // operations it inlines are instructions.
+    s.vectorize(
+        #[inline(always)]
+        || {
+            let mut n: Vecs<S> = core::array::from_fn(|k| gather(s, |j| lanes[j].n[k]));
+            let n_prime = gather(s, |j| lanes[j].n_prime);
+            let mut x: Vecs<S> = core::array::from_fn(|k| gather(s, |j| lanes[j].one[k]));
+            let mut t = [s.zero(); DIGITS];
+            let mut scratch = [s.zero(); DIGITS];
+            let mut wide = [s.zero(); 2 * DIGITS];
+            for i in (0..BITS).rev() {
+                sqr(s, &x, &n, &n_prime, &mut wide, &mut t);
+                let select = lanes
+                    .iter()
+                    .enumerate()
+                    .fold(0u8, |m, (j, l)| m | (l.exponent_bit(i) << j));
+                double_where(s, &mut t, select);
+                x = t;
+            }
+            let mut one = [s.zero(); DIGITS];
+            one[0] = s.splat(1);
+            mul(s, &x, &one, &n, &n_prime, &mut scratch, &mut t);
+            let out = core::array::from_fn(|j| {
+                let mut digits = lane_digits(s, &t, j);
+                let words = finish(&digits, &lanes[j].n);
+                digits.zeroize();
+                words
+            });
+            wipe(s, &mut x);
+            wipe(s, &mut t);
+            wipe(s, &mut n);
+            wipe(s, &mut scratch);
+            wipe(s, &mut wide);
+            out
+        },
+    )
 }
 
 /// `d` in every lane.
@@ -571,80 +582,85 @@ fn lane_mask(bit: u64) -> u8 {
 /// where the bit is set, each value compared with ±1. Bit i of the answer is
 /// set when N passes to `bases[i]` (a number below 2^2048).
 pub(crate) fn strong_test<S: Lanes8>(s: S, ctx: &MrContext, bases: &[Digits; LANES]) -> u8 {
-    s.vectorize(|| {
-        let mut n = broadcast(s, &ctx.n);
-        let np = s.splat(ctx.n_prime);
-        let mut scratch = [s.zero(); DIGITS];
-        let mut wide = [s.zero(); 2 * DIGITS];
-        let mut t = [s.zero(); DIGITS];
-        let mut b = [s.zero(); DIGITS];
-        {
-            // A base below 2^2048 < 2·N times R² mod N: below 2·N.
-            let mut raw: Vecs<S> = core::array::from_fn(|k| gather(s, |i| bases[i][k]));
-            let mut r2 = broadcast(s, &ctx.r2);
-            mul(s, &raw, &r2, &n, &np, &mut scratch, &mut b);
-            wipe(s, &mut raw);
-            wipe(s, &mut r2);
-        }
-        let mut one = broadcast(s, &ctx.ones[0]);
-        let mut table = [one; 1 << WINDOW_BITS];
-        table[1] = b;
-        for k in 2..table.len() {
-            let previous = table[k - 1];
-            mul(s, &previous, &b, &n, &np, &mut scratch, &mut table[k]);
-        }
-        let mut x = one;
-        let mut entry = [s.zero(); DIGITS];
-        for w in (TAIL_BITS / WINDOW_BITS..BITS / WINDOW_BITS).rev() {
-            for _ in 0..WINDOW_BITS {
-                sqr(s, &x, &n, &np, &mut wide, &mut t);
+    // Inlined into the function with the lanes' features, so that the
+    // operations it inlines are instructions.
+    s.vectorize(
+        #[inline(always)]
+        || {
+            let mut n = broadcast(s, &ctx.n);
+            let np = s.splat(ctx.n_prime);
+            let mut scratch = [s.zero(); DIGITS];
+            let mut wide = [s.zero(); 2 * DIGITS];
+            let mut t = [s.zero(); DIGITS];
+            let mut b = [s.zero(); DIGITS];
+            {
+                // A base below 2^2048 < 2·N times R² mod N: below 2·N.
+                let mut raw: Vecs<S> = core::array::from_fn(|k| gather(s, |i| bases[i][k]));
+                let mut r2 = broadcast(s, &ctx.r2);
+                mul(s, &raw, &r2, &n, &np, &mut scratch, &mut b);
+                wipe(s, &mut raw);
+                wipe(s, &mut r2);
+            }
+            let mut one = broadcast(s, &ctx.ones[0]);
+            let mut table = [one; 1 << WINDOW_BITS];
+            table[1] = b;
+            for k in 2..table.len() {
+                let previous = table[k - 1];
+                mul(s, &previous, &b, &n, &np, &mut scratch, &mut table[k]);
+            }
+            let mut x = one;
+            let mut entry = [s.zero(); DIGITS];
+            for w in (TAIL_BITS / WINDOW_BITS..BITS / WINDOW_BITS).rev() {
+                for _ in 0..WINDOW_BITS {
+                    sqr(s, &x, &n, &np, &mut wide, &mut t);
+                    x = t;
+                }
+                let index = ctx.window(w);
+                entry = [s.zero(); DIGITS];
+                for (k, e) in table.iter().enumerate() {
+                    blend(s, lane_mask(eq_small(k as u64, index)), &mut entry, e);
+                }
+                mul(s, &x, &entry, &n, &np, &mut scratch, &mut t);
                 x = t;
             }
-            let index = ctx.window(w);
-            entry = [s.zero(); DIGITS];
-            for (k, e) in table.iter().enumerate() {
-                blend(s, lane_mask(eq_small(k as u64, index)), &mut entry, e);
+            let mut ones = [broadcast(s, &ctx.ones[0]), broadcast(s, &ctx.ones[1])];
+            let mut minus_ones = [
+                broadcast(s, &ctx.minus_ones[0]),
+                broadcast(s, &ctx.minus_ones[1]),
+            ];
+            let mut y = [s.zero(); DIGITS];
+            let mut pass = 0u8;
+            for j in (0..TAIL_BITS).rev() {
+                sqr(s, &x, &n, &np, &mut wide, &mut t);
+                x = t;
+                mul(s, &x, &b, &n, &np, &mut scratch, &mut y);
+                blend(s, lane_mask(ctx.tail_bit(j)), &mut x, &y);
+                let is_one = eq_mask(s, &x, &ones[0]) | eq_mask(s, &x, &ones[1]);
+                let is_minus_one = eq_mask(s, &x, &minus_ones[0]) | eq_mask(s, &x, &minus_ones[1]);
+                let (at_s, up_to_s) = ctx.tail_rules(j);
+                pass |= (is_one & lane_mask(at_s)) | (is_minus_one & lane_mask(up_to_s));
             }
-            mul(s, &x, &entry, &n, &np, &mut scratch, &mut t);
-            x = t;
-        }
-        let mut ones = [broadcast(s, &ctx.ones[0]), broadcast(s, &ctx.ones[1])];
-        let mut minus_ones = [
-            broadcast(s, &ctx.minus_ones[0]),
-            broadcast(s, &ctx.minus_ones[1]),
-        ];
-        let mut y = [s.zero(); DIGITS];
-        let mut pass = 0u8;
-        for j in (0..TAIL_BITS).rev() {
-            sqr(s, &x, &n, &np, &mut wide, &mut t);
-            x = t;
-            mul(s, &x, &b, &n, &np, &mut scratch, &mut y);
-            blend(s, lane_mask(ctx.tail_bit(j)), &mut x, &y);
-            let is_one = eq_mask(s, &x, &ones[0]) | eq_mask(s, &x, &ones[1]);
-            let is_minus_one = eq_mask(s, &x, &minus_ones[0]) | eq_mask(s, &x, &minus_ones[1]);
-            let (at_s, up_to_s) = ctx.tail_rules(j);
-            pass |= (is_one & lane_mask(at_s)) | (is_minus_one & lane_mask(up_to_s));
-        }
-        for v in [
-            &mut b,
-            &mut x,
-            &mut y,
-            &mut t,
-            &mut scratch,
-            &mut n,
-            &mut one,
-        ] {
-            wipe(s, v);
-        }
-        for v in [&mut entry].into_iter().chain(&mut table).chain(&mut ones) {
-            wipe(s, v);
-        }
-        for v in &mut minus_ones {
-            wipe(s, v);
-        }
-        wipe(s, &mut wide);
-        pass
-    })
+            for v in [
+                &mut b,
+                &mut x,
+                &mut y,
+                &mut t,
+                &mut scratch,
+                &mut n,
+                &mut one,
+            ] {
+                wipe(s, v);
+            }
+            for v in [&mut entry].into_iter().chain(&mut table).chain(&mut ones) {
+                wipe(s, v);
+            }
+            for v in &mut minus_ones {
+                wipe(s, v);
+            }
+            wipe(s, &mut wide);
+            pass
+        },
+    )
 }
 
 /// The implementation of the IFMA kernel's lane operations.
