@@ -20,8 +20,8 @@ pub fn avx512_available() -> bool {
 }
 
 /// 2^e mod n for up to eight moduli at once (`exponents[i]` goes with
-/// `moduli[i]`), on the fastest kernel this CPU has (AVX-512F, else the
-/// scalar kernel). A lane whose modulus is not odd and 2048 bits long gives
+/// `moduli[i]`), on the fastest kernel this CPU has (AVX-512 IFMA, else
+/// AVX-512F, else the scalar kernel). A lane whose modulus is not odd and 2048 bits long gives
 /// `None`.
 ///
 /// # Panics
@@ -34,6 +34,9 @@ pub fn pow2_mod(moduli: &[Words], exponents: &[Words]) -> Vec<Option<Words>> {
         exponents.len() >= moduli.len(),
         "an exponent for each modulus"
     );
+    if let Some(out) = crate::ifma::pow2_mod_native(moduli, exponents) {
+        return out;
+    }
     #[cfg(target_arch = "x86_64")]
     if avx512_available() {
         let lanes: Vec<Option<Lane>> = moduli
@@ -101,6 +104,9 @@ pub fn fermat_base_two(candidates: &[Words]) -> u8 {
 #[must_use]
 pub fn miller_rabin(n: &Words, bases: &[Words]) -> Option<u8> {
     assert!(bases.len() <= LANES, "at most {LANES} bases at once");
+    if let Some(out) = crate::ifma::miller_rabin_native(n, bases) {
+        return out;
+    }
     #[cfg(target_arch = "x86_64")]
     if avx512_available() {
         let ctx = MrContext::new(n)?;

@@ -4,7 +4,8 @@
 //!
 //! `words` has the numbers the kernels take; `digits` the shared
 //! Montgomery arithmetic (28-bit digits, the per-modulus precomputations);
-//! `portable`, `scalar` and `avx512` are the kernels; `kernels` their
+//! `portable`, `scalar`, `avx512` and `ifma` (over the lane operations of
+//! `lanes`, native or emulated) are the kernels; `kernels` their
 //! entry points on one named kernel; `dispatch` picks the kernel by the CPU;
 //! `blocks` and `residues` serve the small-prime check of RSA moduli. Each
 //! module uses only those before it in this list.
@@ -14,7 +15,9 @@ mod avx512;
 mod blocks;
 mod digits;
 mod dispatch;
+mod ifma;
 mod kernels;
+mod lanes;
 mod portable;
 mod residues;
 mod scalar;
@@ -38,6 +41,11 @@ pub use blocks::{
 };
 #[doc(hidden)]
 pub use dispatch::{pow2_mod, reduce_leaves};
+#[doc(hidden)]
+pub use ifma::{
+    IfmaLanes, IfmaUnavailable, fermat_base_two_ifma, ifma_available, miller_rabin_ifma,
+    pow2_mod_ifma,
+};
 #[doc(hidden)]
 pub use kernels::{miller_rabin_portable, pow2_mod_portable, pow2_mod_scalar};
 #[doc(hidden)]
