@@ -33,7 +33,7 @@ pub use zeroize::Zeroizing;
 
 pub use check::{
     Check, CheckName, MAX_CHECKED_MODULUS_BITS, MIN_SOUND_MODULUS_BITS, PrivateKeyFormat,
-    PrivateKeyReport, UnknownCheckName, check_private_key, check_private_key_der,
+    PrivateKeyReport, UnknownCheckName, check_private_key_der,
 };
 pub use error::{EncodingError, Error, KeyParseError, Result, RngError};
 pub use fingerprint::{md5_fingerprint, sha256_fingerprint};
@@ -41,7 +41,9 @@ pub use generate::{GenerateOptions, GenerationStats, MODULUS_BITS, PUBLIC_EXPONE
 #[cfg(feature = "serde")]
 pub use keypair::ExposedKeyPair;
 pub use keypair::{EncodedKeyPair, RsaKeyPair, RsaPublicKey};
-pub use private_file::{DecryptError, check_private_key_with_passphrase, private_key_is_encrypted};
+pub use private_file::{
+    DecryptError, check_private_key, check_private_key_with_passphrase, private_key_is_encrypted,
+};
 
 // validators: begin
 mod validate;

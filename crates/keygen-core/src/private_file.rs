@@ -7,6 +7,7 @@ mod ppk;
 
 use core::fmt;
 
+use base64ct::{Base64, Encoding};
 use crypto_bigint::{BoxedUint, NonZero, Resize};
 use der::Encode;
 use der::asn1::UintRef;
@@ -14,6 +15,108 @@ use zeroize::Zeroizing;
 
 use crate::check::{self, CheckName, PrivateKeyFormat, PrivateKeyReport};
 use crate::{Error, Result, RsaKeyPair};
+
+/// Checks a private key given as text: the API's one-line base64, a
+/// PKCS#8 / PKCS#1 PEM, an unencrypted OpenSSH private-key file or an
+/// unencrypted PuTTY PPK v3 file. Surrounding whitespace is ignored.
+/// Encrypted keys need
+/// [`check_private_key_with_passphrase`](crate::check_private_key_with_passphrase);
+/// given here, the `encoding` check fails saying so. OpenSSH and PPK files
+/// store no dP and dQ: they are computed from d before the checks, and the
+/// `key_type` check fails for keys other than RSA.
+///
+/// The checks, by name: `encoding` (base64 or PEM readable), `der_canonical`
+/// (DER well formed and re-encodes to the same bytes), `pkcs8_algorithm`
+/// (rsaEncryption, NULL parameters, version 0), `pkcs1_version` (two-prime,
+/// version 0), `modulus_size`, `public_exponent`, `n_equals_pq`, `p_prime`,
+/// `q_prime`, `prime_sizes`, `prime_distance` (FIPS 186-5 A.1.3
+/// |p − q| > 2^(nlen/2 − 100)), `e_d_inverse` (e·d ≡ 1 mod λ(n)), `d_size`
+/// (2^(nlen/2) < d < n), `dp`, `dq`, `qinv`; and, not fatal, the API's layout:
+/// `d_reduced_mod_lambda`, `p_greater_than_q`, `modulus_4096`.
+#[must_use]
+pub fn check_private_key(input: &str) -> PrivateKeyReport {
+    let text = input.trim();
+    let mut report = PrivateKeyReport {
+        format: None,
+        bits: None,
+        public_key: None,
+        checks: Vec::new(),
+    };
+    if text.is_empty() {
+        report.push(CheckName::Encoding, false, true, "the input is empty");
+        return report;
+    }
+    if text.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----") {
+        check_openssh(text, &mut report);
+        return report;
+    }
+    if is_ppk(text) {
+        check_ppk(text, &mut report);
+        return report;
+    }
+    if text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+        report.format = Some(PrivateKeyFormat::EncryptedPkcs8Pem);
+        report.push(
+            CheckName::Encoding,
+            false,
+            true,
+            "the pkcs#8 private key is encrypted: a passphrase is needed",
+        );
+        return report;
+    }
+    if text.starts_with("-----BEGIN") {
+        match der::pem::decode_vec(text.as_bytes()) {
+            Ok((label, der)) => {
+                let der = Zeroizing::new(der);
+                match label {
+                    "PRIVATE KEY" => {
+                        report.format = Some(PrivateKeyFormat::Pkcs8Pem);
+                        report.push(CheckName::Encoding, true, true, "pkcs#8 pem");
+                        check::check_pkcs8(&der, &mut report);
+                    }
+                    "RSA PRIVATE KEY" => {
+                        report.format = Some(PrivateKeyFormat::Pkcs1Pem);
+                        report.push(CheckName::Encoding, true, true, "pkcs#1 pem");
+                        check::check_pkcs1(&der, &mut report);
+                    }
+                    other => report.push(
+                        CheckName::Encoding,
+                        false,
+                        true,
+                        format!("pem label {other:?} is not PRIVATE KEY or RSA PRIVATE KEY"),
+                    ),
+                }
+            }
+            Err(e) => report.push(
+                CheckName::Encoding,
+                false,
+                true,
+                format!("pem is malformed: {e}"),
+            ),
+        }
+        return report;
+    }
+    match Base64::decode_vec(text) {
+        Ok(der) => {
+            let der = Zeroizing::new(der);
+            report.format = Some(PrivateKeyFormat::ApiBase64);
+            report.push(
+                CheckName::Encoding,
+                true,
+                true,
+                "one line of standard padded base64",
+            );
+            check::check_pkcs8(&der, &mut report);
+        }
+        Err(_) => report.push(
+            CheckName::Encoding,
+            false,
+            true,
+            "not pem and not one line of standard padded base64",
+        ),
+    }
+    report
+}
 
 /// The armour of an encrypted PKCS#8 file (RFC 7468 section 11).
 const ENCRYPTED_PKCS8_LABEL: &str = "ENCRYPTED PRIVATE KEY";
@@ -91,7 +194,7 @@ pub fn check_private_key_with_passphrase(
 ) -> core::result::Result<PrivateKeyReport, DecryptError> {
     let text = input.trim();
     if !private_key_is_encrypted(text) {
-        return Ok(check::check_private_key(text));
+        return Ok(check_private_key(text));
     }
     let mut report = PrivateKeyReport::empty();
     if text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {

@@ -13,9 +13,10 @@ use crypto_bigint::BoxedUint;
 use der::Decode;
 use zeroize::Zeroizing;
 
-use crate::check::{PrivateKeyFormat, PrivateKeyReport, check_private_key, check_private_key_der};
+use crate::check::{PrivateKeyFormat, PrivateKeyReport, check_private_key_der};
 use crate::error::KeyParseError;
 use crate::keypair::RsaKeyPair;
+use crate::private_file::check_private_key;
 
 /// The formats [`RsaKeyPair::from_any`] reads, for its error messages.
 const FORMATS: &str = "the api's base64 pkcs#8 line, pkcs#8 pem (PRIVATE KEY), pkcs#1 pem \
