@@ -1,6 +1,6 @@
 //! The IFMA kernel's Montgomery product, squaring and contexts on the
 //! emulated lanes, checked with num-bigint; small enough for Miri
-//! (`cargo +nightly miri test -p keygen-mont --lib ifma`: one case each,
+//! (`cargo +nightly miri test -p keygen-mont --lib ifma`: the edge operands,
 //! the contexts' constant-time setup skipped).
 
 use num_bigint::BigUint;
@@ -94,7 +94,11 @@ fn check_products(n: &[Words; LANES], a: &[BigUint; LANES], b: &[BigUint; LANES]
     } else {
         mul(s, &av, &bv, &nv, &np, &mut t, &mut out);
     }
-    for j in 0..LANES {
+    // Under Miri the kernel still runs on all lanes (it is what Miri checks);
+    // num-bigint's check of one lane is enough there, the others are checked
+    // natively.
+    let checked = if cfg!(miri) { 1 } else { LANES };
+    for j in 0..checked {
         let got = lane_digits(s, &out, j);
         assert!(got.iter().all(|&d| d <= DIGIT_MASK), "lane {j}: carried");
         let (g, nb) = (big_digits(&got), big(&n[j]));
@@ -144,12 +148,16 @@ fn arb_case() -> impl Strategy<Value = ([Words; LANES], [BigUint; LANES], [BigUi
 proptest! {
     #![proptest_config(config(12))]
 
+    // Under Miri the edge operands below run the same code (no branch
+    // depends on a value): the random cases are for native runs.
     #[test]
+    #[cfg_attr(miri, ignore = "the edge operands cover the same code under Miri")]
     fn products_match_num_bigint((n, a, b) in arb_case()) {
         check_products(&n, &a, &b, false);
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "the edge operands cover the same code under Miri")]
     fn squares_match_num_bigint((n, a, _b) in arb_case()) {
         check_products(&n, &a, &a, true);
     }
