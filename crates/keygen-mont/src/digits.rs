@@ -405,6 +405,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "2,100 constant-time doublings a context: too slow for Miri"
+    )]
     fn secrets_are_wiped_and_never_printed() {
         let mut n = [0x0123_4567_89ab_cdefu64; WORDS];
         n[0] |= 1;
