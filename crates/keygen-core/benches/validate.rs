@@ -9,6 +9,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use keygen_core::{Description, Name, PublicKeyLine, Tags};
 
 const KEYS: &[(&str, &str)] = &[
+    ("rsa-2048", include_str!("../tests/examples/ok_rsa2048.pub")),
     ("rsa-3072", include_str!("../tests/examples/ok_rsa3072.pub")),
     ("rsa-4096", include_str!("../tests/examples/ok_rsa4096.pub")),
     ("rsa-8192", include_str!("../tests/examples/ok_rsa8192.pub")),

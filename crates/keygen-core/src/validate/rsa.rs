@@ -9,7 +9,9 @@
 //! (`reason.rs`) and an entry in [`WEAK_KEY_CHECKS`].
 
 mod fermat;
+mod prime_modulus;
 mod roca;
+mod shared_prime;
 mod small_factor;
 #[cfg(test)]
 mod test_util;
@@ -47,11 +49,16 @@ fn to_uint(bytes: &[u8], bits: u32) -> BoxedUint {
 
 /// The weak-key checks, in the order they run: each refuses the key or
 /// lets it through.
-const WEAK_KEY_CHECKS: [WeakKeyCheck; 4] = [
+const WEAK_KEY_CHECKS: [WeakKeyCheck; 6] = [
     small_factor::check,
     fermat::check,
     roca::check,
     wiener::check,
+    // Known shared primes: a division of badkeys' product by n, then a gcd
+    // (2048 and 4096-bit moduli only).
+    shared_prime::check,
+    // A prime modulus: one exponentiation modulo n, the costliest by far.
+    prime_modulus::check,
 ];
 
 /// One weak-key check: `Err` with the refusal when the key is weak.
