@@ -42,6 +42,31 @@ fn public_keys(c: &mut Criterion) {
     group.finish();
 }
 
+/// Refused keys that reach the last weak-key checks: the time to the
+/// refusal, so the cost of one check is the difference from an accepted key
+/// of the same size.
+const REFUSED: &[(&str, &str)] = &[
+    (
+        "rsa-2048-known-shared-prime",
+        include_str!("../tests/examples/fail_rsa_known_shared_prime_crtsh.pub"),
+    ),
+    (
+        "rsa-2048-prime-modulus",
+        include_str!("../tests/examples/fail_rsa_modulus_prime_2048.pub"),
+    ),
+];
+
+fn refused_public_keys(c: &mut Criterion) {
+    let mut group = c.benchmark_group("public_key_refused");
+    for (name, line) in REFUSED {
+        PublicKeyLine::new(line).expect_err("vector is refused");
+        group.bench_function(*name, |b| {
+            b.iter(|| PublicKeyLine::new(black_box(line)).expect_err("refused"));
+        });
+    }
+    group.finish();
+}
+
 fn fields(c: &mut Criterion) {
     let mut group = c.benchmark_group("fields");
     group.bench_function("name", |b| {
@@ -60,5 +85,5 @@ fn fields(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, public_keys, fields);
+criterion_group!(benches, public_keys, refused_public_keys, fields);
 criterion_main!(benches);
