@@ -9,6 +9,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use keygen_core::{Description, Name, PublicKeyLine, Tags};
 
 const KEYS: &[(&str, &str)] = &[
+    ("rsa-2048", include_str!("../tests/examples/ok_rsa2048.pub")),
     ("rsa-3072", include_str!("../tests/examples/ok_rsa3072.pub")),
     ("rsa-4096", include_str!("../tests/examples/ok_rsa4096.pub")),
     ("rsa-8192", include_str!("../tests/examples/ok_rsa8192.pub")),
@@ -41,6 +42,31 @@ fn public_keys(c: &mut Criterion) {
     group.finish();
 }
 
+/// Refused keys that reach the last weak-key checks: the time to the
+/// refusal, so the cost of one check is the difference from an accepted key
+/// of the same size.
+const REFUSED: &[(&str, &str)] = &[
+    (
+        "rsa-2048-known-shared-prime",
+        include_str!("../tests/examples/fail_rsa_known_shared_prime_crtsh.pub"),
+    ),
+    (
+        "rsa-2048-prime-modulus",
+        include_str!("../tests/examples/fail_rsa_modulus_prime_2048.pub"),
+    ),
+];
+
+fn refused_public_keys(c: &mut Criterion) {
+    let mut group = c.benchmark_group("public_key_refused");
+    for (name, line) in REFUSED {
+        PublicKeyLine::new(line).expect_err("vector is refused");
+        group.bench_function(*name, |b| {
+            b.iter(|| PublicKeyLine::new(black_box(line)).expect_err("refused"));
+        });
+    }
+    group.finish();
+}
+
 fn fields(c: &mut Criterion) {
     let mut group = c.benchmark_group("fields");
     group.bench_function("name", |b| {
@@ -59,5 +85,5 @@ fn fields(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, public_keys, fields);
+criterion_group!(benches, public_keys, refused_public_keys, fields);
 criterion_main!(benches);

@@ -16,7 +16,8 @@ macro_rules! reasons {
         /// the error body's `code` and clients may match on either. Codes
         /// 1000–1099 concern `name`, `description` and `tags`; 1100–1199
         /// concern `publicKey` (1100–1119 the line and its blob, 1120–1139
-        /// RSA, 1140–1159 ECDSA and Ed25519, 1160–1179 FIDO and blocklist).
+        /// and 1145–1149 RSA, 1140–1144 and 1150–1159 ECDSA and Ed25519,
+        /// 1160–1179 FIDO and blocklist).
         /// New reasons get new codes; a code is never reused.
         ///
         /// | code | name | field | meaning |
@@ -165,6 +166,10 @@ reasons! {
     EcdsaCoordinateOutOfRange = 1143, "ecdsa_coordinate_out_of_range", "publicKey", "coordinates below the field prime, below the group order minus one, and longer than half the order's bits (openssh's sshkey_ec_validate_public)";
     /// The ECDSA point is not on the curve.
     EcdsaPointNotOnCurve = 1144, "ecdsa_point_not_on_curve", "publicKey", "a point on the named curve";
+    /// The RSA modulus has a prime factor known to be shared by keys found in the wild (badkeys' lists).
+    RsaKnownSharedPrime = 1145, "rsa_known_shared_prime", "publicKey", "an rsa modulus without a prime factor known to be shared with other keys (badkeys' lists of 2048 and 4096-bit keys)";
+    /// The RSA modulus is itself prime (Baillie–PSW), so `d` follows from `e` and `n`.
+    RsaModulusPrime = 1146, "rsa_modulus_prime", "publicKey", "a composite rsa modulus, the product of two primes";
     /// The Ed25519 key is not exactly 32 bytes.
     Ed25519KeyLength = 1150, "ed25519_key_length", "publicKey", "a 32-byte ed25519 public key (rfc 8709)";
     /// The 32 bytes do not encode a point of edwards25519 canonically.

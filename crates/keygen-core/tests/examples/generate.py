@@ -69,7 +69,7 @@ def load(keydir, name):
 
 # --- Number theory ------------------------------------------------------------
 
-def is_probable_prime(n, rounds=32):
+def is_probable_prime(n, rounds=32, rng=RNG):
     if n < 2:
         return False
     for p in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37):
@@ -79,7 +79,7 @@ def is_probable_prime(n, rounds=32):
     while d % 2 == 0:
         d, s = d // 2, s + 1
     for _ in range(rounds):
-        a = RNG.randrange(2, n - 1)
+        a = rng.randrange(2, n - 1)
         x = pow(a, d, n)
         if x in (1, n - 1):
             continue
@@ -99,10 +99,10 @@ def next_prime(n):
     return n
 
 
-def random_prime(bits):
+def random_prime(bits, rng=RNG):
     while True:
-        p = RNG.getrandbits(bits) | (3 << (bits - 2)) | 1
-        if is_probable_prime(p):
+        p = rng.getrandbits(bits) | (3 << (bits - 2)) | 1
+        if is_probable_prime(p, rng=rng):
             return p
 
 
@@ -233,6 +233,65 @@ def roca_modulus(bits):
 
 
 # --- Vectors -----------------------------------------------------------------------
+
+# --- Known shared primes and a prime modulus --------------------------------
+
+# badkeys' test key tests/data/rsa-sharedprimes.key (github.com/badkeys/badkeys,
+# commit 9372dd3e04d7de56fd07f44c06958c82c1b43288, MIT licence): a 2048-bit
+# public key of a certificate (crt.sh id 5534506057) whose modulus has a prime
+# of badkeys' keydata/primes2048.dat, the list keygen-core builds in. PKCS#1
+# RSAPublicKey, DER in base64, as in that file.
+SHARED_PRIME_KEY = (
+    "MIIBCgKCAQEAtQS720djHoBY2eXEDsMNGi6GWY/B37TyGO6tAgQJnweAvk5ABi3A"
+    "KaOJzHQLmqpkzzh92z2FHzZpKoOiy4Eq0tt4J20zgFPiYdAG5mffTcgtMhymCXBc"
+    "AaUjuZCcyYIIDdENnaP3wTPo0FEdWozb0/4+SNJ1IhlwyQGUu77mAHgr3Q2j/GqY"
+    "0RSIbikmgV7NUpf6PA8JAlm2+lQQj9YjurMI5K9BQZPRGm84E2nSe4zT2NkaKrzO"
+    "bH+mFd5dRlzi00FXaMF06ViYiwKgW27ef1ZCD3Z0yFZ7uaNaGAnflsOUsoaMutSk"
+    "QPs0JEAVmnVkjCfpTKylM9D/B0ZjutZspQIDAQAB"
+)
+
+
+def der_read(data):
+    """One DER element: (tag, contents, rest)."""
+    tag, length, data = data[0], data[1], data[2:]
+    if length & 0x80:
+        k = length & 0x7F
+        length, data = int.from_bytes(data[:k], "big"), data[k:]
+    return tag, data[:length], data[length:]
+
+
+def pkcs1_public(der):
+    """(n, e) of a DER RSAPublicKey (RFC 8017 appendix A.1.1)."""
+    tag, seq, rest = der_read(der)
+    assert tag == 0x30 and not rest
+    tag, n, seq = der_read(seq)
+    assert tag == 0x02
+    tag, e, seq = der_read(seq)
+    assert tag == 0x02 and not seq
+    return int.from_bytes(n, "big"), int.from_bytes(e, "big")
+
+
+def shared_prime_vectors(put):
+    """The vectors of the shared-prime and prime-modulus checks. They use
+    their own seeded RNG and no ssh-keygen key, so they can be rewritten
+    alone: python3 -c 'import generate; generate.write_shared_prime_vectors(".")'
+    """
+    n, e = pkcs1_public(base64.b64decode(SHARED_PRIME_KEY))
+    assert n.bit_length() == 2048 and e == 65537
+    put("fail_rsa_known_shared_prime_crtsh.pub",
+        pad(line("ssh-rsa", rsa_blob(e, n), "badkeys-rsa-sharedprimes")))
+    rng = random.Random(17140)
+    p = random_prime(2048, rng)
+    put("fail_rsa_modulus_prime_2048.pub", pad(line("ssh-rsa", rsa_blob(65537, p), "prime")))
+
+
+def write_shared_prime_vectors(out):
+    files = {}
+    shared_prime_vectors(lambda name, text: files.__setitem__(name, text + "\n"))
+    for name, text in sorted(files.items()):
+        with open(os.path.join(out, name), "w", newline="") as f:
+            f.write(text)
+
 
 def main():
     keydir, out, rfc_out = sys.argv[1:4]
@@ -440,6 +499,9 @@ def main():
     with open(rfc_out, "w") as f:
         f.write("\n".join(rfc_lines) + "\n")
     put("fail_public_key_blocklisted_rfc8032_test1.pub", pad(rfc_lines[3]))
+
+    # Last, with their own RNG: they leave every vector above unchanged.
+    shared_prime_vectors(put)
 
     for name, text in sorted(files.items()):
         with open(os.path.join(out, name), "w", newline="") as f:
