@@ -91,11 +91,11 @@ proptest! {
     #[test]
     fn accepted_keys_round_trip(
         which in 0..GOOD.len(),
-        lead in "[ \t]{0,3}",
+        lead in "[ \t\r\n]{0,3}",
         sep in separator(),
         words in proptest::collection::vec("[!-~é€]{1,12}", 0..5),
         seps in proptest::collection::vec(separator(), 5),
-        end in prop::sample::select(vec!["", "\n", "\r\n", " \n", "\t"]),
+        end in prop::sample::select(vec!["", "\n", "\r\n", " \n", "\t", "\n\n", "\r\n\r\n", "\n \t\n"]),
     ) {
         let (t, d, _) = parts(GOOD[which]);
         let mut line = format!("{lead}{t}{sep}{d}");

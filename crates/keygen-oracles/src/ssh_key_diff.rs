@@ -37,8 +37,8 @@ const STRICTER: &[(Reason, &str)] = &[
     ),
     (
         Reason::PublicKeyMultipleLines,
-        "a CR or LF inside the line, or a second line end, would smuggle a second authorized_keys \
-         entry; ssh-key trims trailing whitespace of every kind and keeps CR and LF in the comment",
+        "a CR or LF inside the line (blank lines around it are trimmed) would smuggle a second \
+         authorized_keys entry; ssh-key trims trailing whitespace of every kind and keeps CR and LF in the comment",
     ),
     (
         Reason::PublicKeyControlCharacter,

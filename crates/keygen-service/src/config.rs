@@ -58,6 +58,13 @@ pub enum ConfigError {
         /// Which setting and why.
         source: Box<ConfigError>,
     },
+    /// A count that must be at most `max`.
+    TooLarge {
+        /// The setting.
+        setting: &'static str,
+        /// Its largest value.
+        max: usize,
+    },
     /// A count that must be at least `min`.
     TooSmall {
         /// The setting.
@@ -103,6 +110,7 @@ impl std::fmt::Display for ConfigError {
             Self::Parse { path, source } => write!(f, "{}: {source}", path.display()),
             Self::Invalid { path, source } => write!(f, "{}: {source}", path.display()),
             Self::TooSmall { setting, min } => write!(f, "{setting} must be at least {min}"),
+            Self::TooLarge { setting, max } => write!(f, "{setting} must be at most {max}"),
             Self::ZeroDuration { setting } => write!(f, "{setting} must be more than 0 seconds"),
             Self::DatabaseUrlScheme => {
                 f.write_str("database_url must start with postgres:// or postgresql://")
@@ -167,6 +175,11 @@ pub struct Config {
     pub zones: Vec<ZoneName>,
     /// Smallest RSA modulus accepted in an imported public key.
     pub min_rsa_bits: u32,
+    /// Fewest characters of an imported public key line (normalised), 0
+    /// for none. The contract's 512 is the default; lowering it departs
+    /// from the contract so that Ed25519, ECDSA and RSA-2048 lines import
+    /// without a padding comment.
+    pub min_public_key_length: usize,
     /// A blocklist file of compromised keys (the format of
     /// `keygen_core::Blocklist::parse`), checked beside the built-in list.
     pub blocklist_file: Option<PathBuf>,
@@ -237,6 +250,7 @@ impl Default for Config {
             max_body_bytes: 16 * 1024,
             zones: Vec::new(),
             min_rsa_bits: 2048,
+            min_public_key_length: keygen_core::PublicKeyLine::MIN_LEN,
             blocklist_file: None,
             credentials: Vec::new(),
             tls_cert: None,
@@ -347,6 +361,13 @@ impl Config {
             if value < min {
                 return Err(ConfigError::TooSmall { setting, min });
             }
+        }
+        // A minimum above the contract's maximum would refuse every key.
+        if self.min_public_key_length > keygen_core::PublicKeyLine::MAX_LEN {
+            return Err(ConfigError::TooLarge {
+                setting: "min_public_key_length",
+                max: keygen_core::PublicKeyLine::MAX_LEN,
+            });
         }
         if let Some(url) = &self.database_url
             && !(url.0.starts_with("postgres://") || url.0.starts_with("postgresql://"))
@@ -502,6 +523,33 @@ mod tests {
             e.to_string()
                 .ends_with("max_body_bytes must be at least 1024"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn the_public_key_minimum_is_configurable() {
+        let parse = |text: &str| toml::from_str::<Config>(text);
+        let config = parse("").unwrap();
+        assert_eq!(config.min_public_key_length, 512);
+        config.check().unwrap();
+        let config = parse("min_public_key_length = 0\n").unwrap();
+        assert_eq!(config.min_public_key_length, 0);
+        config.check().unwrap();
+        let config = parse("min_public_key_length = 80\n").unwrap();
+        assert_eq!(config.min_public_key_length, 80);
+        config.check().unwrap();
+        for garbage in [
+            "min_public_key_length = \"short\"\n",
+            "min_public_key_length = -1\n",
+            "min_public_key_length = 1.5\n",
+        ] {
+            let e = parse(garbage).unwrap_err().to_string();
+            assert!(e.contains("min_public_key_length"), "{garbage}: {e}");
+        }
+        let config = parse("min_public_key_length = 2001\n").unwrap();
+        assert_eq!(
+            config.check().unwrap_err().to_string(),
+            "min_public_key_length must be at most 2000"
         );
     }
 

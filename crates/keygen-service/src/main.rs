@@ -45,6 +45,11 @@ struct Args {
     /// Keys to keep pre-generated (0 disables the pool).
     #[arg(long, env = "KEYGEN_POOL_SIZE")]
     pool_size: Option<usize>,
+    /// Fewest characters of an imported public key line [default: 512, the
+    /// contract's]; 0 disables the minimum, so short keys such as Ed25519
+    /// import without a padding comment.
+    #[arg(long, env = "KEYGEN_MIN_PUBLIC_KEY_LENGTH")]
+    min_public_key_length: Option<usize>,
     /// TLS certificate chain (PEM, leaf first): serve HTTPS only. Reloaded
     /// on SIGHUP and when the file changes.
     #[arg(long, env = "KEYGEN_TLS_CERT", requires = "tls_key")]
@@ -171,6 +176,9 @@ fn run(args: Args) -> Result<(), StartError> {
     }
     if let Some(n) = args.pool_size {
         config.pool_size = n;
+    }
+    if let Some(n) = args.min_public_key_length {
+        config.min_public_key_length = n;
     }
     if let Some(url) = args.database_url.filter(|u| !u.is_empty()) {
         config.database_url = Some(DatabaseUrl::new(url));

@@ -61,7 +61,9 @@ impl AppState {
     /// The public-key policy for imports.
     #[must_use]
     pub fn public_key_options(&self) -> keygen_core::PublicKeyOptions<'_> {
-        let options = keygen_core::PublicKeyOptions::api().min_rsa_bits(self.config.min_rsa_bits);
+        let options = keygen_core::PublicKeyOptions::api()
+            .min_rsa_bits(self.config.min_rsa_bits)
+            .with_min_length(self.config.min_public_key_length);
         match &self.blocklist {
             Some(list) => options.blocklist(list),
             None => options,

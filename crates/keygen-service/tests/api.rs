@@ -21,6 +21,7 @@ common::on_every_store!(
     a_401_names_the_bearer_scheme,
     header_bytes_refused_get_the_error_body,
     a_replaced_admin_token_is_logged_never_shown,
+    key_lines_with_blank_lines_import_and_the_minimum_is_configurable,
 );
 
 use std::collections::HashSet;
@@ -1338,4 +1339,52 @@ async fn a_replaced_admin_token_is_logged_never_shown(env: TestEnv) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// An Ed25519 line of 80 characters: below the contract's 512.
+const SHORT_ED25519: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO3DtkUX66CKs8/HPazTBfgykWRmxBjyie4TP3z+ZOPC";
+
+async fn key_lines_with_blank_lines_import_and_the_minimum_is_configurable(env: TestEnv) {
+    let server = env.start(None, 0);
+    let path = keypairs("p1", "eu-west-0");
+    // Blank lines after the key (as a copied key file ends) are trimmed.
+    let body = json!({"name": "blank-lines", "publicKey": format!("{}\n\n", public_key())});
+    let r = create(&server.base, &path, ADMIN, &body).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(created["publicKey"], public_key());
+    let body =
+        json!({"name": "blank-lines-crlf", "publicKey": format!("\r\n{}\r\n\r\n", public_key())});
+    let r = create(&server.base, &path, ADMIN, &body).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    // A second key line is still refused.
+    let two = format!("{}\n\n{}\n", public_key(), public_key());
+    let r = create(
+        &server.base,
+        &path,
+        ADMIN,
+        &json!({"name": "two", "publicKey": two}),
+    )
+    .await;
+    assert_eq!(error_code(r, StatusCode::BAD_REQUEST).await, 1102);
+    // The default minimum refuses a bare Ed25519 line, saying what passes.
+    let body = json!({"name": "short", "publicKey": SHORT_ED25519});
+    let r = create(&server.base, &path, ADMIN, &body).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let refusal: Value = r.json().await.unwrap();
+    assert_eq!(refusal["code"], 1100, "{refusal}");
+    let message = refusal["message"].as_str().unwrap();
+    assert!(
+        message.contains("3072 bits") && message.contains("comment"),
+        "{message}"
+    );
+    assert!(server.signal("TERM").success());
+
+    // A lowered minimum accepts it as it is.
+    let server = env.start(Some("min_public_key_length = 80\n"), 0);
+    let r = create(&server.base, &path, ADMIN, &body).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(created["publicKey"], SHORT_ED25519);
 }

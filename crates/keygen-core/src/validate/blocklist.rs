@@ -20,7 +20,10 @@ const DIGEST_LEN: usize = 15;
 ///
 /// The built-in list ([`Blocklist::builtin`]) holds well-known insecure keys
 /// whose private halves are public: the Vagrant insecure keys (RSA and
-/// Ed25519) and the Ed25519 test keys of RFC 8032 section 7.1. An operator
+/// Ed25519), the Ed25519 test keys of RFC 8032 section 7.1, and the example
+/// keys of other RFCs that an SSH key line can carry (RSA, ECDSA and
+/// Ed25519 keys of RFC 7515, 7516, 7517, 7520, 8410, 9500, 6979, 6605,
+/// 8080, 9216, 9635, 8696, 4474, 4870, 4871, 5702 and 8946). An operator
 /// can add a larger list, such as badkeys' own, with [`Blocklist::parse`]
 /// (text) or [`Blocklist::from_badkeys_dat`] (badkeys' binary
 /// `blocklist.dat`); the core does no I/O, so the caller reads the file.
@@ -224,6 +227,10 @@ const BUILTIN_KEYS: &[&str] = &[
     // The test keys of RFC 8032 section 7.1 (TEST 1, 2, 3, 1024, SHA(abc)),
     // whose secret keys are printed in the RFC.
     include_str!("insecure-keys/rfc8032-test-keys.pub"),
+    // Example keys of other RFCs, with their private halves printed there
+    // (JOSE, X.509, DNSSEC, S/MIME, DKIM examples; the file names each
+    // key's RFC and section).
+    include_str!("insecure-keys/rfc-example-keys.pub"),
 ];
 
 #[cfg(test)]
@@ -269,7 +276,78 @@ mod tests {
             .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
             .count();
         assert_eq!(Blocklist::builtin().len(), lines);
-        assert!(lines >= 7);
+        assert!(lines >= 7 + 35);
+    }
+
+    /// The badkeys digests (BKHASH120) of the RFC example keys, as badkeys'
+    /// own tooling computes them for the same keys: each line of
+    /// rfc-example-keys.pub must hash to its entry, and every entry must
+    /// have a line.
+    const RFC_EXAMPLE_DIGESTS: &[(&str, &str)] = &[
+        ("rsa2048-rfc7517-A", "cfd9828d5c4be180a7f4eb8b337257"),
+        ("ecdsap256-rfc7517-A", "fa0823c601e01670320f579ad4c5c4"),
+        ("rsa2048-rfc7515-A.2", "26d6872d476b20e7eaa7cc894dcbc0"),
+        ("ecdsap256-rfc7515", "c4a8d76ecf5f712a6f98052d967a15"),
+        ("ecdsap521-rfc7515", "08d4c44ed3de00523ff625400c954b"),
+        ("rsa2048-rfc7516-A.1", "d89fbe834d59519ea134fe0c09515f"),
+        ("rsa2048-rfc7516-A.2", "ead3f45c49f2914788edf91ff59dc0"),
+        ("ecdsap521-rfc7520", "2fa826c24364cd3811e370291c3eec"),
+        ("rsa2048-rfc7520", "91c2c702c0240040ba2a82a55357ac"),
+        ("ecdsap384-rfc7520", "764d93fbafa4ff760cdd00e242e1e6"),
+        ("rsa4096-rfc7520", "9824cb1775986a785650f342359396"),
+        ("ed25519-rfc8410", "e744c0791320c3285460eddb523f14"),
+        ("rsa1024-rfc9500", "33d5b04ff73a985edb0f91900a927b"),
+        ("rsa2048-rfc9500", "d5246bc377541fb76508de53d527eb"),
+        ("rsa4096-rfc9500", "718d4d86179831caf9ff705a08a587"),
+        ("ecdsap256-rfc9500", "336ab2ef332415f3ec691a96a4dfd2"),
+        ("ecdsap384-rfc9500", "f37f4a83bbce8e3e8118ca38541b39"),
+        ("ecdsap521-rfc9500", "95ebd9e88bd04c3238d9593c875af8"),
+        ("ecdsap256-rfc6979", "10985c901b9bc6c098258f3ae43e4f"),
+        ("ecdsap384-rfc6979", "cab8860f3b4d077859313d2a4ef4fe"),
+        ("ecdsap521-rfc6979", "0925f7c753355dd3cd3c4904001d6f"),
+        ("ecdsap256-rfc6605", "f017cc3a1ad4afd02dbcf7e03a716a"),
+        ("ecdsap384-rfc6605", "9dd2bc0e3d5fc1035d1ab8ed65423a"),
+        ("ed25519-rfc8080", "4f5c3376bc776ab9ad2b1b53d99b54"),
+        ("ed25519-rfc8080a", "09474483b4a9315b6e3408f50fc52a"),
+        ("ed25519-rfc9216", "b9c3f3dcb228aab2e0eaf2fc535ff0"),
+        ("rsa2048-rfc9216", "1f632c1b69e93a3f6fb11ff0abe1e9"),
+        ("rsa2048-rfc9635", "4cef6712be02dc19cf064219c3d181"),
+        ("rsa3072-rfc8696", "75ec43793a1681e6f043eb674ffd85"),
+        ("rsa1024-rfc4474", "1b12d669098bb7f23eeb071af5642f"),
+        ("rsa768-rfc4870", "54c9d985b2129c4f329891453fd77f"),
+        ("rsa1024-rfc4871", "1be2c2e898b8cb93583845439eb7b8"),
+        ("rsa512-rfc5702", "ca2051ddc164a3ce581dd0ef259f9e"),
+        ("rsa1024-rfc5702", "9004d540add099c4569be19d13c032"),
+        ("ec-p256-rfc8946", "f9109dc651a11992575b3ec496aded"),
+    ];
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn rfc_example_keys_have_the_badkeys_digests() {
+        let file = include_str!("insecure-keys/rfc-example-keys.pub");
+        let mut seen = Vec::new();
+        for line in file
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let name = line.split(' ').nth(2).expect("a named line");
+            let (_, want) = RFC_EXAMPLE_DIGESTS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .unwrap_or_else(|| panic!("{name}: no expected digest"));
+            let number = super::super::blob::key_number_of_line(line).expect(name);
+            assert_eq!(hex(&Blocklist::digest(&number)), *want, "{name}");
+            assert!(Blocklist::builtin().contains(&number), "{name}");
+            assert!(Blocklist::builtin_lists_number(&number), "{name}");
+            seen.push(name);
+        }
+        assert_eq!(seen.len(), RFC_EXAMPLE_DIGESTS.len());
+        for (name, _) in RFC_EXAMPLE_DIGESTS {
+            assert!(seen.contains(name), "{name}: no line");
+        }
     }
 
     #[test]

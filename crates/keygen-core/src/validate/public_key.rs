@@ -18,7 +18,8 @@ use super::warning::KeyWarning;
 /// [`PublicKeyOptions::api`], is the API's policy.
 #[derive(Debug, Clone, Copy)]
 pub struct PublicKeyOptions<'a> {
-    enforce_min_length: bool,
+    /// The fewest characters of the normalised line; 0 for none.
+    min_length: usize,
     max_length: usize,
     min_rsa_bits: u32,
     max_rsa_exponent_bits: u32,
@@ -40,7 +41,7 @@ impl<'a> PublicKeyOptions<'a> {
     #[must_use]
     pub const fn api() -> Self {
         Self {
-            enforce_min_length: true,
+            min_length: PublicKeyLine::MIN_LEN,
             max_length: PublicKeyLine::MAX_LEN,
             min_rsa_bits: rsa::MIN_BITS,
             max_rsa_exponent_bits: rsa::MAX_EXPONENT_BITS,
@@ -51,10 +52,25 @@ impl<'a> PublicKeyOptions<'a> {
 
     /// Drops the 512-character minimum (the 2000-character maximum stays),
     /// so short keys such as an Ed25519 key without a long comment pass: for
-    /// `keygen check-public-key` and tests.
+    /// `keygen check-public-key` and tests. The same as
+    /// `with_min_length(0)`.
     #[must_use]
-    pub const fn without_min_length(mut self) -> Self {
-        self.enforce_min_length = false;
+    pub const fn without_min_length(self) -> Self {
+        self.with_min_length(0)
+    }
+
+    /// Sets the fewest characters of the normalised line, instead of the
+    /// contract's [`PublicKeyLine::MIN_LEN`] (512); 0 drops the minimum. A
+    /// minimum above the maximum (2000, or
+    /// [`PublicKeyLine::UNBOUNDED_MAX_LEN`] without length bounds) refuses
+    /// every line.
+    ///
+    /// The contract's 512 is met by RSA keys of 3072 bits or more without a
+    /// comment; Ed25519, ECDSA and RSA-2048 lines need a comment that pads
+    /// them. An operator who imports such keys as they are may lower it.
+    #[must_use]
+    pub const fn with_min_length(mut self, chars: usize) -> Self {
+        self.min_length = chars;
         self
     }
 
@@ -64,7 +80,7 @@ impl<'a> PublicKeyOptions<'a> {
     /// outside the API, such as with `keygen check-public-key`.
     #[must_use]
     pub const fn without_length_bounds(mut self) -> Self {
-        self.enforce_min_length = false;
+        self.min_length = 0;
         self.max_length = PublicKeyLine::UNBOUNDED_MAX_LEN;
         self
     }
@@ -110,17 +126,20 @@ impl<'a> PublicKeyOptions<'a> {
 ///
 /// # Policy
 ///
-/// **Line.** Surrounding spaces and tabs are trimmed, and so is one
-/// trailing `\n` or `\r\n`. Fields may be separated by runs of spaces or
-/// tabs, as OpenSSH allows; the key is stored and returned normalised as
+/// **Line.** Any run of spaces, tabs, CRs and LFs before or after the line
+/// is trimmed, so a line terminator and blank lines around a single key
+/// line are accepted. Fields may be separated by runs of spaces or tabs, as
+/// OpenSSH allows; the key is stored and returned normalised as
 /// `type base64[ comment]` with single spaces (runs of spaces and tabs in the
-/// comment also become one space). The trimmed line may have at most
+/// comment also become one space). The length bounds measure the line
+/// after trimming: the trimmed line may have at most
 /// [`PublicKeyLine::MAX_LEN`] characters and the normalised line must have
 /// at least [`PublicKeyLine::MIN_LEN`] (the contract's bounds; the minimum
-/// can be dropped with [`PublicKeyOptions::without_min_length`]). Anything
-/// else that is not printable is refused: a CR, LF or NUL inside the line
-/// (a second key smuggled on a new line), other control characters, and
-/// invisible formatting characters such as bidirectional overrides.
+/// can be changed with [`PublicKeyOptions::with_min_length`] or dropped with
+/// [`PublicKeyOptions::without_min_length`]). Anything else that is not
+/// printable is refused: a CR, LF or NUL inside the line (a second key line,
+/// or a break between fields), other control characters, and invisible
+/// formatting characters such as bidirectional overrides.
 ///
 /// **Type.** Accepted: `ssh-rsa`, `ssh-ed25519`,
 /// `ecdsa-sha2-nistp256/384/521`, `sk-ssh-ed25519@openssh.com` and
@@ -155,7 +174,8 @@ impl<'a> PublicKeyOptions<'a> {
 /// application string that starts with `ssh:`.
 ///
 /// **Blocklist.** Keys on the built-in [`Blocklist`] (the Vagrant insecure
-/// keys, the RFC 8032 test keys) and on an operator's list are refused.
+/// keys, the RFC 8032 test keys, the example keys printed in other RFCs) and
+/// on an operator's list are refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicKeyLine {
     line: String,
@@ -167,6 +187,9 @@ pub struct PublicKeyLine {
     fingerprint_md5: String,
     warnings: Vec<KeyWarning>,
 }
+
+/// The characters trimmed around a key line: blanks and line breaks.
+const LINE_BLANKS: [char; 4] = [' ', '\t', '\r', '\n'];
 
 fn reject(reason: Reason, message: impl fmt::Display) -> Rejection {
     Rejection::new(reason, format!("publicKey: {message}"))
@@ -191,6 +214,27 @@ const OPTION_KEYWORDS: &[&str] = &[
     "verify-required",
     "x11-forwarding",
 ];
+
+/// The refusal of a line shorter than the minimum: it says which keys meet
+/// the minimum and how a shorter one passes, since the contract's 512
+/// characters surprise users of Ed25519 and ECDSA keys.
+fn too_short(len: usize, min: usize, max: usize) -> Rejection {
+    // A bare RSA-3072 line (`ssh-rsa` + the base64 of a 407-byte blob) has
+    // 552 characters; RSA-2048 has 380, ECDSA P-521 about 200, Ed25519 80.
+    let hint = if min <= 552 {
+        format!(
+            "rsa keys of 3072 bits or more meet it; shorter keys (ed25519, ecdsa, rsa-2048) need \
+             a comment that pads the line to {min}"
+        )
+    } else {
+        format!("pad the line to {min} with a comment")
+    };
+    Rejection::with_accepted(
+        Reason::PublicKeyTooShort,
+        format!("publicKey: the normalised line has {len} characters, fewer than {min}: {hint}"),
+        format!("an openssh public key line of {min} to {max} characters"),
+    )
+}
 
 /// Classifies the first token of the line.
 fn classify(first: &str, rest: &[&str]) -> Result<KeyType, Rejection> {
@@ -269,13 +313,11 @@ impl PublicKeyLine {
     ///
     /// A [`Rejection`] whose [`Reason`] is one of the `publicKey` reasons.
     pub fn with_options(input: &str, options: &PublicKeyOptions<'_>) -> Result<Self, Rejection> {
-        // Trim: trailing blanks, one line terminator, then blanks around.
-        let s = input.trim_end_matches([' ', '\t']);
-        let s = s
-            .strip_suffix("\r\n")
-            .or_else(|| s.strip_suffix('\n'))
-            .unwrap_or(s);
-        let s = s.trim_matches([' ', '\t']);
+        // Trim every run of spaces, tabs, CRs and LFs around the line: a
+        // pasted key often brings its line terminator and blank lines along
+        // (OpenSSH's own test key files end with an empty line). What is
+        // left must be one line; a break inside it is refused below.
+        let s = input.trim_matches(LINE_BLANKS);
 
         // A line of printable ASCII (the usual case) needs neither the
         // character count nor the per-character scan below: its byte length
@@ -352,16 +394,10 @@ impl PublicKeyLine {
             }
             Some(at)
         };
-        if options.enforce_min_length {
+        if options.min_length > 0 {
             let len = line.chars().count();
-            if len < Self::MIN_LEN {
-                return Err(reject(
-                    Reason::PublicKeyTooShort,
-                    format!(
-                        "the normalised line must be at least {} characters, got {len}",
-                        Self::MIN_LEN
-                    ),
-                ));
+            if len < options.min_length {
+                return Err(too_short(len, options.min_length, options.max_length));
             }
         }
 
@@ -479,7 +515,7 @@ impl PublicKeyLine {
     /// or [`Reason::PublicKeyBlobTruncated`]).
     pub fn parse_unchecked(input: &str) -> Result<Self, Rejection> {
         let options = PublicKeyOptions {
-            enforce_min_length: false,
+            min_length: 0,
             max_length: usize::MAX,
             structure_only: true,
             ..PublicKeyOptions::api()
@@ -613,11 +649,92 @@ mod tests {
     }
 
     #[test]
+    fn trims_blank_lines_around_one_line() {
+        let want = format!("{ED} me");
+        for input in [
+            format!("{ED} me\n\n"),
+            format!("{ED} me\r\n\r\n"),
+            format!("{ED} me\n \t\n\t"),
+            format!("{ED} me\r"),
+            format!("\n\n  {ED} me"),
+            format!("\r\n\t\n{ED} me \n\n\n"),
+        ] {
+            let k = PublicKeyLine::with_options(&input, &short())
+                .unwrap_or_else(|e| panic!("{input:?}: {e}"));
+            assert_eq!(k.as_str(), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn length_bounds_measure_the_trimmed_line() {
+        // Blank lines around the line do not count towards the maximum
+        // (1999 characters plus blank lines pass; 2001 do not)...
+        let pad = |len: usize| format!("{ED} {}", "x".repeat(len - ED.len() - 1));
+        let opts = short();
+        let input = format!("\n\n{}\n\n\n", pad(PublicKeyLine::MAX_LEN));
+        assert!(PublicKeyLine::with_options(&input, &opts).is_ok());
+        let input = format!("{}\n", pad(PublicKeyLine::MAX_LEN + 1));
+        let e = PublicKeyLine::with_options(&input, &opts).unwrap_err();
+        assert_eq!(e.reason(), Reason::PublicKeyTooLong);
+        // ...nor towards the minimum.
+        let api = PublicKeyOptions::api();
+        let input = format!("{}\n\n", pad(PublicKeyLine::MIN_LEN - 1));
+        let e = PublicKeyLine::with_options(&input, &api).unwrap_err();
+        assert_eq!(e.reason(), Reason::PublicKeyTooShort);
+        let input = format!("{}\r\n\r\n", pad(PublicKeyLine::MIN_LEN));
+        assert!(PublicKeyLine::with_options(&input, &api).is_ok());
+    }
+
+    #[test]
+    fn the_minimum_says_what_passes_and_is_configurable() {
+        let e = PublicKeyLine::new(ED).unwrap_err();
+        assert_eq!(e.reason(), Reason::PublicKeyTooShort);
+        assert_eq!(
+            e.message(),
+            "publicKey: the normalised line has 80 characters, fewer than 512: rsa keys of 3072 \
+             bits or more meet it; shorter keys (ed25519, ecdsa, rsa-2048) need a comment that \
+             pads the line to 512"
+        );
+        assert!(e.message().len() < 200);
+        assert_eq!(
+            e.accepted(),
+            "an openssh public key line of 512 to 2000 characters"
+        );
+        assert_eq!(e.accepted(), Reason::PublicKeyTooShort.accepted());
+        for min in [0, 1, 80] {
+            let options = PublicKeyOptions::api().with_min_length(min);
+            assert!(PublicKeyLine::with_options(ED, &options).is_ok(), "{min}");
+        }
+        let e = PublicKeyLine::with_options(ED, &PublicKeyOptions::api().with_min_length(81))
+            .unwrap_err();
+        assert_eq!(e.reason(), Reason::PublicKeyTooShort);
+        assert!(e.message().contains("fewer than 81"), "{}", e.message());
+        assert_eq!(
+            e.accepted(),
+            "an openssh public key line of 81 to 2000 characters"
+        );
+        // Above what RSA-3072 reaches bare, the hint is only the padding.
+        let e = PublicKeyLine::with_options(ED, &PublicKeyOptions::api().with_min_length(600))
+            .unwrap_err();
+        assert!(
+            e.message().ends_with("pad the line to 600 with a comment"),
+            "{}",
+            e.message()
+        );
+    }
+
+    #[test]
     fn line_refusals() {
         let cases: &[(String, Reason)] = &[
             (format!("{ED}\n{ED}"), Reason::PublicKeyMultipleLines),
-            (format!("{ED}\n\n"), Reason::PublicKeyMultipleLines),
+            (format!("{ED}\n\n{ED}\n"), Reason::PublicKeyMultipleLines),
+            (
+                format!("\n{ED}\r\n \r\nx\n"),
+                Reason::PublicKeyMultipleLines,
+            ),
             (format!("{ED} a\rb"), Reason::PublicKeyMultipleLines),
+            (format!("{ED} a\nb\n"), Reason::PublicKeyMultipleLines),
+            (ED.replacen(' ', "\r\n", 1), Reason::PublicKeyMultipleLines),
             (format!("{ED} a\0b"), Reason::PublicKeyControlCharacter),
             (format!("{ED} \u{1b}[2J"), Reason::PublicKeyControlCharacter),
             (format!("{ED} \u{202e}"), Reason::PublicKeyControlCharacter),
@@ -652,6 +769,39 @@ mod tests {
             assert!(e.message().starts_with("publicKey: "));
             assert!(e.message().len() < 200);
         }
+    }
+
+    #[test]
+    fn rfc_example_keys_are_refused_as_blocklisted() {
+        let file = include_str!("insecure-keys/rfc-example-keys.pub");
+        let mut count = 0;
+        for line in file
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            // Padded to the API's minimum, so only the key can be refused.
+            let padded = format!("{line} {}", "x".repeat(PublicKeyLine::MIN_LEN));
+            let e = PublicKeyLine::new(&padded).unwrap_err();
+            let bits = PublicKeyLine::parse_unchecked(line).unwrap().bits();
+            let want = if line.starts_with("ssh-rsa ") && bits < 2048 {
+                // Refused for its size first; its digest is listed all the
+                // same (blocklist tests).
+                Reason::RsaModulusTooSmall
+            } else {
+                Reason::PublicKeyBlocklisted
+            };
+            assert_eq!(e.reason(), want, "{line}: {}", e.message());
+            count += 1;
+        }
+        assert_eq!(count, 35);
+        // A key that is not listed passes.
+        assert!(PublicKeyLine::with_options(ED, &short()).is_ok());
+        let fresh = crate::Blocklist::builtin();
+        let key = PublicKeyLine::with_options(ED, &short()).unwrap();
+        let Some(ed_key) = key.blob().get(key.blob().len() - 32..) else {
+            panic!("short blob")
+        };
+        assert!(!fresh.contains(ed_key));
     }
 
     #[test]

@@ -293,6 +293,20 @@ def write_shared_prime_vectors(out):
             f.write(text)
 
 
+def rfc_example_vectors(insecure_dir, ed_good, put):
+    """Vectors of the line rules and the RFC example keys of the built-in
+    blocklist: `ed_good` is a good padded Ed25519 line."""
+    # A key file as OpenSSH's test keys end: the line, then an empty line.
+    put("ok_ed25519_trailing_blank_lines.pub", ed_good + "\n\n")
+    with open(os.path.join(insecure_dir, "rfc-example-keys.pub")) as f:
+        keys = {l.split()[2]: l.split()[:2] for l in f if l.strip() and not l.startswith("#")}
+    for name, vector in (("rsa2048-rfc7517-A", "rfc7517_rsa2048"),
+                         ("ecdsap256-rfc7515", "rfc7515_a3_p256"),
+                         ("ed25519-rfc8410", "rfc8410_ed25519")):
+        t, data = keys[name]
+        put(f"fail_public_key_blocklisted_{vector}.pub", pad(f"{t} {data} {name}"))
+
+
 def main():
     keydir, out, rfc_out = sys.argv[1:4]
     files = {}
@@ -502,6 +516,9 @@ def main():
 
     # Last, with their own RNG: they leave every vector above unchanged.
     shared_prime_vectors(put)
+
+
+    rfc_example_vectors(os.path.dirname(rfc_out), ed_line(ed), put)
 
     for name, text in sorted(files.items()):
         with open(os.path.join(out, name), "w", newline="") as f:
