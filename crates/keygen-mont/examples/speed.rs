@@ -48,7 +48,7 @@ fn main() {
     // none: the first such odd number from n up.
     let mut m = n.clone();
     m[0] |= 1;
-    while keygen_mont::smallest_factor_portable(&m, &table).is_some() {
+    while keygen_mont::smallest_factor_scalar(&m, &table).is_some() {
         m[0] += 2;
     }
     let best_of = |f: &dyn Fn()| {
@@ -64,8 +64,8 @@ fn main() {
     let fast_b = best_of(&|| {
         std::hint::black_box(keygen_mont::reduce_leaves(std::hint::black_box(&n), &table));
     });
-    let port_b = best_of(&|| {
-        std::hint::black_box(keygen_mont::reduce_leaves_portable(
+    let scalar_b = best_of(&|| {
+        std::hint::black_box(keygen_mont::reduce_leaves_scalar(
             std::hint::black_box(&n),
             &table,
         ));
@@ -76,19 +76,26 @@ fn main() {
             &table,
         ));
     });
-    let port_f = best_of(&|| {
-        std::hint::black_box(keygen_mont::smallest_factor_portable(
+    let scalar_f = best_of(&|| {
+        std::hint::black_box(keygen_mont::smallest_factor_scalar(
             std::hint::black_box(&m),
             &table,
         ));
     });
+    // Without AVX-512F, `reduce_leaves` has nothing to do and
+    // `smallest_factor` runs the scalar kernel.
+    let vector = if keygen_mont::avx512_available() {
+        "AVX-512F"
+    } else {
+        "no AVX-512F: scalar"
+    };
     println!(
-        "{} leaf residues of a 4096-bit number ({} blocks): best {fast_b:?} (portable {port_b:?})",
+        "{} leaf residues of a 4096-bit number ({} blocks): best {fast_b:?} ({vector}), scalar {scalar_b:?}",
         table.leaves(),
         table.blocks().len()
     );
     println!(
-        "smallest factor below 2^17 of a 4096-bit number without one: best {fast_f:?} (portable {port_f:?})"
+        "smallest factor below 2^17 of a 4096-bit number without one: best {fast_f:?} ({vector}), scalar {scalar_f:?}"
     );
     println!("best Miller–Rabin batch (one modulus, eight bases): {mr:?}");
     let (mut base_two, mut scalar_mr) = (Duration::MAX, Duration::MAX);

@@ -276,10 +276,15 @@ fn step<const D: usize, const W: usize>(t: &mut [V; W], d: &[V; D], entering: V)
     t[0] = _mm512_add_epi64(t[0], carry);
 }
 
-/// The block reduction of `blocks::reduce_portable` for eight block
+/// Montgomery's reduction of `n` (30-bit digits) modulo eight block
 /// multiples at once (digit j of each in `multiples[j]`, one block per
-/// lane), the 17-digit window in registers; the residues come out carried,
-/// as 18 normalised digits in every lane (the window is below 2^511).
+/// lane), the 17-digit window in registers: each step adds m·D'' (m the
+/// low digit) and shifts one digit down, taking in the next digit of n. A
+/// digit of the window sums at most 15 products below 2^60, a digit of n
+/// and a carry (below 2^35): less than 2^64. The window starts below 2^510
+/// and each step maps its value W to (W + m·D'')/2^30 + entering·2^480 with
+/// m < 2^30 and D'' < 2^478, so it stays below 2^510 + 2^479 < 2^511. The
+/// residues come out carried, as 18 normalised digits in every lane.
 #[target_feature(enable = "avx512f")]
 fn block_residues(
     n: &[u64],
@@ -319,9 +324,16 @@ const LEAF_CHAINS: usize = 4;
 /// multiples across the lanes); the second reduces each block's residue
 /// modulo its leaves, one per lane, [`LEAF_CHAINS`] blocks at a time, and
 /// carries the results. With `out`, their values are appended to it
-/// (`blocks::reduce_leaves_portable`); without, each is tested against its
-/// leaf's primes and the smallest prime dividing `n` is returned
-/// (`blocks::smallest_factor_portable`).
+/// (`reduce_leaves`); without, each is tested against its leaf's primes and
+/// the smallest prime dividing `n` is returned (`smallest_factor`).
+///
+/// A leaf step maps the window's value W (below 2^150 at the start) to
+/// (W + m·L'')/2^30 + entering·2^120 with m < 2^30 and L'' < 2^94. The
+/// block residue is below 2^511, so its top digit is 0 or 1: after the step
+/// that takes it in, W < 2^120 + 2^94 + 2^120, and after the zero digit the
+/// result is below 2^91 + 2^94 < 2^95 — its fifth digit is always zero. A
+/// digit sums at most three products below 2^60, an entering digit and a
+/// carry.
 #[target_feature(enable = "avx512f")]
 pub(crate) fn leaves(
     n: &[u64],
@@ -470,7 +482,7 @@ fn divisible(f: &[__m512d; LEAF_WINDOW], slot: &PrimeSlot, round: __m512d) -> u8
     let inverse: __m512d = bytemuck::cast(slot.inverse);
     // The weights are below 2^20, exact in single precision: half the
     // memory to read. The fifth digit is always zero (the leaf residue is
-    // below 2^95, see `blocks::reduce_leaf_portable`).
+    // below 2^95, see `leaves`).
     let w: [__m512d; LEAF_WINDOW - 2] = [
         _mm512_cvtps_pd(bytemuck::cast(slot.weights[0])),
         _mm512_cvtps_pd(bytemuck::cast(slot.weights[1])),

@@ -19,6 +19,8 @@
 //! is anyway, apart from the number's length).
 
 use crate::LANES;
+use crate::small_factor::ScalarTable;
+use crate::words::mul_word;
 
 /// Bits of a digit of the block and leaf reductions.
 pub const BLOCK_DIGIT_BITS: u32 = 30;
@@ -26,18 +28,12 @@ pub const BLOCK_DIGIT_BITS: u32 = 30;
 pub(crate) const BLOCK_DIGIT_MASK: u64 = (1 << BLOCK_DIGIT_BITS) - 1;
 /// Digits of a block multiple D'' (below 2^478).
 pub const BLOCK_DIGITS: usize = 16;
-/// 64-bit words of a block residue (below 2^511).
-pub const BLOCK_RESIDUE_WORDS: usize = 8;
 
 /// A block multiple D'' as 30-bit digits, least significant first.
 pub type BlockDigits = [u64; BLOCK_DIGITS];
 
 fn digit_at(words: &[u64], i: usize) -> u64 {
     crate::digit_of_width(words, i, BLOCK_DIGIT_BITS)
-}
-
-fn put_digit(words: &mut [u64], i: usize, digit: u64) {
-    crate::put_digit_of_width(words, i, BLOCK_DIGIT_BITS, digit);
 }
 
 /// The Montgomery-friendly multiple D·(−D⁻¹ mod 2^30) of an odd `d` below
@@ -75,63 +71,6 @@ pub(crate) fn digits_of(words: &[u64]) -> Vec<u64> {
     (0..count).map(|i| digit_at(words, i)).collect()
 }
 
-/// Carries lazily summed digits and packs them into words.
-pub(crate) fn pack(digits: &[u64]) -> [u64; BLOCK_RESIDUE_WORDS] {
-    let mut words = [0u64; BLOCK_RESIDUE_WORDS];
-    let mut carry = 0u128;
-    let mut i = 0;
-    for &d in digits {
-        let v = u128::from(d) + carry;
-        put_digit(&mut words, i, (v as u64) & BLOCK_DIGIT_MASK);
-        carry = v >> BLOCK_DIGIT_BITS;
-        i += 1;
-    }
-    // What is left of the carry (a few bits).
-    while carry != 0 {
-        put_digit(&mut words, i, (carry as u64) & BLOCK_DIGIT_MASK);
-        carry >>= BLOCK_DIGIT_BITS;
-        i += 1;
-    }
-    words
-}
-
-/// The portable reduction of `n` (digits) modulo one block multiple: the
-/// window holds 17 digits; each step adds m·D'' (m the low digit) and
-/// shifts one digit down, taking in the next digit of n. A digit of the
-/// window sums at most 15 products below 2^60, a digit of n and a carry
-/// (below 2^35): less than 2^64.
-pub(crate) fn reduce_portable(n: &[u64], d: &BlockDigits) -> [u64; BLOCK_RESIDUE_WORDS] {
-    const WINDOW: usize = BLOCK_DIGITS + 1;
-    if n.len() <= WINDOW {
-        return pack(n);
-    }
-    let mut t = [0u64; WINDOW];
-    t.copy_from_slice(&n[..WINDOW]);
-    for &entering in &n[WINDOW..] {
-        step(&mut t, d, entering);
-    }
-    // The window starts below 2^510 and each step maps its value W to
-    // (W + m·D'')/2^30 + entering·2^480 with m < 2^30 and D'' < 2^478, so
-    // it stays below 2^510 + 2^479 < 2^511.
-    pack(&t)
-}
-
-/// One step of the reduction on the lazily summed window `t` (`W` = `D` +
-/// 1 digits) by a multiple `d` whose lowest digit is 2^30 − 1.
-fn step<const D: usize, const W: usize>(t: &mut [u64; W], d: &[u64; D], entering: u64) {
-    debug_assert!(W == D + 1 && d[0] == BLOCK_DIGIT_MASK);
-    let m = t[0] & BLOCK_DIGIT_MASK;
-    // t0 + m·(2^30 − 1) = (t0 − m) + m·2^30 is a multiple of 2^30, and
-    // t0 − m clears the low digit of t0: the carry is (t0 >> 30) + m.
-    let carry = (t[0] >> BLOCK_DIGIT_BITS) + m;
-    for j in 1..D {
-        t[j - 1] = t[j] + m * d[j];
-    }
-    t[D - 1] = t[D];
-    t[D] = entering;
-    t[0] += carry;
-}
-
 /// Digits of a leaf multiple L'' = L·(−L⁻¹ mod 2^30) (below 2^94).
 pub(crate) const LEAF_DIGITS: usize = 4;
 /// A leaf multiple as 30-bit digits, least significant first.
@@ -148,12 +87,18 @@ pub const LEAF_STEPS: u32 = (RESIDUE_DIGITS + 1 - LEAF_WINDOW) as u32;
 /// A block of up to [`LANES`] leaves: the multiple of their product (for
 /// the first level) and the leaves' multiples, stored digit by digit across
 /// lanes (for the second; lanes past the last leaf repeat the first); and,
-/// when made from primes, the primes of each leaf across the lanes.
+/// when made from primes, the primes of each leaf across the lanes. The
+/// leaves and their primes are also kept as they are, for the scalar
+/// kernel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeafBlock {
     pub(crate) block: BlockDigits,
     pub(crate) leaves: [[u64; LANES]; LEAF_DIGITS],
     pub(crate) count: usize,
+    /// The leaves, in order.
+    pub(crate) products: Vec<u64>,
+    /// The primes of each leaf, in order (empty when made without primes).
+    pub(crate) leaf_primes: Vec<Vec<u32>>,
     /// Slot s holds each lane's s-th prime, or its first once its own run
     /// out (a repeat tests nothing new).
     pub(crate) primes: Vec<PrimeSlot>,
@@ -196,6 +141,8 @@ impl LeafBlock {
                 core::array::from_fn(|i| multiples.get(i).unwrap_or(&multiples[0])[j])
             }),
             count: leaves.len(),
+            products: leaves.to_vec(),
+            leaf_primes: vec![Vec::new(); leaves.len()],
             primes: Vec::new(),
         })
     }
@@ -225,6 +172,7 @@ impl LeafBlock {
             })
             .collect::<Option<Vec<u64>>>()?;
         let mut block = Self::new(&products)?;
+        block.leaf_primes = leaves.iter().map(|leaf| leaf.to_vec()).collect();
         let slots = leaves.iter().map(|leaf| leaf.len()).max().unwrap_or(0);
         block.primes = (0..slots)
             .map(|s| {
@@ -261,22 +209,6 @@ impl LeafBlock {
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
-
-    /// The multiple of leaf `i` (`i < LANES`).
-    pub(crate) fn leaf(&self, i: usize) -> LeafDigits {
-        core::array::from_fn(|j| self.leaves[j][i])
-    }
-}
-
-/// `x·m` in place (little-endian words; the carry out of the last word is
-/// dropped).
-fn mul_word(x: &mut [u64; 8], m: u64) {
-    let mut carry = 0u128;
-    for w in x {
-        let s = u128::from(*w) * u128::from(m) + carry;
-        *w = s as u64;
-        carry = s >> 64;
-    }
 }
 
 /// The multiple L·(−L⁻¹ mod 2^30) of an odd 64-bit `l`, as digits.
@@ -288,39 +220,16 @@ fn leaf_multiple(l: u64) -> LeafDigits {
     core::array::from_fn(|j| digits[j])
 }
 
-/// The value of a lazily summed leaf window, once it is below 2^128 (see
-/// [`reduce_leaf_portable`]).
-fn window_value(t: &[u64; LEAF_WINDOW]) -> u128 {
-    t.iter()
-        .enumerate()
-        .map(|(j, &d)| u128::from(d) << (BLOCK_DIGIT_BITS as usize * j))
-        .sum()
-}
-
-/// A block residue (normalised digits, then one zero digit) modulo one leaf
-/// multiple. Each step maps the window's value W (below 2^150 at the start)
-/// to (W + m·L'')/2^30 + entering·2^120 with m < 2^30 and L'' < 2^94. The
-/// residue is below 2^511, so its top digit is 0 or 1: after the step that
-/// takes it in, W < 2^120 + 2^94 + 2^120, and after the zero digit the
-/// result is below 2^91 + 2^94 < 2^95 — its fifth digit is always zero. A
-/// digit sums at most three products below 2^60, an entering digit and a
-/// carry.
-pub(crate) fn reduce_leaf_portable(r: &[u64; RESIDUE_DIGITS], leaf: &LeafDigits) -> u128 {
-    let mut t = [0u64; LEAF_WINDOW];
-    t.copy_from_slice(&r[..LEAF_WINDOW]);
-    for &entering in r[LEAF_WINDOW..].iter().chain(&[0]) {
-        step(&mut t, leaf, entering);
-    }
-    window_value(&t)
-}
-
 /// Blocks of leaves laid out for the kernels: the blocks in order, and for
 /// each batch of [`LANES`] blocks the digits of their multiples across the
-/// lanes (lanes past the last block repeat the batch's first).
+/// lanes (lanes past the last block repeat the batch's first), for the
+/// AVX-512F kernel; and the same blocks in 64-bit words for the scalar
+/// kernel. Built once, then used for any number of numbers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeafTable {
     pub(crate) blocks: Vec<LeafBlock>,
     pub(crate) batches: Vec<[[u64; LANES]; BLOCK_DIGITS]>,
+    pub(crate) scalar: ScalarTable,
 }
 
 impl LeafTable {
@@ -337,7 +246,26 @@ impl LeafTable {
                 })
             })
             .collect();
-        Self { blocks, batches }
+        let described: Vec<Vec<(u64, &[u32])>> = blocks
+            .iter()
+            .map(|block| {
+                block
+                    .products
+                    .iter()
+                    .zip(&block.leaf_primes)
+                    .map(|(&m, primes)| (m, primes.as_slice()))
+                    .collect()
+            })
+            .collect();
+        // `LeafBlock::new` took only odd leaves with a product below 2^448,
+        // the bounds of both kernels' blocks.
+        let scalar = ScalarTable::new(described.iter().map(Vec::as_slice))
+            .expect("a leaf block's leaves are odd, their product below 2^448");
+        Self {
+            blocks,
+            batches,
+            scalar,
+        }
     }
 
     /// The table of `primes` (increasing odd numbers from 3 to below
@@ -400,57 +328,4 @@ impl LeafTable {
     pub fn leaves(&self) -> usize {
         self.blocks.iter().map(LeafBlock::len).sum()
     }
-}
-
-/// Residues of `n` (little-endian words, any length) modulo the leaves of
-/// `table`, on the portable kernel: for each leaf in order, a number below
-/// 2^95 congruent to n·2^(−30·(k + LEAF_STEPS)) modulo the leaf, k the
-/// number of 30-bit digits of n beyond 17.
-#[must_use]
-pub fn reduce_leaves_portable(n: &[u64], table: &LeafTable) -> Vec<u128> {
-    let digits = digits_of(n);
-    let mut out = Vec::with_capacity(table.leaves());
-    for block in &table.blocks {
-        let words = reduce_portable(&digits, &block.block);
-        let r: [u64; RESIDUE_DIGITS] = core::array::from_fn(|i| digit_at(&words, i));
-        out.extend((0..block.count).map(|i| reduce_leaf_portable(&r, &block.leaf(i))));
-    }
-    out
-}
-
-/// The smallest prime of `table`'s blocks (made by
-/// [`LeafBlock::with_primes`]) dividing `n` (little-endian words, any
-/// length), on the portable kernel: the leaf residues, then a remainder for
-/// each prime.
-#[must_use]
-pub fn smallest_factor_portable(n: &[u64], table: &LeafTable) -> Option<u32> {
-    let residues = reduce_leaves_portable(n, table);
-    let mut residues = residues.iter();
-    for block in &table.blocks {
-        for (k, &r) in residues.by_ref().take(block.count).enumerate() {
-            // The slots hold the leaf's primes in increasing order, then
-            // repeats of its first: the first hit is the leaf's smallest.
-            if let Some(slot) = block
-                .primes
-                .iter()
-                .find(|slot| r % u128::from(slot.p[k]) == 0)
-            {
-                return Some(slot.p[k]);
-            }
-        }
-    }
-    None
-}
-
-/// Residues of `n` (little-endian words, any length) modulo block multiples
-/// made by [`block_multiple`], on the portable kernel: for each, a number
-/// below 2^511 congruent to n·2^(−30k) modulo the block (k the number of
-/// 30-bit digits of n beyond 17), as little-endian words.
-#[must_use]
-pub fn reduce_blocks_portable(
-    n: &[u64],
-    blocks: &[BlockDigits],
-) -> Vec<[u64; BLOCK_RESIDUE_WORDS]> {
-    let digits = digits_of(n);
-    blocks.iter().map(|d| reduce_portable(&digits, d)).collect()
 }

@@ -124,33 +124,49 @@ pub fn miller_rabin(n: &Words, bases: &[Words]) -> Option<u8> {
 }
 
 /// Residues of `n` (little-endian words, any length) modulo the leaves of
-/// `table`, on the AVX-512 kernel when the CPU has it (eight blocks at a
-/// time, then a block's leaves side by side): for each leaf in order, a
-/// number below 2^95 congruent to n·2^(−30·(k + LEAF_STEPS)) modulo the
-/// leaf, k the number of 30-bit digits of n beyond 17. A power of two is a unit
-/// modulo an odd leaf, so the residue is divisible by a prime of the leaf
-/// exactly when `n` is. Variable time: for public numbers.
+/// `table` on the AVX-512F kernel (eight blocks at a time, then a block's
+/// leaves side by side), or `None` when the CPU lacks AVX-512F: for each
+/// leaf in order, a number below 2^95 congruent to
+/// n·2^(−30·(k + LEAF_STEPS)) modulo the leaf, k the number of 30-bit
+/// digits of n beyond 17. A power of two is a unit modulo an odd leaf, so
+/// the residue is divisible by a prime of the leaf exactly when `n` is.
+/// Variable time: for public numbers.
 #[must_use]
-pub fn reduce_leaves(n: &[u64], table: &LeafTable) -> Vec<u128> {
+pub fn reduce_leaves(n: &[u64], table: &LeafTable) -> Option<Vec<u128>> {
     let mut out = Vec::with_capacity(table.leaves());
-    if leaves_on_avx512(n, table, Some(&mut out)).is_some() {
-        return out;
-    }
-    crate::blocks::reduce_leaves_portable(n, table)
+    leaves_on_avx512(n, table, Some(&mut out)).map(|_| out)
+}
+
+/// Residues of `n` (little-endian words, any length) modulo the leaves of
+/// `table` on the scalar kernel, on any CPU: for each leaf in order, a word
+/// congruent to n·2^(−64·(k + 1)) modulo the leaf, k the number of words of
+/// n beyond 8 when n has more than 9 words, else 0. Variable time: for
+/// public numbers.
+#[must_use]
+pub fn reduce_leaves_scalar(n: &[u64], table: &LeafTable) -> Vec<u64> {
+    table.scalar.leaf_words(n)
 }
 
 /// The smallest prime of `table` dividing `n` (little-endian words, any
 /// length), for a table whose blocks were made by
 /// [`LeafBlock::with_primes`](crate::LeafBlock::with_primes) (a block made
-/// without primes tests none): the leaf residues of [`reduce_leaves`], then
-/// each leaf's primes, eight leaves at a time in double precision on the
-/// AVX-512 kernel when the CPU has it. Variable time: for public numbers.
+/// without primes tests none), on the fastest kernel this CPU has: with
+/// AVX-512F, the leaf residues of eight blocks at a time, then each leaf's
+/// primes, eight leaves at a time in double precision; otherwise the scalar
+/// kernel (residues in 64-bit words, one multiplication a prime). Both give
+/// the same answer. Variable time: for public numbers.
 #[must_use]
 pub fn smallest_factor(n: &[u64], table: &LeafTable) -> Option<u32> {
     match leaves_on_avx512(n, table, None) {
         Some(found) => found,
-        None => crate::blocks::smallest_factor_portable(n, table),
+        None => smallest_factor_scalar(n, table),
     }
+}
+
+/// [`smallest_factor`] on the scalar kernel, whatever the CPU has.
+#[must_use]
+pub fn smallest_factor_scalar(n: &[u64], table: &LeafTable) -> Option<u32> {
+    table.scalar.smallest_factor(n)
 }
 
 /// The leaf level on the AVX-512 kernel: `None` when the CPU lacks it;

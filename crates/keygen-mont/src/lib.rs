@@ -4,11 +4,14 @@
 //!
 //! `words` has the numbers the kernels take; `digits` the shared
 //! Montgomery arithmetic (28-bit digits, the per-modulus precomputations);
-//! `portable`, `scalar`, `avx512` and `ifma` (over the lane operations of
-//! `lanes`, native or emulated) are the kernels; `kernels` their
-//! entry points on one named kernel; `dispatch` picks the kernel by the CPU;
-//! `blocks` and `residues` serve the small-prime check of RSA moduli. Each
-//! module uses only those before it in this list.
+//! `portable` and `scalar` are the Miller–Rabin kernels without vectors;
+//! `small_factor` is the scalar kernel of the small-prime check of RSA
+//! moduli (64-bit words), and `blocks` lays a table of small primes out for
+//! it and for the vector kernel; `residues` serves the sieve; `avx512` and
+//! `ifma` (over the lane operations of `lanes`, native or emulated) are the
+//! vector kernels; `kernels` their entry points on one named kernel;
+//! `dispatch` picks the kernel by the CPU. Each module uses only those
+//! before it in this list.
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
@@ -21,6 +24,7 @@ mod lanes;
 mod portable;
 mod residues;
 mod scalar;
+mod small_factor;
 mod words;
 
 // What keygen-core uses: the public, documented surface.
@@ -29,18 +33,17 @@ pub use dispatch::{
     avx512_available, fermat_base_two, miller_rabin, small_residues, smallest_factor,
 };
 pub use kernels::{miller_rabin_scalar, strong_base_two_scalar};
+pub use small_factor::{FOLD_LANES, fold_leaf, fold_leaves};
 pub use words::{LANES, WORDS, Words};
 
 // For the crate's tests, benches and examples, and the fuzz oracles: public
 // so that they can reach it, hidden because no application should.
 #[doc(hidden)]
 pub use blocks::{
-    BLOCK_DIGIT_BITS, BLOCK_DIGITS, BLOCK_RESIDUE_WORDS, BlockDigits, LEAF_STEPS, LeafBlock,
-    PRIME_LIMIT, block_multiple, reduce_blocks_portable, reduce_leaves_portable,
-    smallest_factor_portable,
+    BLOCK_DIGIT_BITS, BLOCK_DIGITS, BlockDigits, LEAF_STEPS, LeafBlock, PRIME_LIMIT, block_multiple,
 };
 #[doc(hidden)]
-pub use dispatch::{pow2_mod, reduce_leaves};
+pub use dispatch::{pow2_mod, reduce_leaves, reduce_leaves_scalar, smallest_factor_scalar};
 #[doc(hidden)]
 pub use ifma::{
     IfmaLanes, IfmaUnavailable, fermat_base_two_ifma, ifma_available, miller_rabin_ifma,

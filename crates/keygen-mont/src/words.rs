@@ -30,3 +30,14 @@ pub(crate) const ONE: Words = {
     w[0] = 1;
     w
 };
+
+/// `x·m` in place (little-endian words; the carry out of the last word is
+/// dropped).
+pub(crate) fn mul_word(x: &mut [u64], m: u64) {
+    let mut carry = 0u128;
+    for w in x {
+        let s = u128::from(*w) * u128::from(m) + carry;
+        *w = s as u64;
+        carry = s >> 64;
+    }
+}

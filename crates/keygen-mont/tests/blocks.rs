@@ -1,9 +1,10 @@
 //! The two-level reduction (residues modulo products of small primes)
-//! against num-bigint, fast and portable kernels alike.
+//! against num-bigint: the scalar kernel on any CPU, the AVX-512F kernel on
+//! a CPU that has it.
 
 use keygen_mont::{
     BLOCK_DIGIT_BITS, BLOCK_DIGITS, LEAF_STEPS, LeafBlock, LeafTable, block_multiple,
-    reduce_blocks_portable, reduce_leaves, reduce_leaves_portable,
+    reduce_leaves, reduce_leaves_scalar,
 };
 use num_bigint::BigUint;
 use proptest::prelude::*;
@@ -18,22 +19,6 @@ fn steps(n_words: usize) -> u32 {
         .saturating_sub(BLOCK_DIGITS as u32 + 1)
 }
 
-fn check_blocks(n: &[u64], ds: &[Vec<u64>]) -> Result<(), TestCaseError> {
-    let blocks: Vec<_> = ds
-        .iter()
-        .map(|d| block_multiple(d).expect("odd, small"))
-        .collect();
-    let residues = reduce_blocks_portable(n, &blocks);
-    let shift = BigUint::from(1u32) << (BLOCK_DIGIT_BITS * steps(n.len()));
-    for (d, r) in ds.iter().zip(&residues) {
-        let d = big(d);
-        let r = big(r);
-        prop_assert!(r < BigUint::from(1u32) << 511u32);
-        prop_assert_eq!(r * &shift % &d, big(n) % &d);
-    }
-    Ok(())
-}
-
 fn check_leaves(n: &[u64], groups: &[Vec<u64>]) -> Result<(), TestCaseError> {
     let table = LeafTable::new(
         groups
@@ -42,26 +27,30 @@ fn check_leaves(n: &[u64], groups: &[Vec<u64>]) -> Result<(), TestCaseError> {
             .collect(),
     );
     prop_assert_eq!(table.blocks().len(), groups.len());
-    let fast = reduce_leaves(n, &table);
-    let portable = reduce_leaves_portable(n, &table);
-    prop_assert_eq!(&fast, &portable);
-    prop_assert_eq!(fast.len(), groups.iter().map(Vec::len).sum::<usize>());
-    let shift = BigUint::from(1u32) << (BLOCK_DIGIT_BITS * (steps(n.len()) + LEAF_STEPS));
-    for (leaf, &r) in groups.iter().flatten().zip(&fast) {
-        prop_assert!(r < 1u128 << 95);
+    let leaves = groups.iter().map(Vec::len).sum::<usize>();
+    // The scalar kernel: words congruent to n·2^(−64(k + 1)), k the words
+    // of n beyond 8 when it has more than 9.
+    let scalar = reduce_leaves_scalar(n, &table);
+    prop_assert_eq!(scalar.len(), leaves);
+    let k = if n.len() <= 9 { 0 } else { n.len() - 8 };
+    let shift = BigUint::from(1u32) << (64 * (k + 1));
+    for (leaf, &r) in groups.iter().flatten().zip(&scalar) {
         let leaf = BigUint::from(*leaf);
         prop_assert_eq!(BigUint::from(r) * &shift % &leaf, big(n) % &leaf);
     }
+    // The AVX-512F kernel, when the CPU has it: numbers below 2^95
+    // congruent to n·2^(−30(k + LEAF_STEPS)), k the 30-bit digits of n
+    // beyond 17.
+    if let Some(fast) = reduce_leaves(n, &table) {
+        prop_assert_eq!(fast.len(), leaves);
+        let shift = BigUint::from(1u32) << (BLOCK_DIGIT_BITS * (steps(n.len()) + LEAF_STEPS));
+        for (leaf, &r) in groups.iter().flatten().zip(&fast) {
+            prop_assert!(r < 1u128 << 95);
+            let leaf = BigUint::from(*leaf);
+            prop_assert_eq!(BigUint::from(r) * &shift % &leaf, big(n) % &leaf);
+        }
+    }
     Ok(())
-}
-
-fn block() -> impl Strategy<Value = Vec<u64>> {
-    (1usize..=7).prop_flat_map(|len| {
-        prop::collection::vec(any::<u64>(), len).prop_map(|mut d| {
-            d[0] |= 1;
-            d
-        })
-    })
 }
 
 /// One to seven odd 64-bit leaves (their product is below 2^448), the
@@ -75,14 +64,6 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn block_residues_are_congruent(
-        n in prop::collection::vec(any::<u64>(), 1..=256),
-        ds in prop::collection::vec(block(), 1..=20),
-    ) {
-        check_blocks(&n, &ds)?;
-    }
-
-    #[test]
     fn leaf_residues_are_congruent(
         n in prop::collection::vec(any::<u64>(), 1..=256),
         groups in prop::collection::vec(leaves(), 1..=20),
@@ -93,9 +74,6 @@ proptest! {
 
 #[test]
 fn extreme_values() {
-    let ones = vec![u64::MAX; 7];
-    let one = vec![1u64];
-    let ds = vec![ones.clone(), one, vec![u64::MAX, 1], ones];
     let groups = vec![
         vec![u64::MAX; 7],
         vec![1],
@@ -109,8 +87,19 @@ fn extreme_values() {
         vec![u64::MAX; 256],
         vec![7],
     ] {
-        check_blocks(&n, &ds).unwrap();
         check_leaves(&n, &groups).unwrap();
+    }
+    for d in [vec![u64::MAX; 7], vec![1], vec![u64::MAX, 1]] {
+        let multiple = block_multiple(&d).expect("odd, below 2^448");
+        // D·u in 30-bit digits, the lowest all ones.
+        assert_eq!(multiple[0], (1 << BLOCK_DIGIT_BITS) - 1);
+        let value = multiple
+            .iter()
+            .rev()
+            .fold(BigUint::from(0u32), |v, &digit| {
+                (v << BLOCK_DIGIT_BITS) + digit
+            });
+        assert_eq!(value % big(&d), BigUint::from(0u32));
     }
     assert_eq!(block_multiple(&[2]), None, "even");
     assert_eq!(block_multiple(&[1, 0, 0, 0, 0, 0, 0, 1]), None, "too large");

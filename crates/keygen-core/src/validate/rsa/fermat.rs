@@ -4,10 +4,10 @@
 //! quadratic-residue filter cost a big-number square root.
 
 use crypto_bigint::{BoxedUint, ConcatenatingSquare};
+use keygen_mont::fold_leaf;
 use num_bigint::BigUint;
 use num_integer::Integer;
 
-use super::small_factor::fold_leaf;
 use super::{FERMAT_ROUNDS, RsaKey, reject};
 use crate::num::words_to_u32;
 use crate::validate::reason::{Reason, Rejection};

@@ -8,7 +8,8 @@
 
 use std::sync::OnceLock;
 
-use super::small_factor::{FOLD_LANES, fold_leaves};
+use keygen_mont::{FOLD_LANES, fold_leaves};
+
 use super::{RsaKey, reject};
 use crate::validate::reason::{Reason, Rejection};
 
@@ -78,7 +79,7 @@ fn roca_tables() -> &'static [RocaTable; 38] {
 }
 
 /// The primes of `M` in greedy word-sized products: each product `m`,
-/// `c = 2^128 mod m` for [`fold_leaf`], and its primes' indices in
+/// `c = 2^128 mod m` for [`keygen_mont::fold_leaf`], and its primes' indices in
 /// [`ROCA_PRIMES`] (four products).
 #[derive(Debug)]
 struct RocaProduct {
