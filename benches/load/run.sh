@@ -3,7 +3,14 @@
 # (Debian package `wrk`) on the same machine. Every run is bounded in time
 # and stops the server at the end.
 #
-#   benches/load/run.sh [seconds per run, default 10] [sqlite|postgres]
+#   benches/load/run.sh [seconds per run, default 10] [sqlite|postgres] [BIN_DIR]
+#
+# BIN_DIR, when given, holds the release binaries keygen-service and keygen
+# to drive instead of building this checkout's (for example another
+# commit's build, so that both run under this one script and its wrk
+# scenarios). KEYGEN_LOAD_PUBKEY, when set, is the public key line the
+# import scenario sends (by default a key generated for the run), so that
+# runs compared with each other check the same key.
 #
 # With `postgres`, the service stores key pairs in a throw-away PostgreSQL
 # server on loopback (.ci/postgres.sh, with fsync on, as SQLite runs with
@@ -21,11 +28,17 @@ elif [[ $store != sqlite ]]; then
   exit 2
 fi
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)" >&2; exit 2; }
-cargo build --release -q -p keygen-service -p keygen-cli
+if [[ -n ${3:-} ]]; then
+  bin=$(cd "$3" && pwd)
+  [[ -x $bin/keygen-service && -x $bin/keygen ]] || { echo "$bin: no keygen-service and keygen" >&2; exit 2; }
+else
+  cargo build --release -q -p keygen-service -p keygen-cli
+  bin=${CARGO_TARGET_DIR:-target}/release
+fi
 dir=$(mktemp -d)
 token=load-test-admin-token-0123456789
 start_server() { # pool size
-  KEYGEN_ADMIN_TOKEN=$token KEYGEN_LOG=warn target/release/keygen-service \
+  KEYGEN_ADMIN_TOKEN=$token KEYGEN_LOG=warn "$bin/keygen-service" \
     --listen 127.0.0.1:0 --data-dir "$dir/data" --pool-size "$1" >"$dir/out" 2>"$dir/log" &
   pid=$!
   for _ in $(seq 100); do grep -q '^listening on ' "$dir/out" && break; sleep 0.1; done
@@ -37,9 +50,10 @@ export KEYGEN_TOKEN=$token
 path=/v1/projects/load/zones/eu-west-0/keypairs
 
 echo "== store: $store"
+echo "== binaries: $bin"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F)"
 start_server 0
-pubkey=$(target/release/keygen generate | python3 -c 'import json,sys; print(json.load(sys.stdin)["publicKey"])')
+pubkey=${KEYGEN_LOAD_PUBKEY:-$("$bin/keygen" generate | python3 -c 'import json,sys; print(json.load(sys.stdin)["publicKey"])')}
 echo "== create with publicKey (RSA-4096, every check), 64 connections, ${secs}s"
 KEYGEN_PATH=$path KEYGEN_PUBKEY=$pubkey wrk -t2 -c64 -d"${secs}s" --latency -s benches/load/create.lua "$base" | grep -E 'Requests/sec|p50|Non-2xx|requests in'
 id=$(curl -s -H "Authorization: Bearer $token" "$base$path?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
