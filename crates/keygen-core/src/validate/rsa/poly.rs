@@ -65,12 +65,8 @@ pub(super) fn check(key: &RsaKey<'_>) -> Result<(), Rejection> {
 /// Percent of one bits among the `bits` significant bits, floored
 /// (badkeys' `_bitpct`); 0 for no bits.
 pub(super) fn bit_percent(ones: u32, bits: u32) -> u32 {
-    if bits == 0 {
-        0
-    } else {
-        // At most 16384 · 100: no overflow.
-        ones * 100 / bits
-    }
+    // At most 16384 · 100: no overflow.
+    (ones * 100).checked_div(bits).unwrap_or(0)
 }
 
 /// One bits of `n` (little-endian words).
