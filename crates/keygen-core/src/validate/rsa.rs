@@ -59,9 +59,10 @@ fn to_uint(bytes: &[u8], bits: u32) -> BoxedUint {
 /// is refused as sparse, the reason that describes it.
 const WEAK_KEY_CHECKS: [WeakKeyCheck; 6] = [
     small_factor::check,
-    // ~40 ns on RSA-4096 (popcounts and chunk masks on 64 words).
+    // Cost not measured alone: a few passes of popcounts and masks over
+    // the 64 words of RSA-4096, no multiplication.
     poly::check,
-    // ~2 ns on RSA-4096 (16 bytes).
+    // Cost not measured alone: one 32x32-bit product over 16 bytes.
     xz_backdoor::check,
     fermat::check,
     roca::check,
@@ -69,7 +70,7 @@ const WEAK_KEY_CHECKS: [WeakKeyCheck; 6] = [
 ];
 
 /// The warnings about the modulus's bits, run on a key that passed every
-/// check (badkeys' `rsabias` and `pattern`; each ~40 ns on RSA-4096).
+/// check (badkeys' `rsabias` and `pattern`; each a pass over the words).
 const BIT_WARNINGS: [BitWarning; 2] = [bias::warn, pattern::warn];
 
 /// One warning check: pushes its warning when the key deserves it.
