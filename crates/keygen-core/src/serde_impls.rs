@@ -64,14 +64,7 @@ impl Serialize for KeyWarning {
 impl<'de> Deserialize<'de> for KeyWarning {
     /// From [`KeyWarning::name`].
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        by_name(deserializer, "key warning", |name| {
-            [
-                KeyWarning::RsaModulusBelow3072,
-                KeyWarning::RsaExponentNot65537,
-            ]
-            .into_iter()
-            .find(|w| w.name() == name)
-        })
+        by_name(deserializer, "key warning", KeyWarning::from_name)
     }
 }
 

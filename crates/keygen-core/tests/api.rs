@@ -313,3 +313,17 @@ fn generate_options_and_stats_through_accessors() {
     assert_eq!(keygen_core::MODULUS_BITS, 4096);
     assert_eq!(keygen_core::PUBLIC_EXPONENT, 65_537);
 }
+
+/// Freshly generated keys pass every weak-key check, the bit-pattern ones
+/// included (sparse modulus, xz header), and get no warning (bit bias,
+/// vanity, repeated bytes).
+#[test]
+fn generated_keys_are_accepted_without_warnings() {
+    for key in common::keys() {
+        let line = key.public_key().to_openssh();
+        let checked =
+            PublicKeyLine::new(&line).unwrap_or_else(|e| panic!("{} ({})", e.message(), e.name()));
+        assert_eq!(checked.bits(), 4096);
+        assert!(checked.warnings().is_empty(), "{:?}", checked.warnings());
+    }
+}

@@ -158,10 +158,13 @@ impl<'a> PublicKeyOptions<'a> {
 /// exponent odd with 3 ≤ e < n and at most 32 bits (configurable). Refused
 /// as weak, with the checks of badkeys that need only the public key: a
 /// prime factor up to 65537, a square modulus, primes close enough for
-/// Fermat's method within 256 steps, the ROCA structure (CVE-2017-15361),
+/// Fermat's method within 256 steps, a sparse modulus (the "nautilus" and
+/// "completeftp" layouts polynomial factoring breaks), the xz backdoor's
+/// command header (CVE-2024-3094), the ROCA structure (CVE-2017-15361),
 /// and (when e has more than 32 bits) a private exponent small enough for
 /// Wiener's attack. Accepted with a [`KeyWarning`]: fewer than 3072 bits, an
-/// exponent other than 65537.
+/// exponent other than 65537, a biased share of one bits (vanity or not),
+/// 16 identical consecutive bytes in the modulus.
 ///
 /// **ECDSA** (RFC 5656). The curve identifier matches the type; the point
 /// is uncompressed (0x04 prefix), its coordinates are below the field prime,

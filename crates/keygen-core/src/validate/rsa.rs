@@ -10,7 +10,10 @@
 //! `check(&RsaKey) -> Result<(), Rejection>`, a row of the reason catalogue
 //! (`reason.rs`) and an entry in [`WEAK_KEY_CHECKS`].
 
+mod bias;
 mod fermat;
+mod pattern;
+mod poly;
 mod prime_modulus;
 mod roca;
 mod shared_prime;
@@ -18,6 +21,7 @@ mod small_factor;
 #[cfg(test)]
 mod test_util;
 mod wiener;
+mod xz_backdoor;
 
 use crypto_bigint::BoxedUint;
 
@@ -51,8 +55,19 @@ fn to_uint(bytes: &[u8], bits: u32) -> BoxedUint {
 
 /// The weak-key checks, in the order they run: each refuses the key or
 /// lets it through.
-const WEAK_KEY_CHECKS: [WeakKeyCheck; 6] = [
+///
+/// Order constraints beside cost: `poly` (sparse moduli) runs after
+/// `small_factor`, so a sparse modulus with a small factor keeps badkeys'
+/// reason (`rsa_small_prime_factor`); and before `xz_backdoor`, so a
+/// mostly-zero modulus, which also shows the backdoor's header by accident,
+/// is refused as sparse, the reason that describes it.
+const WEAK_KEY_CHECKS: [WeakKeyCheck; 8] = [
     small_factor::check,
+    // Cost not measured alone: a few passes of popcounts and masks over
+    // the 64 words of RSA-4096, no multiplication.
+    poly::check,
+    // Cost not measured alone: one 32x32-bit product over 16 bytes.
+    xz_backdoor::check,
     fermat::check,
     roca::check,
     wiener::check,
@@ -65,6 +80,13 @@ const WEAK_KEY_CHECKS: [WeakKeyCheck; 6] = [
     // 13 ms, RSA-4096 about 125 ms on the same core, by far the costliest.
     prime_modulus::check,
 ];
+
+/// The warnings about the modulus's bits, run on a key that passed every
+/// check (badkeys' `rsabias` and `pattern`; each a pass over the words).
+const BIT_WARNINGS: [BitWarning; 2] = [bias::warn, pattern::warn];
+
+/// One warning check: pushes its warning when the key deserves it.
+type BitWarning = fn(&RsaKey<'_>, &mut Vec<KeyWarning>);
 
 /// One weak-key check: `Err` with the refusal when the key is weak.
 type WeakKeyCheck = fn(&RsaKey<'_>) -> Result<(), Rejection>;
@@ -181,6 +203,9 @@ pub(crate) fn check(
     }
     if *e != RECOMMENDED_EXPONENT.to_be_bytes()[1..] {
         warnings.push(KeyWarning::RsaExponentNot65537);
+    }
+    for warn in BIT_WARNINGS {
+        warn(&key, warnings);
     }
     Ok(bits)
 }

@@ -69,7 +69,9 @@ def load(keydir, name):
 
 # --- Number theory ------------------------------------------------------------
 
-def is_probable_prime(n, rounds=32, rng=RNG):
+def is_probable_prime(n, rounds=32, rng=None):
+    """Miller-Rabin with `rounds` random bases drawn from `rng` (default RNG)."""
+    rng = rng or RNG
     if n < 2:
         return False
     for p in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37):
@@ -92,9 +94,9 @@ def is_probable_prime(n, rounds=32, rng=RNG):
     return True
 
 
-def next_prime(n):
+def next_prime(n, rng=None):
     n |= 1
-    while not is_probable_prime(n):
+    while not is_probable_prime(n, rng=rng):
         n += 2
     return n
 
@@ -307,6 +309,97 @@ def rfc_example_vectors(insecure_dir, ed_good, put):
         put(f"fail_public_key_blocklisted_{vector}.pub", pad(f"{t} {data} {name}"))
 
 
+# --- Bit patterns of the modulus (badkeys' rsapoly and xzbackdoor) -----------
+# These draw from their own generator, so adding them left the other vectors
+# as they were.
+
+def bit_percent(x):
+    return x.bit_count() * 100 // x.bit_length()
+
+
+def sparse_family(n):
+    """badkeys' rsapoly decision (rsakeys/rsapoly.py) for a modulus without
+    small factors: None, "nautilus", "completeftp" or "" (sparse, no family)."""
+    def checkbits(width, mask):
+        m, seen, zero_chunks = n >> width, 0, 0
+        while m:
+            seen |= m & mask
+            m >>= width
+            if m & ((1 << width) - 1) == 0:
+                zero_chunks += 1
+        return zero_chunks < 2 and seen == 0
+
+    lower = n % (1 << (n.bit_length() // 2))
+    if bit_percent(n) >= 40 or n.bit_length() < 500 or bit_percent(lower) >= 40:
+        return None
+    if checkbits(128, 0xFFFF_FFFF_FFFF_0000):
+        return "nautilus"
+    if checkbits(32, 0x3FF0_0000):
+        return "completeftp"
+    return ""
+
+
+def xz_command(n):
+    """The CVE-2024-3094 command number in n's first 16 bytes as an ASN.1
+    INTEGER (a leading 0x00 when the top bit is set), or None."""
+    nb = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    if nb[0] & 0x80:
+        nb = b"\0" + nb
+    a, b, c = (int.from_bytes(nb[i:j], "little") for i, j in ((0, 4), (4, 8), (8, 16)))
+    cmd = (a * b + c) % 2**64
+    return cmd if cmd <= 3 else None
+
+
+def completeftp_prime(rng, top):
+    """CompleteFTP 10.0.0-12.0.0's layout: one random byte at the bottom of
+    each of 32 words of 32 bits, under the single top bit 2^top. The real
+    keys take top = 1023 for both primes and have 2047 bits; one prime with
+    top = 1024 gives 2048 bits and keeps the layout."""
+    while True:
+        p = 1 << top
+        for i in range(32):
+            p += rng.getrandbits(8) << (32 * i)
+        p |= 1
+        if is_probable_prime(p, rng=rng):
+            return p
+
+
+def nautilus_prime(rng):
+    """The "nautilus" layout: 32 random bits at the top of each 128-bit
+    chunk, zeros elsewhere, then the next prime (the top two bits set, so a
+    product has 2048 bits)."""
+    p0 = 0
+    for i in range(8):
+        r = rng.getrandbits(32) | (0xC000_0000 if i == 7 else 0)
+        p0 += r << (128 * i + 96)
+    return next_prime(p0, rng)
+
+
+def xz_backdoor_modulus(rng, bits=4096):
+    """A product of two primes whose first 16 bytes (as an ASN.1 INTEGER)
+    carry a backdoor command: fix the top 120 bits of a target T, take a
+    random prime p and q = nextprime(T // p); p * q differs from T only in
+    its low ~bits/2 + 16 bits, so the header survives."""
+    while True:
+        cmd = rng.randrange(4)
+        top = [rng.getrandbits(8) for _ in range(7)]
+        top[0] |= 0x80
+        a = int.from_bytes(bytes([0] + top[0:3]), "little")
+        b = int.from_bytes(bytes(top[3:7]), "little")
+        c = (cmd - a * b) % 2**64
+        header = bytes(top) + c.to_bytes(8, "little")  # n's first 15 bytes
+        low_bits = bits - 8 * len(header)
+        target = int.from_bytes(header, "big") << low_bits | rng.getrandbits(low_bits)
+        while True:
+            p = rng.getrandbits(bits // 2) | (1 << (bits // 2 - 1)) | 1
+            if is_probable_prime(p, rng=rng):
+                break
+        q = next_prime(target // p, rng)
+        n = p * q
+        if n.bit_length() == bits and xz_command(n) == cmd and sparse_family(n) is None:
+            return n
+
+
 def main():
     keydir, out, rfc_out = sys.argv[1:4]
     files = {}
@@ -437,6 +530,21 @@ def main():
         if e % 2 == 1 and (p * q).bit_length() == 2048:
             break
     put("fail_rsa_small_private_exponent_large_e.pub", pad(rsa_line(rsa_blob(e, p * q))))
+    # Sparse moduli of the two known families (badkeys' rsapoly), and a
+    # modulus with the xz backdoor's command header; from their own RNG.
+    bits_rng = random.Random(3094)
+    for family, make in (
+        ("completeftp", lambda: completeftp_prime(bits_rng, 1023) * completeftp_prime(bits_rng, 1024)),
+        ("nautilus", lambda: nautilus_prime(bits_rng) * nautilus_prime(bits_rng)),
+    ):
+        n = make()
+        assert n.bit_length() == 2048
+        assert sparse_family(n) == family, family
+        assert xz_command(n) is None
+        put(f"fail_rsa_sparse_modulus_{family}.pub",
+            pad(rsa_line(rsa_blob(65537, n))))
+    put("fail_rsa_xz_backdoor_4096.pub",
+        rsa_line(rsa_blob(65537, xz_backdoor_modulus(bits_rng))))
 
     # --- ECDSA
     ec_line = lambda blob, t="ecdsa-sha2-nistp256": pad(line(t, blob, "user@example"))
