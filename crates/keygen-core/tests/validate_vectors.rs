@@ -32,7 +32,23 @@ fn options_for(name: &str) -> PublicKeyOptions<'static> {
     if name.contains("_large_e") {
         o = o.max_rsa_exponent_bits(16384);
     }
+    if name.starts_with("fail_rsa_modulus_prime") {
+        o = o.prime_modulus_check(true);
+    }
     o
+}
+
+#[test]
+fn the_prime_modulus_check_is_opt_in() {
+    let (_, text) = examples()
+        .into_iter()
+        .find(|(name, _)| name.starts_with("fail_rsa_modulus_prime"))
+        .expect("a prime-modulus vector");
+    // The API's policy leaves it out (its cost), so the key passes there.
+    PublicKeyLine::with_options(&text, &PublicKeyOptions::api()).unwrap();
+    let e = PublicKeyLine::with_options(&text, &PublicKeyOptions::api().prime_modulus_check(true))
+        .unwrap_err();
+    assert_eq!(e.reason(), Reason::RsaModulusPrime);
 }
 
 /// The reason a `fail_` vector names: the longest reason name that the

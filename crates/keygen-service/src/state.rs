@@ -63,7 +63,8 @@ impl AppState {
     pub fn public_key_options(&self) -> keygen_core::PublicKeyOptions<'_> {
         let options = keygen_core::PublicKeyOptions::api()
             .min_rsa_bits(self.config.min_rsa_bits)
-            .with_min_length(self.config.min_public_key_length);
+            .with_min_length(self.config.min_public_key_length)
+            .prime_modulus_check(self.config.check_prime_modulus);
         match &self.blocklist {
             Some(list) => options.blocklist(list),
             None => options,

@@ -24,6 +24,8 @@ pub struct PublicKeyOptions<'a> {
     min_rsa_bits: u32,
     max_rsa_exponent_bits: u32,
     blocklist: Option<&'a Blocklist>,
+    /// Whether an RSA modulus is tested for being prime.
+    prime_modulus: bool,
     /// Only the structure (for [`PublicKeyLine::parse_unchecked`]): no
     /// length bounds, no key policy, no blocklist.
     structure_only: bool,
@@ -46,6 +48,7 @@ impl<'a> PublicKeyOptions<'a> {
             min_rsa_bits: rsa::MIN_BITS,
             max_rsa_exponent_bits: rsa::MAX_EXPONENT_BITS,
             blocklist: None,
+            prime_modulus: false,
             structure_only: false,
         }
     }
@@ -111,6 +114,18 @@ impl<'a> PublicKeyOptions<'a> {
         } else {
             bits
         };
+        self
+    }
+
+    /// Also refuses an RSA modulus that is itself prime (Baillie–PSW), for
+    /// then anyone computes the private exponent as `e⁻¹ mod (n − 1)`. Off
+    /// in [`PublicKeyOptions::api`]: for a composite modulus the test costs
+    /// one exponentiation modulo `n` (milliseconds for RSA-4096, a hundred
+    /// times every other check together), which would let each import
+    /// request cost that much CPU. `keygen check-public-key` turns it on.
+    #[must_use]
+    pub const fn prime_modulus_check(mut self, on: bool) -> Self {
+        self.prime_modulus = on;
         self
     }
 
@@ -437,6 +452,7 @@ impl PublicKeyLine {
                 let policy = rsa::Policy {
                     min_bits: options.min_rsa_bits,
                     max_exponent_bits: options.max_rsa_exponent_bits,
+                    prime_modulus: options.prime_modulus,
                 };
                 (rsa::check(e, n, policy, &mut warnings)?, n)
             }

@@ -61,7 +61,7 @@ fn to_uint(bytes: &[u8], bits: u32) -> BoxedUint {
 /// reason (`rsa_small_prime_factor`); and before `xz_backdoor`, so a
 /// mostly-zero modulus, which also shows the backdoor's header by accident,
 /// is refused as sparse, the reason that describes it.
-const WEAK_KEY_CHECKS: [WeakKeyCheck; 8] = [
+const WEAK_KEY_CHECKS: [WeakKeyCheck; 7] = [
     small_factor::check,
     // Cost not measured alone: a few passes of popcounts and masks over
     // the 64 words of RSA-4096, no multiplication.
@@ -76,10 +76,15 @@ const WEAK_KEY_CHECKS: [WeakKeyCheck; 8] = [
     // (num-bigint; crypto-bigint's division and gcd were slower); RSA-4096
     // about 4 us plus a 164 us gcd (one loaded Zen 3 core, no AVX-512).
     shared_prime::check,
-    // A prime modulus, one base-2 round for a composite n: RSA-2048 about
-    // 13 ms, RSA-4096 about 125 ms on the same core, by far the costliest.
-    prime_modulus::check,
 ];
+
+/// The checks a policy turns on, after [`WEAK_KEY_CHECKS`]: a prime
+/// modulus (one exponentiation modulo n for a composite n: milliseconds,
+/// a hundred times every other check together; see `prime_modulus.rs`).
+const OPTIONAL_CHECKS: [OptionalCheck; 1] = [(|p| p.prime_modulus, prime_modulus::check)];
+
+/// A check that runs when its policy flag is set.
+type OptionalCheck = (fn(&Policy) -> bool, WeakKeyCheck);
 
 /// The warnings about the modulus's bits, run on a key that passed every
 /// check (badkeys' `rsabias` and `pattern`; each a pass over the words).
@@ -111,6 +116,9 @@ struct RsaKey<'a> {
 pub(crate) struct Policy {
     pub(crate) min_bits: u32,
     pub(crate) max_exponent_bits: u32,
+    /// Whether a prime modulus is looked for (costly: off in the API's
+    /// policy).
+    pub(crate) prime_modulus: bool,
 }
 
 fn reject(reason: Reason, message: impl Into<String>) -> Rejection {
@@ -196,6 +204,11 @@ pub(crate) fn check(
     };
     for check in WEAK_KEY_CHECKS {
         check(&key)?;
+    }
+    for (wanted, check) in OPTIONAL_CHECKS {
+        if wanted(&policy) {
+            check(&key)?;
+        }
     }
 
     if bits < WARN_BELOW_BITS {

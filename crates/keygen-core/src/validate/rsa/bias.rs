@@ -74,6 +74,7 @@ pub(super) mod tests {
         let policy = Policy {
             min_bits: MIN_BITS,
             max_exponent_bits: 32,
+            prime_modulus: false,
         };
         let mut warnings = Vec::new();
         check(&[1, 0, 1], &n.to_bytes_be(), policy, &mut warnings)

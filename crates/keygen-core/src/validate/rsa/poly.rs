@@ -331,6 +331,7 @@ mod tests {
         let policy = Policy {
             min_bits: MIN_BITS,
             max_exponent_bits: 32,
+            prime_modulus: false,
         };
         let reason = |n: &BigUint| {
             check(&[1, 0, 1], &n.to_bytes_be(), policy, &mut Vec::new()).map_err(|r| r.reason())
