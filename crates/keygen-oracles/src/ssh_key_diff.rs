@@ -120,6 +120,23 @@ const STRICTER: &[(Reason, &str)] = &[
         "weak-key check: a private exponent small enough for Wiener's attack",
     ),
     (
+        Reason::RsaSparseModulus,
+        "weak-key check (badkeys' rsapoly): a modulus with few one bits, as generators whose \
+         primes polynomial methods factor make it",
+    ),
+    (
+        Reason::RsaXzBackdoor,
+        "weak-key check (badkeys' xzbackdoor): the CVE-2024-3094 command header in the modulus",
+    ),
+    (
+        Reason::RsaKnownSharedPrime,
+        "weak-key check (badkeys' sharedprimes): a prime shared with keys found in the wild",
+    ),
+    (
+        Reason::RsaModulusPrime,
+        "weak-key check: a prime modulus, whose private exponent anyone computes",
+    ),
+    (
         Reason::EcdsaPointEncoding,
         "OpenSSH requires the uncompressed point (RFC 5656 section 3.1); ssh-key also takes \
          compressed SEC 1 points",
