@@ -78,14 +78,6 @@ const WEAK_KEY_CHECKS: [WeakKeyCheck; 7] = [
     shared_prime::check,
 ];
 
-/// The checks a policy turns on, after [`WEAK_KEY_CHECKS`]: a prime
-/// modulus (one exponentiation modulo n for a composite n: milliseconds,
-/// a hundred times every other check together; see `prime_modulus.rs`).
-const OPTIONAL_CHECKS: [OptionalCheck; 1] = [(|p| p.prime_modulus, prime_modulus::check)];
-
-/// A check that runs when its policy flag is set.
-type OptionalCheck = (fn(&Policy) -> bool, WeakKeyCheck);
-
 /// The warnings about the modulus's bits, run on a key that passed every
 /// check (badkeys' `rsabias` and `pattern`; each a pass over the words).
 const BIT_WARNINGS: [BitWarning; 2] = [bias::warn, pattern::warn];
@@ -205,10 +197,11 @@ pub(crate) fn check(
     for check in WEAK_KEY_CHECKS {
         check(&key)?;
     }
-    for (wanted, check) in OPTIONAL_CHECKS {
-        if wanted(&policy) {
-            check(&key)?;
-        }
+    // After every other check, and only when asked: a prime modulus costs
+    // one exponentiation modulo n to rule out (milliseconds, a hundred
+    // times the checks above; see `prime_modulus.rs`).
+    if policy.prime_modulus {
+        prime_modulus::check(&key)?;
     }
 
     if bits < WARN_BELOW_BITS {
