@@ -451,7 +451,8 @@ enum Layout {
     Surrounded,
     Lf,
     CrLf,
-    TwoLf,
+    BlankLines,
+    SecondLine,
     CrInComment,
 }
 
@@ -1363,9 +1364,10 @@ fn check(input: &Input) {
         Layout::Surrounded => format!(" \t{line}\t  "),
         Layout::Lf => format!("{line}\n"),
         Layout::CrLf => format!("{line}\r\n"),
-        Layout::TwoLf => {
-            expect.refuse("two line ends");
-            format!("{line}\n\n")
+        Layout::BlankLines => format!("\r\n \n{line}\n\n"),
+        Layout::SecondLine => {
+            expect.refuse("a second line follows the key");
+            format!("{line}\n{line}")
         }
         Layout::CrInComment => {
             expect.refuse("a carriage return inside the line");
