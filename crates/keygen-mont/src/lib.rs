@@ -33,7 +33,7 @@ pub use dispatch::{
     avx512_available, fermat_base_two, miller_rabin, small_residues, smallest_factor,
 };
 pub use kernels::{miller_rabin_scalar, strong_base_two_scalar};
-pub use small_factor::{FOLD_LANES, fold_leaf, fold_leaves};
+pub use small_factor::{FOLD_LANES, fold_leaf, fold_leaves, montgomery_remainder};
 pub use words::{LANES, WORDS, Words};
 
 // For the crate's tests, benches and examples, and the fuzz oracles: public

@@ -158,6 +158,55 @@ pub fn fold_leaves(words: &[u64], cs: &[u64; FOLD_LANES]) -> [[u64; 2]; FOLD_LAN
     x
 }
 
+/// Words (little-endian, `n`'s length plus one) of a number congruent to
+/// `x·2^(−64k)` modulo an odd `n`, where `k = x.len() − n.len()` (0 when
+/// `x` is no longer than `n`, and then `x` itself comes back); `None` when
+/// `n` is even or zero. Neither input needs to be minimal; the result is
+/// not reduced below `n`, only below `2^(64·n.len()) + n`.
+///
+/// For odd `n` the power of two is a unit modulo `n`, so the result shares
+/// with `n` exactly the factors `x` does: `gcd(n, x)` is
+/// `gcd(n, montgomery_remainder(x, n))`. That is what the known-shared-prime
+/// check of RSA moduli needs of a product far longer than `n`, at one word
+/// multiplication per word of `x` per word of `n`. (num-bigint's and
+/// dashu's divisions, which also produce the quotient, take five times as
+/// long on a 9,870-word product and a 32-word `n`.)
+///
+/// Montgomery's reduction, as in [`reduce_block`] but for any odd modulus:
+/// adding `q·n·2^(64i)`, with `q = t_i·(−n⁻¹) mod 2^64`, clears word `i`.
+#[must_use]
+pub fn montgomery_remainder(x: &[u64], n: &[u64]) -> Option<Vec<u64>> {
+    let m = n.iter().rposition(|&w| w != 0).map_or(0, |i| i + 1);
+    let n = &n[..m];
+    if n.first().is_none_or(|w| w & 1 == 0) {
+        return None;
+    }
+    let mut t = x.to_vec();
+    if t.len() <= m {
+        t.resize(m + 1, 0);
+        return Some(t);
+    }
+    let neg_inverse = inverse_mod_2_64(n[0]).wrapping_neg();
+    // The carry owed to word `i + m` by the step before `i`.
+    let mut owed = 0u64;
+    for i in 0..t.len() - m {
+        let q = t[i].wrapping_mul(neg_inverse);
+        let mut carry = 0u64;
+        for (t, &n) in t[i..i + m].iter_mut().zip(n) {
+            // At most (2^64 − 1)² + 2(2^64 − 1) = 2^128 − 1.
+            let s = u128::from(q) * u128::from(n) + u128::from(*t) + u128::from(carry);
+            *t = s as u64;
+            carry = (s >> 64) as u64;
+        }
+        let s = u128::from(t[i + m]) + u128::from(carry) + u128::from(owed);
+        t[i + m] = s as u64;
+        owed = (s >> 64) as u64;
+    }
+    let mut r = t.split_off(t.len() - m);
+    r.push(owed);
+    Some(r)
+}
+
 /// `x⁻¹ mod 2^64` for odd `x`: Newton's iteration, from `x·x ≡ 1 mod 8`;
 /// each step doubles the correct low bits (3, 6, 12, 24, 48, 96).
 #[must_use]
@@ -317,22 +366,27 @@ impl ScalarTable {
     /// for each, a word congruent to `n·2^(−64(k + 1))` modulo the leaf,
     /// `k` as in [`reduce_block`].
     pub(crate) fn leaf_words(&self, n: &[u64]) -> Vec<u64> {
+        // Plain loops: the same walk as nested iterator adapters spent a
+        // fifth of an RSA-4096 check moving their state around.
+        let mut words = Vec::with_capacity(self.leaves.len());
         let mut leaf_start = 0;
-        let residues = self.blocks.iter().flat_map(|block| {
+        for block in &self.blocks {
             let r = reduce_block(n, &block.d);
             let leaves = &self.leaves[leaf_start..block.leaves_end];
             leaf_start = block.leaves_end;
-            leaves.chunks(FOLD_LANES).flat_map(move |chunk| {
-                let cs = core::array::from_fn(|i| chunk.get(i).map_or(chunk[0].c, |l| l.c));
-                let folded = fold_leaves(&r, &cs);
-                folded.into_iter().take(chunk.len())
-            })
-        });
-        self.leaves
-            .iter()
-            .zip(residues)
-            .map(|(leaf, [x0, x1])| leaf.word(x0, x1))
-            .collect()
+            let mut chunks = leaves.chunks_exact(FOLD_LANES);
+            for chunk in &mut chunks {
+                let cs = core::array::from_fn(|i| chunk[i].c);
+                for (leaf, [x0, x1]) in chunk.iter().zip(fold_leaves(&r, &cs)) {
+                    words.push(leaf.word(x0, x1));
+                }
+            }
+            for leaf in chunks.remainder() {
+                let [x0, x1] = fold_leaf(&r, leaf.c);
+                words.push(leaf.word(x0, x1));
+            }
+        }
+        words
     }
 
     /// The smallest prime of the table dividing `n` (little-endian words,
@@ -535,6 +589,61 @@ mod tests {
             "2^448 or more"
         );
         assert!(montgomery_friendly(&[1, 0, 0, 0, 0, 0, 1, 0]).is_some());
+    }
+
+    #[test]
+    fn montgomery_remainder_is_congruent() {
+        let mut rng = Rng(9);
+        let check = |x: &[u64], n: &[u64]| {
+            let r = montgomery_remainder(x, n).expect("odd modulus");
+            let width = n.iter().rposition(|&w| w != 0).map_or(0, |i| i + 1);
+            assert_eq!(r.len(), width + 1);
+            let (r, nb) = (big(&r), big(n));
+            assert!(
+                r < (BigUint::from(1u32) << (64 * width)) + &nb,
+                "not below 2^(64m) + n"
+            );
+            // r·2^(64k) ≡ x (mod n), k the number of steps.
+            let k = x.len().saturating_sub(width);
+            assert_eq!(
+                (r << (64 * k)) % &nb,
+                big(x) % &nb,
+                "{} words mod {width}",
+                x.len()
+            );
+        };
+        let sizes: &[(usize, usize)] = if cfg!(miri) {
+            &[(3, 2), (9, 4)]
+        } else {
+            &[
+                (0, 1),
+                (1, 1),
+                (2, 1),
+                (5, 5),
+                (6, 5),
+                (40, 5),
+                (96, 64),
+                (400, 32),
+                (33, 32),
+            ]
+        };
+        for &(len, width) in sizes {
+            for _ in 0..rounds(8) {
+                let x: Vec<u64> = (0..len).map(|_| rng.next()).collect();
+                let mut n: Vec<u64> = (0..width).map(|_| rng.next()).collect();
+                n[0] |= 1;
+                check(&x, &n);
+                // Leading zero words of n are ignored.
+                n.push(0);
+                check(&x, &n);
+            }
+        }
+        // Words of all ones push every carry, the owed one included.
+        check(&[u64::MAX; 50], &[u64::MAX; 7]);
+        check(&[u64::MAX; 50], &[1]);
+        assert_eq!(montgomery_remainder(&[5, 6], &[2, 1]), None, "even");
+        assert_eq!(montgomery_remainder(&[5, 6], &[0, 0]), None, "zero");
+        assert_eq!(montgomery_remainder(&[5, 6], &[]), None, "empty");
     }
 
     /// The odd primes below `bound`.
