@@ -5,7 +5,7 @@
 //! All of them are variable time: they see only public values. The test
 //! that the modulus is not prime (one exponentiation modulo n) costs more
 //! than all the others together; of the rest, the known-shared-prime
-//! division of a 2048-bit modulus, then the small-prime check, dominate (see
+//! remainder of a 2048-bit modulus and the small-prime check dominate (see
 //! `benches/validate.rs`). A new check is a module here with a
 //! `check(&RsaKey) -> Result<(), Rejection>`, a row of the reason catalogue
 //! (`reason.rs`) and an entry in [`WEAK_KEY_CHECKS`].
@@ -71,10 +71,10 @@ const WEAK_KEY_CHECKS: [WeakKeyCheck; 7] = [
     fermat::check,
     roca::check,
     wiener::check,
-    // Known shared primes (2048 and 4096-bit moduli only): RSA-2048 about
-    // 1.1 ms for the 631-kbit product mod n plus 64 us for the gcd
-    // (num-bigint; crypto-bigint's division and gcd were slower); RSA-4096
-    // about 4 us plus a 164 us gcd (one loaded Zen 3 core, no AVX-512).
+    // Known shared primes (2048 and 4096-bit moduli only): the product mod
+    // n by Montgomery's reduction, then dashu's Lehmer gcd (num-bigint's
+    // binary gcd took ten times as long, crypto-bigint's safegcd longer
+    // still). Measured costs in BENCHMARKING.md.
     shared_prime::check,
 ];
 
