@@ -16,8 +16,7 @@ macro_rules! reasons {
         /// the error body's `code` and clients may match on either. Codes
         /// 1000–1099 concern `name`, `description` and `tags`; 1100–1199
         /// concern `publicKey` (1100–1119 the line and its blob, 1120–1139
-        /// and 1145–1149 RSA, 1140–1144 and 1150–1159 ECDSA and Ed25519,
-        /// 1160–1179 FIDO and blocklist).
+        /// RSA, 1140–1159 ECDSA and Ed25519, 1160–1179 FIDO and blocklist).
         /// New reasons get new codes; a code is never reused.
         ///
         /// | code | name | field | meaning |
@@ -160,6 +159,10 @@ reasons! {
     RsaSparseModulus = 1131, "rsa_sparse_modulus", "publicKey", "an rsa modulus with about as many one bits as zero bits (at least 40 % one bits in the whole or in its lower half)";
     /// The RSA modulus carries the command header of the xz/liblzma backdoor (CVE-2024-3094).
     RsaXzBackdoor = 1132, "rsa_xz_backdoor", "publicKey", "an rsa modulus without the command header of the xz/liblzma backdoor (cve-2024-3094) in its first 16 bytes";
+    /// The RSA modulus has a prime factor known to be shared by keys found in the wild (badkeys' lists).
+    RsaKnownSharedPrime = 1133, "rsa_known_shared_prime", "publicKey", "an rsa modulus without a prime factor known to be shared with other keys (badkeys' lists of 2048 and 4096-bit keys)";
+    /// The RSA modulus is itself prime (Baillie–PSW), so `d` follows from `e` and `n`.
+    RsaModulusPrime = 1134, "rsa_modulus_prime", "publicKey", "a composite rsa modulus, the product of two primes";
     /// The ECDSA curve name in the blob does not match the key type.
     EcdsaCurveMismatch = 1140, "ecdsa_curve_mismatch", "publicKey", "a curve name matching the key type: nistp256, nistp384 or nistp521 (rfc 5656)";
     /// The ECDSA point is not in uncompressed form (0x04 prefix, both coordinates).
@@ -170,10 +173,6 @@ reasons! {
     EcdsaCoordinateOutOfRange = 1143, "ecdsa_coordinate_out_of_range", "publicKey", "coordinates below the field prime, below the group order minus one, and longer than half the order's bits (openssh's sshkey_ec_validate_public)";
     /// The ECDSA point is not on the curve.
     EcdsaPointNotOnCurve = 1144, "ecdsa_point_not_on_curve", "publicKey", "a point on the named curve";
-    /// The RSA modulus has a prime factor known to be shared by keys found in the wild (badkeys' lists).
-    RsaKnownSharedPrime = 1145, "rsa_known_shared_prime", "publicKey", "an rsa modulus without a prime factor known to be shared with other keys (badkeys' lists of 2048 and 4096-bit keys)";
-    /// The RSA modulus is itself prime (Baillie–PSW), so `d` follows from `e` and `n`.
-    RsaModulusPrime = 1146, "rsa_modulus_prime", "publicKey", "a composite rsa modulus, the product of two primes";
     /// The Ed25519 key is not exactly 32 bytes.
     Ed25519KeyLength = 1150, "ed25519_key_length", "publicKey", "a 32-byte ed25519 public key (rfc 8709)";
     /// The 32 bytes do not encode a point of edwards25519 canonically.
