@@ -172,7 +172,7 @@ pub fn fold_leaves(words: &[u64], cs: &[u64; FOLD_LANES]) -> [[u64; 2]; FOLD_LAN
 /// dashu's divisions, which also produce the quotient, take five times as
 /// long on a 9,870-word product and a 32-word `n`.)
 ///
-/// Montgomery's reduction, as in [`reduce_block`] but for any odd modulus:
+/// Montgomery's reduction, as in `reduce_block` but for any odd modulus:
 /// adding `q·n·2^(64i)`, with `q = t_i·(−n⁻¹) mod 2^64`, clears word `i`.
 #[must_use]
 pub fn montgomery_remainder(x: &[u64], n: &[u64]) -> Option<Vec<u64>> {
