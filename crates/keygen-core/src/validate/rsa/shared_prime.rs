@@ -97,7 +97,14 @@ fn shares_prime(product: &[u64], n: &[u64]) -> bool {
     let Some(remainder) = montgomery_remainder(product, n) else {
         return false;
     };
-    UBig::from_words(&remainder).gcd(&UBig::from_words(n)) != UBig::ONE
+    to_ubig(&remainder).gcd(&to_ubig(n)) != UBig::ONE
+}
+
+/// A dashu integer from little-endian 64-bit words, through bytes: dashu's
+/// own word is 32 bits wide on 32-bit targets.
+fn to_ubig(words: &[u64]) -> UBig {
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    UBig::from_le_bytes(&bytes)
 }
 
 /// Warms the lists outside a measurement (decoding the 2048-bit product).
