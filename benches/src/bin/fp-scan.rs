@@ -74,7 +74,11 @@ struct Tally {
 
 impl Tally {
     fn judge(&mut self, line: &str, options: &PublicKeyOptions<'_>) {
-        match PublicKeyLine::with_options(line, options) {
+        self.record(&PublicKeyLine::with_options(line, options));
+    }
+
+    fn record(&mut self, verdict: &Result<PublicKeyLine, keygen_core::Rejection>) {
+        match verdict {
             Ok(key) => {
                 self.accepted += 1;
                 for w in key.warnings() {
@@ -235,8 +239,11 @@ fn scan(args: &Args, kinds: &[Kind], options: &PublicKeyOptions<'_>) -> Result<T
                             break;
                         }
                     };
+                    // Judged outside the lock: the prime-modulus test alone
+                    // takes a tenth of a second on RSA-4096.
+                    let verdict = PublicKeyLine::with_options(&line, options);
                     let mut t = tallies.lock().unwrap_or_else(|p| p.into_inner());
-                    t.entry(kind.key()).or_default().judge(&line, options);
+                    t.entry(kind.key()).or_default().record(&verdict);
                     let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                     if args.progress > 0 && n.is_multiple_of(args.progress) {
                         eprint!("{n} of {total} keys\n{}", table(&t));
