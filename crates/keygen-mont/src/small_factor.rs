@@ -169,8 +169,9 @@ pub fn fold_leaves(words: &[u64], cs: &[u64; FOLD_LANES]) -> [[u64; 2]; FOLD_LAN
 /// `gcd(n, montgomery_remainder(x, n))`. That is what the known-shared-prime
 /// check of RSA moduli needs of a product far longer than `n`, at one word
 /// multiplication per word of `x` per word of `n`. (num-bigint's and
-/// dashu's divisions, which also produce the quotient, take five times as
-/// long on a 9,870-word product and a 32-word `n`.)
+/// dashu's divisions, which also produce the quotient, took about 1.4
+/// times as long on a 9,870-word product and a 32-word `n` on Zen 3:
+/// 730–890 µs against about 530 µs.)
 ///
 /// Montgomery's reduction, as in `reduce_block` but for any odd modulus:
 /// adding `q·n·2^(64i)`, with `q = t_i·(−n⁻¹) mod 2^64`, clears word `i`.
