@@ -109,8 +109,10 @@ pub enum PrimeSearch {
     /// AVX-512F.
     Avx512,
     /// One candidate at a time in keygen-mont's constant-time scalar
-    /// kernel (64-bit words): a strong test to base 2 by squarings and
-    /// doublings, then the random-base rounds. Any CPU.
+    /// kernel (64-bit words; its products in `mulx`/`adcx`/`adox` assembly
+    /// where the CPU has BMI2 and ADX, as every x86-64 server since 2015
+    /// has, in plain Rust elsewhere): a strong test to base 2 by squarings
+    /// and doublings, then the random-base rounds. Any CPU.
     Scalar,
     /// One candidate at a time, Miller–Rabin to base 2 in crypto-bigint's
     /// constant-time arithmetic (crypto-primes), on any CPU: an
@@ -198,12 +200,14 @@ impl GenerateOptions {
     }
 
     /// What tests the candidates on this CPU, in words (for reports):
-    /// "AVX-512 lanes", "scalar kernel" or "crypto-bigint", or why the
-    /// requested search cannot run.
+    /// "AVX-512 lanes", "scalar kernel (ADX)" (its products in
+    /// `mulx`/`adcx`/`adox` assembly), "scalar kernel" or "crypto-bigint",
+    /// or why the requested search cannot run.
     #[must_use]
     pub fn kernel(&self) -> &'static str {
         match self.path() {
             Ok(Path::Lanes) => "AVX-512 lanes",
+            Ok(Path::Scalar) if keygen_mont::adx_available() => "scalar kernel (ADX)",
             Ok(Path::Scalar) => "scalar kernel",
             Ok(Path::Portable) => "crypto-bigint",
             Err(_) => "AVX-512 lanes requested, but this CPU lacks AVX-512F",

@@ -99,7 +99,16 @@ fn main() {
     );
     println!("best Miller–Rabin batch (one modulus, eight bases): {mr:?}");
     let (mut base_two, mut scalar_mr) = (Duration::MAX, Duration::MAX);
+    let (mut words_two, mut words_mr) = (Duration::MAX, Duration::MAX);
     for _ in 0..15 {
+        let t = Instant::now();
+        std::hint::black_box(keygen_mont::strong_base_two_words(std::hint::black_box(
+            &ns[0],
+        )));
+        words_two = words_two.min(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(keygen_mont::miller_rabin_words(&ns[0], &ns[1..2]));
+        words_mr = words_mr.min(t.elapsed());
         let t = Instant::now();
         std::hint::black_box(keygen_mont::strong_base_two_scalar(std::hint::black_box(
             &ns[0],
@@ -110,7 +119,11 @@ fn main() {
         scalar_mr = scalar_mr.min(t.elapsed());
     }
     println!(
-        "scalar kernel, one candidate: best strong test to base 2 {base_two:?}, one Miller–Rabin round {scalar_mr:?}"
+        "scalar kernel, one candidate: best strong test to base 2 {base_two:?}, one Miller–Rabin round {scalar_mr:?} (ADX products: {})",
+        keygen_mont::adx_available()
+    );
+    println!(
+        "scalar kernel, plain-Rust products: best strong test to base 2 {words_two:?}, one Miller–Rabin round {words_mr:?}"
     );
     println!(
         "AVX-512 available: {}; best batch of 8: {fast:?} ({:?} per candidate); portable, one: {port:?}",

@@ -1,4 +1,7 @@
-//! Choosing a kernel: the crate's only `unsafe` code.
+//! Choosing a kernel: the calls into the AVX-512 kernels, `unsafe` because
+//! of the CPU check they rely on. (The crate's other `unsafe` code is the
+//! IFMA intrinsics in `lanes/ifma.rs` and the ADX assembly in `adx.rs`,
+//! each behind a token only its CPU check makes.)
 
 use zeroize::{Zeroize, Zeroizing};
 

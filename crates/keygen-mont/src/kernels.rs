@@ -39,14 +39,31 @@ pub fn miller_rabin_portable(n: &Words, bases: &[Words]) -> Option<u8> {
     }))
 }
 
-/// 2^e mod n for each modulus, on the scalar kernel whatever the CPU.
+/// 2^e mod n for each modulus, on the scalar kernel whatever the CPU
+/// (its products in ADX assembly where the CPU has BMI2 and ADX).
 /// A modulus that is not odd and 2048 bits long gives `None`.
 #[must_use]
 pub fn pow2_mod_scalar(moduli: &[Words], exponents: &[Words]) -> Vec<Option<Words>> {
+    pow2_on(moduli, exponents, scalar::Modulus::new)
+}
+
+/// [`pow2_mod_scalar`] with the products in plain Rust whatever the CPU.
+#[must_use]
+pub fn pow2_mod_words(moduli: &[Words], exponents: &[Words]) -> Vec<Option<Words>> {
+    pow2_on(moduli, exponents, |n| scalar::Modulus::with_adx(n, None))
+}
+
+/// 2^e mod n for each modulus on the scalar kernel, with the context
+/// `modulus` makes.
+fn pow2_on(
+    moduli: &[Words],
+    exponents: &[Words],
+    modulus: impl Fn(&Words) -> Option<scalar::Modulus>,
+) -> Vec<Option<Words>> {
     moduli
         .iter()
         .zip(exponents)
-        .map(|(n, e)| scalar::Modulus::new(n).map(|m| scalar::pow2(&m, e)))
+        .map(|(n, e)| modulus(n).map(|m| scalar::pow2(&m, e)))
         .collect()
 }
 
@@ -61,6 +78,13 @@ pub fn strong_base_two_scalar(n: &Words) -> Option<bool> {
     scalar::strong_test_base_two(&scalar::Modulus::new(n)?)
 }
 
+/// [`strong_base_two_scalar`] with the products in plain Rust whatever the
+/// CPU.
+#[must_use]
+pub fn strong_base_two_words(n: &Words) -> Option<bool> {
+    scalar::strong_test_base_two(&scalar::Modulus::with_adx(n, None)?)
+}
+
 /// Miller–Rabin to several bases for one 2048-bit odd `n` on the scalar
 /// kernel whatever the CPU: bit i of the answer is set when n is a strong
 /// probable prime to `bases[i]` (read as a number below 2^2048, reduced
@@ -72,11 +96,25 @@ pub fn strong_base_two_scalar(n: &Words) -> Option<bool> {
 /// If more than eight bases are given.
 #[must_use]
 pub fn miller_rabin_scalar(n: &Words, bases: &[Words]) -> Option<u8> {
+    miller_rabin_on(&scalar::Modulus::new(n)?, bases)
+}
+
+/// [`miller_rabin_scalar`] with the products in plain Rust whatever the CPU.
+///
+/// # Panics
+///
+/// If more than eight bases are given.
+#[must_use]
+pub fn miller_rabin_words(n: &Words, bases: &[Words]) -> Option<u8> {
+    miller_rabin_on(&scalar::Modulus::with_adx(n, None)?, bases)
+}
+
+/// Miller–Rabin to several bases on the scalar kernel's context `m`.
+fn miller_rabin_on(m: &scalar::Modulus, bases: &[Words]) -> Option<u8> {
     assert!(bases.len() <= 8, "at most 8 bases at once");
-    let m = scalar::Modulus::new(n)?;
     let mut passed = 0u8;
     for (i, b) in bases.iter().enumerate() {
-        passed |= u8::from(scalar::strong_test(&m, b)?) << i;
+        passed |= u8::from(scalar::strong_test(m, b)?) << i;
     }
     Some(passed)
 }

@@ -4,7 +4,9 @@
 //!
 //! `words` has the numbers the kernels take; `digits` the shared
 //! Montgomery arithmetic (28-bit digits, the per-modulus precomputations);
-//! `portable` and `scalar` are the Miller–Rabin kernels without vectors;
+//! `adx` the scalar kernel's products in `mulx`/`adcx`/`adox` assembly for
+//! CPUs with BMI2 and ADX; `portable` and `scalar` are the Miller–Rabin
+//! kernels without vectors;
 //! `small_factor` is the scalar kernel of the small-prime check of RSA
 //! moduli (64-bit words), and `blocks` lays a table of small primes out for
 //! it and for the vector kernel; `residues` serves the sieve; `avx512` and
@@ -13,6 +15,8 @@
 //! `dispatch` picks the kernel by the CPU. Each module uses only those
 //! before it in this list.
 
+#[allow(unsafe_code)] // Its one `asm!` block, behind a CPU check (see the module).
+mod adx;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 mod blocks;
@@ -28,6 +32,7 @@ mod small_factor;
 mod words;
 
 // What keygen-core uses: the public, documented surface.
+pub use adx::adx_available;
 pub use blocks::LeafTable;
 pub use dispatch::{
     avx512_available, fermat_base_two, miller_rabin, small_residues, smallest_factor,
@@ -50,7 +55,10 @@ pub use ifma::{
     pow2_mod_ifma,
 };
 #[doc(hidden)]
-pub use kernels::{miller_rabin_portable, pow2_mod_portable, pow2_mod_scalar};
+pub use kernels::{
+    miller_rabin_portable, miller_rabin_words, pow2_mod_portable, pow2_mod_scalar, pow2_mod_words,
+    strong_base_two_words,
+};
 #[doc(hidden)]
 pub use residues::{RESIDUE_PRIME_LIMIT, small_residues_portable};
 #[doc(hidden)]

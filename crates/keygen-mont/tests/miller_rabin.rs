@@ -161,11 +161,44 @@ proptest! {
     }
 }
 
+/// The scalar kernel's entry points: with its products in ADX assembly
+/// where the CPU has BMI2 and ADX, and with them in plain Rust.
+type Scalar = (
+    &'static str,
+    fn(&Words, &[Words]) -> Option<u8>,
+    fn(&Words) -> Option<bool>,
+);
+const SCALAR: [Scalar; 2] = [
+    (
+        "ADX where the CPU has it",
+        keygen_mont::miller_rabin_scalar,
+        keygen_mont::strong_base_two_scalar,
+    ),
+    (
+        "plain Rust",
+        keygen_mont::miller_rabin_words,
+        keygen_mont::strong_base_two_words,
+    ),
+];
+
 /// The scalar kernel on the same vectors, whatever the CPU: every base of
-/// `miller_rabin_scalar` and the base-2 test of `strong_base_two_scalar`.
+/// `miller_rabin_scalar` and the base-2 test of `strong_base_two_scalar`,
+/// with either product.
 #[test]
 fn the_scalar_kernel_agrees_on_primes_liars_and_refusals() {
-    use keygen_mont::{miller_rabin_scalar, strong_base_two_scalar};
+    if !keygen_mont::adx_available() {
+        eprintln!("no BMI2 and ADX on this CPU: the scalar kernel's ADX products are not tested");
+    }
+    for (kernel, miller_rabin_scalar, strong_base_two_scalar) in SCALAR {
+        eprintln!("scalar kernel, {kernel} products");
+        scalar_vectors(miller_rabin_scalar, strong_base_two_scalar);
+    }
+}
+
+fn scalar_vectors(
+    miller_rabin_scalar: fn(&Words, &[Words]) -> Option<u8>,
+    strong_base_two_scalar: fn(&Words) -> Option<bool>,
+) {
     let two = words(&BigUint::from(2u32));
     for (s, p) in vectors().primes {
         let b = bases(u64::from(s) + 100, 8);
@@ -217,23 +250,31 @@ proptest! {
         b in prop::array::uniform2(arb_words()),
         prime_index in 0usize..64,
     ) {
-        use keygen_mont::{miller_rabin_scalar, strong_base_two_scalar};
         n[0] |= 1;
         n[WORDS - 1] |= 1 << 63;
-        if n[0] & !1 == 0 {
-            prop_assert_eq!(miller_rabin_scalar(&n, &b), None);
-        } else {
-            prop_assert_eq!(miller_rabin_scalar(&n, &b), Some(reference_mask(&n, &b)));
-            prop_assert_eq!(
-                strong_base_two_scalar(&n),
-                Some(reference(&big(&n), &BigUint::from(2u32)))
-            );
-        }
-        // A prime with random bases: every base passes.
         let primes = vectors().primes;
         let (s, p) = primes[prime_index % primes.len()];
-        if s < 64 {
-            prop_assert_eq!(miller_rabin_scalar(&p, &b), Some(0b11));
+        for (kernel, miller_rabin_scalar, strong_base_two_scalar) in SCALAR {
+            if n[0] & !1 == 0 {
+                prop_assert_eq!(miller_rabin_scalar(&n, &b), None, "{}", kernel);
+            } else {
+                prop_assert_eq!(
+                    miller_rabin_scalar(&n, &b),
+                    Some(reference_mask(&n, &b)),
+                    "{}",
+                    kernel
+                );
+                prop_assert_eq!(
+                    strong_base_two_scalar(&n),
+                    Some(reference(&big(&n), &BigUint::from(2u32))),
+                    "{}",
+                    kernel
+                );
+            }
+            // A prime with random bases: every base passes.
+            if s < 64 {
+                prop_assert_eq!(miller_rabin_scalar(&p, &b), Some(0b11), "{}", kernel);
+            }
         }
     }
 }

@@ -1,0 +1,221 @@
+//! The scalar kernel's Montgomery product on x86-64 CPUs with BMI2 and ADX
+//! (Intel since Broadwell, AMD since Zen): rows of `mulx` with two carry
+//! chains, `adcx` and `adox`, in inline assembly.
+//!
+//! The compiler's code for the word-by-word product in `scalar` keeps one
+//! carry chain in the carry flag and spends an `add`/`adc`/`adc` triple and
+//! spills on each word product. ADX has two independent carry flags, so a
+//! row of products can add each product's high word to the next column
+//! (carry flag) and the running sum's word (overflow flag) at the same
+//! time: `mulx`, `adcx`, `adox` and a store per word product. No intrinsic
+//! gives that: `_addcarryx_u64` compiles to an ordinary `adc` chain. This is
+//! the only inline assembly in the project; the assembler writes each row
+//! out, so every offset is a constant, and it is checked against the
+//! word-by-word product (and through it against num-bigint) on every CPU
+//! that has ADX.
+//!
+//! # Arithmetic
+//!
+//! Separated operand scanning (Koç, Acar and Kaliski 1996): the 64-word
+//! product t = a·b, row by row, then 32 reduction rows, row i adding
+//! m_i·N at word i with m_i = −t_i·N⁻¹ mod 2^64 so that word i becomes zero.
+//! R = 2^2048; for a, b below N the result t/R is below 2·N and one masked
+//! subtraction brings it below N, as in `scalar`. A squaring is a product of
+//! a number with itself.
+//!
+//! # Constant time
+//!
+//! The rows are straight-line code without a branch or an index that
+//! depends on a value; the loops around them have constant trip counts.
+
+#[cfg(target_arch = "x86_64")]
+use crate::Words;
+
+/// Words of a number.
+#[cfg(target_arch = "x86_64")]
+const LIMBS: usize = crate::WORDS;
+
+/// Does the scalar kernel (what CPUs without AVX-512 run) use its ADX
+/// products here, i.e. does this CPU have `mulx` (BMI2) and `adcx`/`adox`
+/// (ADX)? (Detected once, then cached by the standard library; always
+/// false under Miri, which cannot run inline assembly.)
+#[must_use]
+pub fn adx_available() -> bool {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    {
+        std::arch::is_x86_feature_detected!("bmi2") && std::arch::is_x86_feature_detected!("adx")
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    {
+        false
+    }
+}
+
+/// Proof that [`adx_available`] said yes: the only way to reach the assembly.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Adx(());
+
+impl Adx {
+    /// The token, when the CPU has BMI2 and ADX.
+    pub(crate) fn new() -> Option<Self> {
+        adx_available().then_some(Self(()))
+    }
+}
+
+/// One row of length L: the L + 1 words of `t` become
+/// t₀…t_(L−1) + x·b + (t_L + carry)·2^(64·L); returns the carry out of the
+/// top word (at most 2 when `carry` is at most 1).
+///
+/// Each step j < L multiplies x by b_j (`mulx`, the high word into one of
+/// two registers in turn), adds the previous step's high word with the
+/// carry flag (`adcx`) and t_j with the overflow flag (`adox`), and stores
+/// the word; the assembler writes the steps out two at a time (`.rept`, the
+/// offsets constants of an assembler symbol). The two chains end at the top
+/// word.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn row<const L: usize>(_: Adx, t: &mut [u64], b: &[u64], x: u64, carry: u64) -> u64 {
+    /// The assembly, ending in the register `$last` (which holds step
+    /// L − 1's high word) and naming the other `$other`.
+    macro_rules! row_asm {
+        ($t:expr, $b:expr, $x:expr, $carry:expr, $odd:literal, $last:literal) => {{
+            let out: u64;
+            // SAFETY: the `Adx` token exists only when the CPU has BMI2
+            // (`mulx`) and ADX (`adcx`, `adox`). The assembly reads b[0..L]
+            // and reads and writes t[0..=L] (byte offsets below 8·(L + 1)),
+            // whose lengths the caller asserted; it touches no other memory,
+            // no stack, and only the registers named below.
+            #[allow(unsafe_code)]
+            unsafe {
+                core::arch::asm!(
+                    // h1 = 0 is "step −1's high word"; xor clears CF and OF.
+                    "xor {h1:e}, {h1:e}",
+                    ".set keygen_adx_j, 0",
+                    ".rept {pairs}",
+                    "mulx {h0}, {lo}, qword ptr [{b} + 8*keygen_adx_j]",
+                    "adcx {lo}, {h1}",
+                    "adox {lo}, qword ptr [{t} + 8*keygen_adx_j]",
+                    "mov qword ptr [{t} + 8*keygen_adx_j], {lo}",
+                    "mulx {h1}, {lo}, qword ptr [{b} + 8*keygen_adx_j + 8]",
+                    "adcx {lo}, {h0}",
+                    "adox {lo}, qword ptr [{t} + 8*keygen_adx_j + 8]",
+                    "mov qword ptr [{t} + 8*keygen_adx_j + 8], {lo}",
+                    ".set keygen_adx_j, keygen_adx_j + 2",
+                    ".endr",
+                    // An odd length's last step.
+                    ".rept {odd}",
+                    "mulx {h0}, {lo}, qword ptr [{b} + 8*keygen_adx_j]",
+                    "adcx {lo}, {h1}",
+                    "adox {lo}, qword ptr [{t} + 8*keygen_adx_j]",
+                    "mov qword ptr [{t} + 8*keygen_adx_j], {lo}",
+                    ".endr",
+                    // The top word: the last high word (at most 2^64 − 2)
+                    // plus the carry flag cannot wrap; then t_L with the
+                    // overflow flag, whose carry goes to `out`, then `carry`.
+                    "mov {out:e}, 0",
+                    concat!("adcx {", $last, "}, {out}"),
+                    concat!("adox {", $last, "}, qword ptr [{t} + {top}]"),
+                    "adox {out}, {out}",
+                    concat!("add {", $last, "}, {carry}"),
+                    "adc {out}, 0",
+                    concat!("mov qword ptr [{t} + {top}], {", $last, "}"),
+                    t = in(reg) $t.as_mut_ptr(),
+                    b = in(reg) $b.as_ptr(),
+                    carry = in(reg) $carry,
+                    in("rdx") $x,
+                    pairs = const L / 2,
+                    odd = const $odd,
+                    top = const 8 * L,
+                    lo = out(reg) _,
+                    h0 = out(reg) _,
+                    h1 = out(reg) _,
+                    out = out(reg) out,
+                    options(nostack),
+                );
+            }
+            out
+        }};
+    }
+    const { assert!(L >= 1) };
+    assert!(t.len() > L && b.len() >= L, "a row of {L} words");
+    if L.is_multiple_of(2) {
+        row_asm!(t, b, x, carry, 0, "h1")
+    } else {
+        row_asm!(t, b, x, carry, 1, "h0")
+    }
+}
+
+/// t·R⁻¹ for the 64-word t: the 32 reduction rows, then the result's 32
+/// words and the carry above them (t/R = result + carry·2^2048).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn reduce(adx: Adx, t: &mut [u64; 2 * LIMBS], n: &Words, n_prime: u64) -> (Words, u64) {
+    let mut carry = 0;
+    // The compiler counts an `asm!` block as one instruction and would
+    // write this loop out 32 times (24 KiB of code, more than the
+    // instruction cache holds beside the rest of the squaring); a bound it
+    // cannot see keeps it a loop. The bound is a constant: no value of the
+    // computation decides the trip count.
+    for i in 0..core::hint::black_box(LIMBS) {
+        let m = t[i].wrapping_mul(n_prime);
+        carry = row::<LIMBS>(adx, &mut t[i..=i + LIMBS], n, m, carry);
+    }
+    let mut out = [0u64; LIMBS];
+    out.copy_from_slice(&t[LIMBS..]);
+    (out, carry)
+}
+
+/// a·b·R⁻¹ for a, b below N, as 32 words and a carry (the value is below
+/// 2·N; the caller subtracts N once, masked). `n_prime` is −N⁻¹ mod 2^64.
+#[cfg(target_arch = "x86_64")]
+#[must_use]
+pub(crate) fn mul(adx: Adx, a: &Words, b: &Words, n: &Words, n_prime: u64) -> (Words, u64) {
+    let mut t = [0u64; 2 * LIMBS];
+    // A loop, not 32 written-out rows: see `reduce`.
+    for i in 0..core::hint::black_box(LIMBS) {
+        // Word i + 32 is still zero and the partial product fits below it:
+        // no carry out.
+        row::<LIMBS>(adx, &mut t[i..=i + LIMBS], b, a[i], 0);
+    }
+    let out = reduce(adx, &mut t, n, n_prime);
+    zeroize::Zeroize::zeroize(&mut t);
+    out
+}
+
+/// a²·R⁻¹ for a below N, as [`mul`] gives it: each product a_i·a_j with
+/// i < j once (row i adds a_i·(a_(i+1)…a_31) at word 2i + 1: 496 word
+/// products), then the sum doubled and the squares a_i² added at word 2i,
+/// then the reduction rows.
+#[cfg(target_arch = "x86_64")]
+#[must_use]
+pub(crate) fn sqr(adx: Adx, a: &Words, n: &Words, n_prime: u64) -> (Words, u64) {
+    let mut t = [0u64; 2 * LIMBS];
+    /// Row i for each i, written out so that its length is a constant.
+    macro_rules! off_diagonal {
+        ($($i:literal)*) => {$(
+            // Row i ends at word i + 32, above every earlier row: still zero,
+            // and the partial sum fits below it (no carry out).
+            row::<{ LIMBS - 1 - $i }>(adx, &mut t[2 * $i + 1..=$i + LIMBS], &a[$i + 1..], a[$i], 0);
+        )*};
+    }
+    off_diagonal!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30);
+    // t = 2·t + Σ a_i²·2^(128·i), two words at a time; a² < 2^4096, so
+    // nothing is carried out of the top.
+    let mut shifted_out = 0u64;
+    let mut carry = false;
+    for (pair, &x) in t.chunks_exact_mut(2).zip(a) {
+        let (w0, w1) = (pair[0], pair[1]);
+        let d0 = (w0 << 1) | shifted_out;
+        let d1 = (w1 << 1) | (w0 >> 63);
+        shifted_out = w1 >> 63;
+        let square = u128::from(x) * u128::from(x);
+        let (s0, c0) = d0.carrying_add(square as u64, carry);
+        let (s1, c1) = d1.carrying_add((square >> 64) as u64, c0);
+        pair[0] = s0;
+        pair[1] = s1;
+        carry = c1;
+    }
+    let out = reduce(adx, &mut t, n, n_prime);
+    zeroize::Zeroize::zeroize(&mut t);
+    out
+}
