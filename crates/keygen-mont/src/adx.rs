@@ -218,6 +218,7 @@ pub(crate) fn sqr(adx: Adx, a: &Words, n: &Words, n_prime: u64) -> (Words, u64) 
         pair[1] = s1;
         carry = c1;
     }
+    debug_assert!(!carry && shifted_out == 0, "a² fits 64 words");
     let out = reduce(adx, &mut t, n, n_prime);
     zeroize::Zeroize::zeroize(&mut t);
     out
