@@ -200,12 +200,14 @@ impl GenerateOptions {
     }
 
     /// What tests the candidates on this CPU, in words (for reports):
-    /// "AVX-512 lanes", "scalar kernel (ADX)" (its products in
+    /// "AVX-512 IFMA lanes" (52-bit multiply-accumulate), "AVX-512 lanes",
+    /// "scalar kernel (ADX)" (its products in
     /// `mulx`/`adcx`/`adox` assembly), "scalar kernel" or "crypto-bigint",
     /// or why the requested search cannot run.
     #[must_use]
     pub fn kernel(&self) -> &'static str {
         match self.path() {
+            Ok(Path::Lanes) if keygen_mont::ifma_available() => "AVX-512 IFMA lanes",
             Ok(Path::Lanes) => "AVX-512 lanes",
             Ok(Path::Scalar) if keygen_mont::adx_available() => "scalar kernel (ADX)",
             Ok(Path::Scalar) => "scalar kernel",

@@ -7,14 +7,14 @@
 //! functions is what needs the CPU check (see `dispatch`).
 
 use core::arch::x86_64::{
-    __m512d, __m512i, _CMP_EQ_OQ, _CMP_GE_OQ, _CMP_LT_OQ, _MM_FROUND_NO_EXC, _MM_FROUND_TO_NEG_INF,
+    __m512d, __m512i, _CMP_EQ_OQ, _CMP_GE_OQ, _MM_FROUND_NO_EXC, _MM_FROUND_TO_NEG_INF,
     _mm512_add_epi64, _mm512_add_pd, _mm512_and_si512, _mm512_castsi512_pd, _mm512_cmp_pd_mask,
     _mm512_cmpeq_epi64_mask, _mm512_cvtps_pd, _mm512_fmadd_pd, _mm512_fnmadd_pd,
-    _mm512_mask_add_epi64, _mm512_mask_add_pd, _mm512_mask_blend_epi64,
-    _mm512_mask_reduce_add_epi64, _mm512_mask_reduce_add_pd, _mm512_mask_sub_pd, _mm512_mul_epu32,
-    _mm512_mul_pd, _mm512_or_si512, _mm512_roundscale_pd, _mm512_set_epi64, _mm512_set_pd,
-    _mm512_set1_epi64, _mm512_set1_pd, _mm512_setzero_pd, _mm512_setzero_si512, _mm512_slli_epi64,
-    _mm512_srli_epi64, _mm512_sub_pd,
+    _mm512_mask_add_epi64, _mm512_mask_blend_epi64, _mm512_mask_reduce_add_epi64,
+    _mm512_mask_reduce_add_pd, _mm512_mask_sub_pd, _mm512_mul_epu32, _mm512_mul_pd,
+    _mm512_or_si512, _mm512_roundscale_pd, _mm512_set_epi64, _mm512_set_pd, _mm512_set1_epi64,
+    _mm512_set1_pd, _mm512_setzero_pd, _mm512_setzero_si512, _mm512_slli_epi64, _mm512_srli_epi64,
+    _mm512_sub_pd,
 };
 
 use zeroize::Zeroize;
@@ -497,31 +497,44 @@ fn divisible(f: &[__m512d; LEAF_WINDOW], slot: &PrimeSlot, round: __m512d) -> u8
     _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(r, _mm512_setzero_pd())
 }
 
-/// n mod p for eight primes below 2^20 at once (see `residues`): `digits`
-/// are n's 32-bit digits, most significant first.
+/// Primes per call of [`small_residues`]: eight vectors of eight, so that
+/// eight independent Horner chains hide the latency of each step (one chain
+/// alone waits about 25 cycles per digit on its own results).
+pub(crate) const RESIDUE_BLOCK: usize = 8 * LANES;
+
+/// n mod p for 64 primes below 2^20 at once (see `residues`): `digits` are
+/// n's 32-bit digits, most significant first, as doubles.
 #[target_feature(enable = "avx512f")]
-pub(crate) fn small_residues(digits: &[u32; 64], primes: &[u32; LANES]) -> [u32; LANES] {
-    let p: __m512d = {
-        let v = |i: usize| f64::from(primes[i]);
+pub(crate) fn small_residues(
+    digits: &[f64; 64],
+    primes: &[u32; RESIDUE_BLOCK],
+) -> [u32; RESIDUE_BLOCK] {
+    const CHAINS: usize = RESIDUE_BLOCK / LANES;
+    let p: [__m512d; CHAINS] = core::array::from_fn(|c| {
+        let v = |i: usize| f64::from(primes[c * LANES + i]);
         _mm512_set_pd(v(7), v(6), v(5), v(4), v(3), v(2), v(1), v(0))
-    };
-    let inverse: __m512d = {
-        let v = |i: usize| 1.0 / f64::from(primes[i]);
+    });
+    // 1/p rounded down by two units in the last place, so that x·(1/p),
+    // rounded, stays below x/p: the quotient estimate is the true quotient
+    // or one less, and a single correction finishes (`residues`).
+    let inverse: [__m512d; CHAINS] = core::array::from_fn(|c| {
+        let v = |i: usize| f64::from_bits((1.0 / f64::from(primes[c * LANES + i])).to_bits() - 2);
         _mm512_set_pd(v(7), v(6), v(5), v(4), v(3), v(2), v(1), v(0))
-    };
+    });
     let radix = _mm512_set1_pd(4_294_967_296.0);
-    let zero = _mm512_setzero_pd();
-    let mut r = zero;
+    let mut r = [_mm512_setzero_pd(); CHAINS];
     for &d in digits {
-        // x = r·2^32 + d < 2^52 + 2^32: exact.
-        let x = _mm512_fmadd_pd(r, radix, _mm512_set1_pd(f64::from(d)));
-        let q = _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(
-            _mm512_mul_pd(x, inverse),
-        );
-        // x − q·p, exact; then into [0, p).
-        r = _mm512_fnmadd_pd(q, p, x);
-        r = _mm512_mask_add_pd(r, _mm512_cmp_pd_mask::<_CMP_LT_OQ>(r, zero), r, p);
-        r = _mm512_mask_sub_pd(r, _mm512_cmp_pd_mask::<_CMP_GE_OQ>(r, p), r, p);
+        let d = _mm512_set1_pd(d);
+        for c in 0..CHAINS {
+            // x = r·2^32 + d < 2^52 + 2^32: exact.
+            let x = _mm512_fmadd_pd(r[c], radix, d);
+            let q = _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(
+                _mm512_mul_pd(x, inverse[c]),
+            );
+            // x − q·p, exact, in [0, 2p); then into [0, p).
+            let t = _mm512_fnmadd_pd(q, p[c], x);
+            r[c] = _mm512_mask_sub_pd(t, _mm512_cmp_pd_mask::<_CMP_GE_OQ>(t, p[c]), t, p[c]);
+        }
     }
-    core::array::from_fn(|i| _mm512_mask_reduce_add_pd(1 << i, r) as u32)
+    core::array::from_fn(|i| _mm512_mask_reduce_add_pd(1 << (i % LANES), r[i / LANES]) as u32)
 }

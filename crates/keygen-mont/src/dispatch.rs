@@ -217,10 +217,11 @@ pub fn small_residues(n: &Words, primes: &[u32]) -> Option<Vec<u32>> {
     );
     #[cfg(target_arch = "x86_64")]
     if avx512_available() {
-        let mut digits = crate::residues::digits32(n);
+        let mut digits = crate::residues::digits32(n).map(f64::from);
         let mut out = Vec::with_capacity(primes.len());
-        for chunk in primes.chunks(LANES) {
-            let lanes: [u32; LANES] = core::array::from_fn(|i| chunk.get(i).copied().unwrap_or(3));
+        for chunk in primes.chunks(crate::avx512::RESIDUE_BLOCK) {
+            let lanes: [u32; crate::avx512::RESIDUE_BLOCK] =
+                core::array::from_fn(|i| chunk.get(i).copied().unwrap_or(3));
             // SAFETY: `small_residues` is a safe function whose only
             // precondition is the AVX-512F target feature it is compiled
             // with; the CPU was found to support AVX-512F at run time above.

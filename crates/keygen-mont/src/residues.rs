@@ -1,12 +1,16 @@
 //! Residues of a 2048-bit number modulo many small primes (below 2^20), for
-//! the prime search's sieve: eight primes at a time in AVX-512 lanes.
+//! the prime search's sieve: 64 primes at a time in AVX-512 lanes, eight
+//! vectors of eight side by side.
 //!
 //! Horner's rule on the number's 32-bit digits from the top, r ← (r·2^32 + d)
 //! mod p, in double precision: with p < 2^20 every value is an integer below
-//! 2^53, so r·2^32 + d and q·p are exact, and q = ⌊x·(1/p)⌋ is within one of
-//! the true quotient (x/p < 2^33, and the product's relative error is below
-//! 2^−52), which one masked correction each way repairs. The same operations
-//! run whatever the number: it is the sieve's secret base.
+//! 2^53, so r·2^32 + d and q·p are exact. The quotient q = ⌊x·c⌋ uses
+//! c = 1/p rounded and then lowered by two units in the last place, so that
+//! c < (1/p)(1 − 2^−53) and the rounded product x·c stays below x/p; its
+//! error the other way is below (x/p)·6·2^−53 < 2^−17, as x/p < 2^33. So q
+//! is the true quotient or one less, x − q·p lies in [0, 2p), and one masked
+//! subtraction of p finishes. The same operations run whatever the number:
+//! it is the sieve's secret base.
 
 /// The largest prime this takes (exclusive bound).
 pub const RESIDUE_PRIME_LIMIT: u32 = 1 << 20;

@@ -6,7 +6,7 @@ use num_bigint::BigUint;
 use proptest::prelude::*;
 
 mod common;
-use common::big;
+use common::{big, words};
 
 fn odd_primes() -> Vec<u32> {
     let limit = RESIDUE_PRIME_LIMIT as usize;
@@ -39,6 +39,35 @@ fn every_prime_below_the_limit() {
         let nb = big(&n);
         for (&p, &r) in primes.iter().zip(&portable).step_by(997) {
             assert_eq!(BigUint::from(r), &nb % p);
+        }
+    }
+}
+
+/// Numbers whose residues sit at the edges of the quotient estimate: n a
+/// multiple of many of the primes (the last Horner step divides exactly) and
+/// n − 1 (the last step lands one below a multiple, where a quotient
+/// estimated one too high would go negative), for runs of primes from the
+/// smallest, the middle and the largest below the limit.
+#[test]
+fn multiples_of_the_primes_and_one_below() {
+    let primes = odd_primes();
+    let len = primes.len();
+    for run in [0..len, len / 2..len, len - 2_000..len] {
+        // The largest product of consecutive primes of the run below 2^2048.
+        let mut product = BigUint::from(1u32);
+        for &p in &primes[run] {
+            let next = &product * p;
+            if next.bits() > 2048 {
+                break;
+            }
+            product = next;
+        }
+        for n in [product.clone(), product - 1u32] {
+            let w = words(&n);
+            let portable = small_residues_portable(&w, &primes);
+            if let Some(fast) = small_residues(&w, &primes) {
+                assert_eq!(fast, portable);
+            }
         }
     }
 }

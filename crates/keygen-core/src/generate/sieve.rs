@@ -6,7 +6,7 @@
 //! (82,024 odd primes) leaves about 8.1 % (Mertens: 2e^−γ / ln B), so each
 //! prime costs about 30 % fewer exponentiations. The sieve must stay cheap
 //! per candidate: the base's residues are computed once per search, in
-//! constant time — eight primes at a time in AVX-512 lanes (keygen-mont's
+//! constant time — 64 primes at a time in AVX-512 lanes (keygen-mont's
 //! `small_residues`), or else three primes at a time with crypto-bigint's
 //! reduction by a limb (their product fits in one) — and then each window of
 //! 4,096 odd numbers is struck out with one step per prime, as in a segmented

@@ -80,12 +80,14 @@ fn check_products(n: &[Words; LANES], a: &[BigUint; LANES], b: &[BigUint; LANES]
     let bd: [Digits; LANES] = core::array::from_fn(|j| digits_of(&b[j]));
     let nv: Vecs<Emulated> = core::array::from_fn(|k| gather(s, |j| nd[j][k]));
     let np = gather(s, |j| neg_inverse_bits(n[j][0], DIGIT_BITS));
+    let nps: [<Emulated as Lanes8>::V; ROWS] =
+        core::array::from_fn(|k| gather(s, |j| neg_inverse_digits(&n[j])[k]));
     let av: Vecs<Emulated> = core::array::from_fn(|k| gather(s, |j| ad[j][k]));
     let bv: Vecs<Emulated> = core::array::from_fn(|k| gather(s, |j| bd[j][k]));
     let (mut t, mut out) = ([s.zero(); DIGITS], [s.zero(); DIGITS]);
     if square {
         let mut w = [s.zero(); 2 * DIGITS];
-        sqr(s, &av, &nv, &np, &mut w, &mut out);
+        sqr(s, &av, &nv, &nps, &mut w, &mut out);
         // m = −a²·N⁻¹ mod R is the same whichever way it is found: the
         // squaring and the product of a by itself agree digit for digit.
         let mut product = [s.zero(); DIGITS];
@@ -200,8 +202,17 @@ fn contexts_hold_the_montgomery_constants() {
         let nb = big(&n);
         let lane = Lane::new(&n, &ONE).unwrap();
         assert_eq!(big_digits(&lane.one), r() % &nb);
-        // n·n′ ≡ −1 (mod 2^52).
-        assert_eq!(lane.n_prime.wrapping_mul(n[0]) & DIGIT_MASK, DIGIT_MASK);
+        // n·n′ ≡ −1 (mod 2^208), and its first digit is the one-digit
+        // n′ of the products.
+        let np = lane
+            .n_primes
+            .iter()
+            .rev()
+            .fold(BigUint::from(0u32), |acc, &d| (acc << DIGIT_BITS) + d);
+        let r208 = BigUint::from(1u32) << (ROWS as u32 * DIGIT_BITS);
+        assert_eq!((&np * &nb + 1u32) % &r208, BigUint::from(0u32));
+        assert!(np < r208);
+        assert_eq!(lane.n_primes[0], neg_inverse_bits(n[0], DIGIT_BITS));
         let Some(ctx) = MrContext::new(&n) else {
             // 2^2047 + 1: 2^64 divides n − 1, refused.
             assert_eq!(n[0], 1);
@@ -241,7 +252,7 @@ fn secrets_are_wiped_and_never_printed() {
     lane.wipe();
     ctx.wipe();
     assert!(lane.n.iter().chain(&lane.one).all(|&d| d == 0));
-    assert!(lane.exponent.iter().all(|&w| w == 0) && lane.n_prime == 0);
+    assert!(lane.exponent.iter().all(|&w| w == 0) && lane.n_primes == [0; ROWS]);
     assert!(ctx.n.iter().chain(&ctx.r2).all(|&d| d == 0));
     assert!(
         ctx.ones
@@ -250,7 +261,7 @@ fn secrets_are_wiped_and_never_printed() {
             .flatten()
             .all(|&d| d == 0)
     );
-    assert!(ctx.exponent.iter().all(|&w| w == 0) && ctx.s == 0 && ctx.n_prime == 0);
+    assert!(ctx.exponent.iter().all(|&w| w == 0) && ctx.s == 0 && ctx.n_primes == [0; ROWS]);
     // Vectors are wiped lane by lane.
     let s = Emulated;
     let mut v = [s.splat(0xdead_beef); 3];
@@ -274,19 +285,20 @@ fn native_products_match_the_emulation() {
     let nd: [Digits; LANES] = core::array::from_fn(|j| to_digits(&n[j]));
     let a: [Digits; LANES] =
         core::array::from_fn(|j| digits_of(&(big(&n[j]) * 3u32 + BigUint::from(j))));
-    let np: [u64; LANES] = core::array::from_fn(|j| neg_inverse_bits(n[j][0], DIGIT_BITS));
+    let np: [[u64; LANES]; ROWS] =
+        core::array::from_fn(|k| core::array::from_fn(|j| neg_inverse_digits(&n[j])[k]));
     let run = |out: &mut [[u64; LANES]; DIGITS], native: bool| {
         if native {
             let nv: Vecs<Ifma> = core::array::from_fn(|k| gather(v, |j| nd[j][k]));
             let av: Vecs<Ifma> = core::array::from_fn(|k| gather(v, |j| a[j][k]));
             let (mut t, mut o) = ([v.zero(); 2 * DIGITS], [v.zero(); DIGITS]);
-            sqr(v, &av, &nv, &v.load(np), &mut t, &mut o);
+            sqr(v, &av, &nv, &np.map(|x| v.load(x)), &mut t, &mut o);
             *out = o.map(|x| v.store(x));
         } else {
             let nv: Vecs<Emulated> = core::array::from_fn(|k| gather(e, |j| nd[j][k]));
             let av: Vecs<Emulated> = core::array::from_fn(|k| gather(e, |j| a[j][k]));
             let (mut t, mut o) = ([e.zero(); 2 * DIGITS], [e.zero(); DIGITS]);
-            sqr(e, &av, &nv, &e.load(np), &mut t, &mut o);
+            sqr(e, &av, &nv, &np.map(|x| e.load(x)), &mut t, &mut o);
             *out = o;
         }
     };
