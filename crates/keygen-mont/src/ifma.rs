@@ -11,16 +11,18 @@
 //! 40² = 1600 digit products instead of 5476 per half of a Montgomery
 //! product.
 //!
-//! Montgomery multiplication is row by row (operand scanning, as in Gueron
-//! and Krasnov, "Accelerating big integer arithmetic using Intel IFMA
-//! extensions", ARITH 2016, section 3): row i adds a_i·b and m_i·N to the
-//! running sum t, m_i = t_0·(−N⁻¹) mod 2^52 so that t_0 becomes a multiple of
-//! 2^52, and shifts t down one digit. The digits of t are not carried between
-//! rows: each row adds at most four halves of products (each below 2^52) to a
-//! digit, so after 40 rows a digit is below 160·2^52 + 2^12 < 2^60 and never
-//! overflows its 64-bit lane. The result is carried once, at the end, into
-//! digits below 2^52 — the multiplications read only the low 52 bits of their
-//! operands, so every input must be carried.
+//! Montgomery multiplication goes column by column (product scanning, the
+//! "finely integrated" order of Koç, Acar and Kaliski, "Analyzing and
+//! comparing Montgomery multiplication algorithms", IEEE Micro 1996), with
+//! the digits taken four at a time: m = −a·b·N⁻¹ mod R is found in blocks
+//! of four digits, (the low 208 bits of a column chunk)·(−N⁻¹) mod 2^208,
+//! and each column's sum of halves of products stays in a register until
+//! the column is done (see [`montgomery`]). A column gathers at most 80
+//! halves of a·b's products and 80 of m·N's, each below 2^52, so its sum
+//! stays below 2^60 and never overflows its 64-bit lane; the columns are
+//! carried as they finish, into digits below 2^52 — the multiplications
+//! read only the low 52 bits of their operands, so every input must be
+//! carried.
 //!
 //! # Bounds: no final subtraction
 //!
@@ -37,13 +39,13 @@
 //! a product by 1 gives T < 4·N/R + N, so T ≤ N, and one masked subtraction
 //! of N finishes.
 //!
-//! A squaring sums each symmetric product a_i·a_j once and doubles the sum
-//! (2·a_j would be a 53-bit operand, which the 52-bit multipliers cannot
-//! take, so the doubling is of the 80-digit square), then reduces it in
-//! blocks of four digits (m found 208 bits at a time) in a second pass:
-//! 5,000 multiplications against 6,440 for a product. Both passes go four
-//! rows at a time with the columns' accumulators in registers (see
-//! [`rows_times`]).
+//! A squaring sums each symmetric product a_i·a_j once and doubles each
+//! column's sum of them (2·a_j would be a 53-bit operand, which the 52-bit
+//! multipliers cannot take), then adds the squares a_i²: 1,640
+//! multiplications for a² instead of 3,200 for a·b, and the same 3,360 for
+//! the reduction, 5,000 in all against 6,560. The doubling of the base-2
+//! Fermat test is folded into the squaring: the result's columns doubled,
+//! in the lanes that want it, before they are carried.
 //!
 //! # Constant time
 //!
@@ -366,25 +368,6 @@ impl core::fmt::Debug for MrContext {
 
 /// A number in eight lanes: digit k of each in `[k]`.
 type Vecs<S> = [<S as Lanes8>::V; DIGITS];
-/// A square before its reduction, in eight lanes.
-type Wide<S> = [<S as Lanes8>::V; 2 * DIGITS];
-
-// The lists in `each_digit` are written for 40 digits.
-const _: () = assert!(DIGITS == 40);
-
-/// Runs `$step!([$arg] k)` for k = 0, …, 39 (`$arg` optional), written out so that each
-/// index is a constant: the rows below are straight-line code, without loop
-/// or bounds check (and their instructions can be counted from the
-/// assembly; see docs/design/key-generation.md).
-macro_rules! each_digit {
-    ($step:ident $(, $arg:tt)?) => {
-        each_digit!(@ $step [$($arg)?]; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22
-            23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39)
-    };
-    (@ $step:ident $args:tt; $($k:tt)*) => {
-        $($step!($args $k);)*
-    };
-}
 
 /// Wipes vectors of any lane implementation (`__m512i` has no `Zeroize`):
 /// through their lanes, with a volatile write per lane.
@@ -396,73 +379,26 @@ fn wipe<S: Lanes8>(s: S, v: &mut [S::V]) {
     }
 }
 
-/// The body of [`mul`]: a·b·R⁻¹ mod N in eight lanes, carried, below 2·N for
-/// a, b below 4·N with carried digits. `t` is the running sum (scratch, left
-/// for the caller to wipe). See the module's documentation for the bounds.
-#[inline(always)]
-fn mul_rows<S: Lanes8>(
-    s: S,
-    a: &Vecs<S>,
-    b: &Vecs<S>,
-    n: &Vecs<S>,
-    n_prime: S::V,
-    t: &mut Vecs<S>,
-    out: &mut Vecs<S>,
-) {
-    let zero = s.zero();
-    *t = [zero; DIGITS];
-    for &ai in a {
-        // Digit 0 of t + a_i·b, m_i from its low 52 bits, and what is left
-        // of digit 0 once m_i·N is added: a multiple of 2^52, the carry.
-        let u = s.madd52lo(t[0], ai, b[0]);
-        let mi = s.madd52lo(zero, u, n_prime);
-        let carry = s.shr::<DIGIT_BITS>(s.madd52lo(u, mi, n[0]));
-        // Digit j of the sum is shifted down into t[j − 1]: the low halves
-        // of the products at j, the high halves of those at j − 1.
-        macro_rules! step {
-            ([] 0) => {};
-            ([] $j:literal) => {
-                let mut x = s.madd52lo(t[$j], ai, b[$j]);
-                x = s.madd52hi(x, ai, b[$j - 1]);
-                x = s.madd52lo(x, mi, n[$j]);
-                t[$j - 1] = s.madd52hi(x, mi, n[$j - 1]);
-            };
-        }
-        each_digit!(step);
-        t[DIGITS - 1] = s.madd52hi(s.madd52hi(zero, ai, b[DIGITS - 1]), mi, n[DIGITS - 1]);
-        t[0] = s.add(t[0], carry);
-    }
-    carry_digits(s, t, out);
-}
-
-/// `t` carried into digits below 2^52 (the value must fit 40 digits).
-#[inline(always)]
-fn carry_digits<S: Lanes8>(s: S, t: &[S::V], out: &mut Vecs<S>) {
-    let mask = s.splat(DIGIT_MASK);
-    let mut carry = s.zero();
-    for (o, &d) in out.iter_mut().zip(t) {
-        let v = s.add(d, carry);
-        *o = s.and(v, mask);
-        carry = s.shr::<DIGIT_BITS>(v);
-    }
-}
-
-/// Montgomery multiplication a·b·R⁻¹ mod N in eight lanes (see
-/// [`mul_rows`]), as one function with the lanes' CPU features: the unit the
-/// exponentiations call and whose instructions are counted.
+/// Montgomery multiplication out = a·b·R⁻¹ mod N in eight lanes (see
+/// [`montgomery`]), as one function with the lanes' CPU features: the unit
+/// the exponentiations call and whose instructions are counted. `m` is
+/// scratch, left for the caller to wipe.
 #[inline(never)]
 pub(crate) fn mul<S: Lanes8>(
     s: S,
     a: &Vecs<S>,
     b: &Vecs<S>,
     n: &Vecs<S>,
-    n_prime: &S::V,
-    t: &mut Vecs<S>,
+    n_primes: &[S::V; ROWS],
+    m: &mut Vecs<S>,
     out: &mut Vecs<S>,
 ) {
     s.vectorize(
         #[inline(always)]
-        || mul_rows(s, a, b, n, *n_prime, t, out),
+        || {
+            *out = *a;
+            montgomery(s, out, Some(b), n, n_primes, m, 0);
+        },
     );
 }
 
@@ -474,169 +410,192 @@ pub(crate) const ROWS: usize = 4;
 const BLOCKS: usize = DIGITS / ROWS;
 const _: () = assert!(DIGITS.is_multiple_of(ROWS));
 
-/// The body of [`sqr`]: a·a·R⁻¹ mod N in eight lanes, carried, below 2·N
-/// for a below 4·N with carried digits; `n_primes` are the four digits of
-/// −N⁻¹ mod 2^208, `w` is scratch (the 80 digits of the square), left for
-/// the caller to wipe.
+/// The body of [`sqr`] and [`mul`]: a ← a·b·R⁻¹ mod N in eight lanes
+/// (a·a·R⁻¹ when `b` is `None`), carried, below 2·N for a and b below 4·N
+/// with carried digits, and then doubled (below 4·N) in the lanes `double`
+/// selects; `n_primes` are the four digits of −N⁻¹ mod 2^208; `m` is
+/// scratch (m's digits), left for the caller to wipe.
 ///
-/// The square first, each symmetric product a_i·a_j (i < j) once, the sum
-/// doubled and the squares a_i² added (80 digits, each below
-/// 2·40·2^52 + 2^53). The symmetric products go four rows at a time: rows
-/// i … i + 3 against each digit j above them, the low halves of the eight
-/// products into columns i + j …, the high halves one column up, in
-/// accumulators that slide up one column per digit and leave a finished
-/// column behind each step. Then the reduction, in blocks of four digits
-/// from the bottom: the block's digits carried, m = (those 208 bits) ·
-/// (−N⁻¹) mod 2^208 in four digits, and m·N added at the block, four rows
-/// against N's digits as above; the block's four columns then hold a
-/// multiple of 2^208, carried into the column above. A digit gains at most
-/// 80 halves of products from the reduction, so it stays below
-/// 162·2^52 + 2^12 < 2^60. The result is digits 40 to 79, carried; m is
-/// −a²·N⁻¹ mod R whichever way it is found, so the result is the product's,
-/// digit for digit, with the same bound (see the module's documentation).
-/// About 1,640 multiplications for the square and 3,360 for the reduction,
-/// against 6,440 for a product of two numbers.
+/// Column by column in chunks of four (product scanning, as in Koç, Acar
+/// and Kaliski's "finely integrated" Montgomery multiplication, with blocks
+/// of four digits for single digits). The digits of a, of N and of
+/// m = −a²·N⁻¹ mod R are taken in blocks of four; the 16 products of two
+/// blocks p and q land in columns 4(p + q) … 4(p + q) + 7, so chunk c of
+/// the 80 columns gathers the low four columns of the block products with
+/// p + q = c and the high four of those with p + q = c − 1 (carried over in
+/// registers from the chunk before). For chunk c:
+///
+/// 1. the products of a's block p and b's block c − p; or for a square,
+///    the symmetric products a_i·a_j, i < j, of the block pairs p < q with
+///    p + q = c (and of the diagonal block c/2), doubled, plus the squares
+///    a_i² of the diagonal block;
+/// 2. the products of m's blocks b < c (b ≥ c − 9) with N's block c − b;
+/// 3. below column 40 (c < 10): m's block c, from the chunk's four digits
+///    carried: (those 208 bits)·(−N⁻¹) mod 2^208, so that adding its
+///    products with N's block 0 leaves a multiple of 2^208, which is carried
+///    into the next chunk; from column 40 on (c ≥ 10), the chunk is carried
+///    into the result's digits 4(c − 10) …, which overwrite a's block
+///    c − 10, read for the last time by chunk c − 1. Doubling the result
+///    is doubling each of these columns and the carry into column 40
+///    before they are carried.
+///
+/// Each column gathers the same halves of products as in a row-by-row
+/// Montgomery product (at most 162·2^52 + 2^12 < 2^60: no overflow), and m
+/// is the same −a²·N⁻¹ mod R however it is found, so the result is the
+/// product's digit for digit, with the same bound (see the module's
+/// documentation). Nothing of the product is stored: the accumulators are
+/// registers, and only m's digits go to memory. 3,200 multiplications for
+/// a product (1,640 for a square) and 3,360 for the reduction.
 #[inline(always)]
-fn sqr_rows<S: Lanes8>(
+fn montgomery<S: Lanes8>(
     s: S,
-    a: &Vecs<S>,
+    a: &mut Vecs<S>,
+    b: Option<&Vecs<S>>,
     n: &Vecs<S>,
     n_primes: &[S::V; ROWS],
-    w: &mut Wide<S>,
-    out: &mut Vecs<S>,
+    m: &mut Vecs<S>,
+    double: u8,
 ) {
     let zero = s.zero();
     let mask = s.splat(DIGIT_MASK);
-    *w = [zero; 2 * DIGITS];
-    // The symmetric products a_i·a_j, i < j.
-    for block in 0..BLOCKS {
-        let i = block * ROWS;
-        let rows: [S::V; ROWS] = core::array::from_fn(|r| a[i + r]);
-        // The products inside the block's rows.
-        for r in 0..ROWS {
-            for t in r + 1..ROWS {
-                w[2 * i + r + t] = s.madd52lo(w[2 * i + r + t], rows[r], rows[t]);
-                w[2 * i + r + t + 1] = s.madd52hi(w[2 * i + r + t + 1], rows[r], rows[t]);
+    let block =
+        |v: &[S::V], p: usize| -> [S::V; ROWS] { core::array::from_fn(|r| v[ROWS * p + r]) };
+    // The high halves of the previous chunk's block products, and the
+    // carry out of its columns.
+    let mut carried_over = [zero; ROWS];
+    let mut carry = zero;
+    for c in 0..2 * BLOCKS {
+        // 1. The product's share, or the square's.
+        let (mut lo, mut hi) = ([zero; 2 * ROWS], [zero; 2 * ROWS]);
+        if let Some(b) = b {
+            for p in c.saturating_sub(BLOCKS - 1)..=c.min(BLOCKS - 1) {
+                block_product(s, &block(a, p), &block(b, c - p), &mut lo, &mut hi);
+            }
+        } else {
+            for p in c.saturating_sub(BLOCKS - 1)..c.div_ceil(2) {
+                block_product(s, &block(a, p), &block(a, c - p), &mut lo, &mut hi);
             }
         }
-        rows_times(s, &rows, &a[i + ROWS..], &mut w[2 * i + ROWS..]);
-    }
-    // Doubled, plus the squares.
-    for i in 0..DIGITS {
-        w[2 * i] = s.madd52lo(s.add(w[2 * i], w[2 * i]), a[i], a[i]);
-        w[2 * i + 1] = s.madd52hi(s.add(w[2 * i + 1], w[2 * i + 1]), a[i], a[i]);
-    }
-    // The reduction, a block of four digits at a time.
-    for block in 0..BLOCKS {
-        let i = block * ROWS;
-        // The block's digits, carried (the carry out is left for the sum
-        // below to find again).
-        let mut low = [zero; ROWS];
-        let mut carry = zero;
-        for (l, &d) in low.iter_mut().zip(&w[i..i + ROWS]) {
-            let v = s.add(d, carry);
-            *l = s.and(v, mask);
-            carry = s.shr::<DIGIT_BITS>(v);
-        }
-        // m = low·(−N⁻¹) mod 2^208: the products below digit 4, carried.
-        let mut sums = [zero; ROWS];
-        for r in 0..ROWS {
-            for t in 0..ROWS - r {
-                sums[r + t] = s.madd52lo(sums[r + t], low[r], n_primes[t]);
-                if r + t + 1 < ROWS {
-                    sums[r + t + 1] = s.madd52hi(sums[r + t + 1], low[r], n_primes[t]);
+        let diagonal = b.is_none() && c % 2 == 0 && c / 2 < BLOCKS;
+        if diagonal {
+            let x = block(a, c / 2);
+            for r in 0..ROWS {
+                for t in r + 1..ROWS {
+                    lo[r + t] = s.madd52lo(lo[r + t], x[r], x[t]);
+                    hi[r + t + 1] = s.madd52hi(hi[r + t + 1], x[r], x[t]);
                 }
             }
         }
-        let mut m = [zero; ROWS];
-        carry = zero;
-        for (mk, &v) in m.iter_mut().zip(&sums) {
+        let mut sum: [S::V; 2 * ROWS] = core::array::from_fn(|k| {
+            let v = s.add(lo[k], hi[k]);
+            if b.is_some() { v } else { s.add(v, v) }
+        });
+        if diagonal {
+            let x = block(a, c / 2);
+            for r in 0..ROWS {
+                sum[2 * r] = s.madd52lo(sum[2 * r], x[r], x[r]);
+                sum[2 * r + 1] = s.madd52hi(sum[2 * r + 1], x[r], x[r]);
+            }
+        }
+        let mut column: [S::V; ROWS] = core::array::from_fn(|k| s.add(carried_over[k], sum[k]));
+        let mut next: [S::V; ROWS] = core::array::from_fn(|k| sum[ROWS + k]);
+        // 2. m·N's share, from the blocks of m already known.
+        let (mut lo, mut hi) = ([zero; 2 * ROWS], [zero; 2 * ROWS]);
+        for q in c.saturating_sub(BLOCKS - 1)..c.min(BLOCKS) {
+            block_product(s, &block(m, q), &block(n, c - q), &mut lo, &mut hi);
+        }
+        if c < BLOCKS {
+            // 3. m's block c, from the chunk's digits carried.
+            let mut low = [zero; ROWS];
+            let mut low_carry = carry;
+            for (k, l) in low.iter_mut().enumerate() {
+                let v = s.add(s.add(column[k], s.add(lo[k], hi[k])), low_carry);
+                *l = s.and(v, mask);
+                low_carry = s.shr::<DIGIT_BITS>(v);
+            }
+            let mut sums = [zero; ROWS];
+            for r in 0..ROWS {
+                for t in 0..ROWS - r {
+                    sums[r + t] = s.madd52lo(sums[r + t], low[r], n_primes[t]);
+                    if r + t + 1 < ROWS {
+                        sums[r + t + 1] = s.madd52hi(sums[r + t + 1], low[r], n_primes[t]);
+                    }
+                }
+            }
+            let mut m_carry = zero;
+            for (k, &v) in sums.iter().enumerate() {
+                let v = s.add(v, m_carry);
+                m[ROWS * c + k] = s.and(v, mask);
+                m_carry = s.shr::<DIGIT_BITS>(v);
+            }
+            block_product(s, &block(m, c), &block(n, 0), &mut lo, &mut hi);
+        }
+        for k in 0..ROWS {
+            column[k] = s.add(column[k], s.add(lo[k], hi[k]));
+            next[k] = s.add(next[k], s.add(lo[ROWS + k], hi[ROWS + k]));
+        }
+        // The chunk carried: below column 40 a multiple of 2^208 (m was
+        // chosen so: each step's low 52 bits are zero), above it the
+        // result's digits.
+        if c >= BLOCKS {
+            // The result, doubled in the lanes `double` selects: every
+            // column and the carry into column 40 twice over, in every lane
+            // alike (masked adds).
+            if c == BLOCKS {
+                carry = s.mask_add(carry, double, carry, carry);
+            }
+            for v in &mut column {
+                *v = s.mask_add(*v, double, *v, *v);
+            }
+        }
+        for (k, &v) in column.iter().enumerate() {
             let v = s.add(v, carry);
-            *mk = s.and(v, mask);
+            if c >= BLOCKS {
+                // a's block c − 10 was last read in chunk c − 1.
+                a[ROWS * (c - BLOCKS) + k] = s.and(v, mask);
+            }
             carry = s.shr::<DIGIT_BITS>(v);
         }
-        rows_times(s, &m, n, &mut w[i..]);
-        // The block's columns now sum to a multiple of 2^208 (m was chosen
-        // so): carry them into the column above. Each step's low 52 bits
-        // are zero.
-        carry = zero;
-        for &d in &w[i..i + ROWS] {
-            carry = s.shr::<DIGIT_BITS>(s.add(d, carry));
-        }
-        w[i + ROWS] = s.add(w[i + ROWS], carry);
+        carried_over = next;
     }
-    carry_digits(s, &w[DIGITS..], out);
 }
 
-/// Adds rows·b to `w` (column k of `w` has weight 2^(52k)): for each digit
-/// b_j, the low halves of rows[r]·b_j into column r + j and the high halves
-/// into column r + j + 1. Column c gathers its halves in `lo[c % ROWS]` and
-/// `hi[c % ROWS]`, a ring of accumulators whose slots are constants once
-/// the loop over a chunk of `ROWS` digits is unrolled, so that they stay in
-/// registers; column j is complete once b_j's low halves are in, and its
-/// slots take column j + ROWS. `b.len()` is a multiple of `ROWS`, and `w`
-/// has `b.len() + ROWS` columns.
+/// Adds the 16 products of the blocks x and y (four digits each) to the
+/// columns of `lo` and `hi`: the low half of x_r·y_t to `lo[r + t]`, the
+/// high half to `hi[r + t + 1]`. Low and high halves are summed apart so
+/// that each accumulator takes one multiply-accumulate per digit of y,
+/// which the multipliers' latency allows at full rate.
 #[inline(always)]
-fn rows_times<S: Lanes8>(s: S, rows: &[S::V; ROWS], b: &[S::V], w: &mut [S::V]) {
-    debug_assert!(b.len().is_multiple_of(ROWS) && w.len() >= b.len() + ROWS);
-    let zero = s.zero();
-    let mut lo = [zero; ROWS];
-    let mut hi = [zero; ROWS];
-    for (chunk, (bs, ws)) in b
-        .chunks_exact(ROWS)
-        .zip(w.chunks_exact_mut(ROWS))
-        .enumerate()
-    {
-        let _ = chunk;
-        for u in 0..ROWS {
-            let bj = bs[u];
-            for (r, &row) in rows.iter().enumerate() {
-                let k = (u + r) % ROWS;
-                lo[k] = s.madd52lo(lo[k], row, bj);
-            }
-            ws[u] = s.add(ws[u], s.add(lo[u], hi[u]));
-            lo[u] = zero;
-            hi[u] = zero;
-            for (r, &row) in rows.iter().enumerate() {
-                let k = (u + r + 1) % ROWS;
-                hi[k] = s.madd52hi(hi[k], row, bj);
-            }
+fn block_product<S: Lanes8>(
+    s: S,
+    x: &[S::V; ROWS],
+    y: &[S::V; ROWS],
+    lo: &mut [S::V; 2 * ROWS],
+    hi: &mut [S::V; 2 * ROWS],
+) {
+    for (t, &yt) in y.iter().enumerate() {
+        for (r, &xr) in x.iter().enumerate() {
+            lo[r + t] = s.madd52lo(lo[r + t], xr, yt);
+            hi[r + t + 1] = s.madd52hi(hi[r + t + 1], xr, yt);
         }
-    }
-    let top = b.len();
-    for k in 0..ROWS {
-        w[top + k] = s.add(w[top + k], s.add(lo[k], hi[k]));
     }
 }
 
-/// Montgomery squaring a·a·R⁻¹ mod N in eight lanes (see [`sqr_rows`]), as
+/// Montgomery squaring a·a·R⁻¹ mod N in eight lanes (see [`montgomery`]), as
 /// one function with the lanes' CPU features, like [`mul`].
 #[inline(never)]
 pub(crate) fn sqr<S: Lanes8>(
     s: S,
-    a: &Vecs<S>,
+    a: &mut Vecs<S>,
     n: &Vecs<S>,
     n_primes: &[S::V; ROWS],
-    w: &mut Wide<S>,
-    out: &mut Vecs<S>,
+    m: &mut Vecs<S>,
+    double: u8,
 ) {
     s.vectorize(
         #[inline(always)]
-        || sqr_rows(s, a, n, n_primes, w, out),
+        || montgomery(s, a, None, n, n_primes, m, double),
     );
-}
-
-/// Doubles the lanes selected by `select` (a masked add in every lane alike),
-/// then carries: below 4·N for a value below 2·N.
-#[inline(always)]
-fn double_where<S: Lanes8>(s: S, a: &mut Vecs<S>, select: u8) {
-    let mask = s.splat(DIGIT_MASK);
-    let mut carry = s.zero();
-    for d in a.iter_mut() {
-        let t = s.add(s.mask_add(*d, select, *d, *d), carry);
-        *d = s.and(t, mask);
-        carry = s.shr::<DIGIT_BITS>(t);
-    }
 }
 
 /// The vector of digit k of each lane, from `f(lane, k)`.
@@ -662,23 +621,19 @@ pub(crate) fn pow2<S: Lanes8>(s: S, lanes: &[Lane; LANES]) -> [Words; LANES] {
             let mut n: Vecs<S> = core::array::from_fn(|k| gather(s, |j| lanes[j].n[k]));
             let n_primes: [S::V; ROWS] =
                 core::array::from_fn(|k| gather(s, |j| lanes[j].n_primes[k]));
-            let n_prime = n_primes[0];
             let mut x: Vecs<S> = core::array::from_fn(|k| gather(s, |j| lanes[j].one[k]));
             let mut t = [s.zero(); DIGITS];
             let mut scratch = [s.zero(); DIGITS];
-            let mut wide = [s.zero(); 2 * DIGITS];
             for i in (0..BITS).rev() {
-                sqr(s, &x, &n, &n_primes, &mut wide, &mut t);
                 let select = lanes
                     .iter()
                     .enumerate()
                     .fold(0u8, |m, (j, l)| m | (l.exponent_bit(i) << j));
-                double_where(s, &mut t, select);
-                x = t;
+                sqr(s, &mut x, &n, &n_primes, &mut scratch, select);
             }
             let mut one = [s.zero(); DIGITS];
             one[0] = s.splat(1);
-            mul(s, &x, &one, &n, &n_prime, &mut scratch, &mut t);
+            mul(s, &x, &one, &n, &n_primes, &mut scratch, &mut t);
             let out = core::array::from_fn(|j| {
                 let mut digits = lane_digits(s, &t, j);
                 let words = finish(&digits, &lanes[j].n);
@@ -689,7 +644,6 @@ pub(crate) fn pow2<S: Lanes8>(s: S, lanes: &[Lane; LANES]) -> [Words; LANES] {
             wipe(s, &mut t);
             wipe(s, &mut n);
             wipe(s, &mut scratch);
-            wipe(s, &mut wide);
             out
         },
     )
@@ -734,16 +688,14 @@ pub(crate) fn strong_test<S: Lanes8>(s: S, ctx: &MrContext, bases: &[Digits; LAN
         || {
             let mut n = broadcast(s, &ctx.n);
             let nps: [S::V; ROWS] = core::array::from_fn(|k| s.splat(ctx.n_primes[k]));
-            let np = nps[0];
             let mut scratch = [s.zero(); DIGITS];
-            let mut wide = [s.zero(); 2 * DIGITS];
             let mut t = [s.zero(); DIGITS];
             let mut b = [s.zero(); DIGITS];
             {
                 // A base below 2^2048 < 2·N times R² mod N: below 2·N.
                 let mut raw: Vecs<S> = core::array::from_fn(|k| gather(s, |i| bases[i][k]));
                 let mut r2 = broadcast(s, &ctx.r2);
-                mul(s, &raw, &r2, &n, &np, &mut scratch, &mut b);
+                mul(s, &raw, &r2, &n, &nps, &mut scratch, &mut b);
                 wipe(s, &mut raw);
                 wipe(s, &mut r2);
             }
@@ -752,21 +704,20 @@ pub(crate) fn strong_test<S: Lanes8>(s: S, ctx: &MrContext, bases: &[Digits; LAN
             table[1] = b;
             for k in 2..table.len() {
                 let previous = table[k - 1];
-                mul(s, &previous, &b, &n, &np, &mut scratch, &mut table[k]);
+                mul(s, &previous, &b, &n, &nps, &mut scratch, &mut table[k]);
             }
             let mut x = one;
             let mut entry = [s.zero(); DIGITS];
             for w in (TAIL_BITS / WINDOW_BITS..BITS / WINDOW_BITS).rev() {
                 for _ in 0..WINDOW_BITS {
-                    sqr(s, &x, &n, &nps, &mut wide, &mut t);
-                    x = t;
+                    sqr(s, &mut x, &n, &nps, &mut scratch, 0);
                 }
                 let index = ctx.window(w);
                 entry = [s.zero(); DIGITS];
                 for (k, e) in table.iter().enumerate() {
                     blend(s, lane_mask(eq_small(k as u64, index)), &mut entry, e);
                 }
-                mul(s, &x, &entry, &n, &np, &mut scratch, &mut t);
+                mul(s, &x, &entry, &n, &nps, &mut scratch, &mut t);
                 x = t;
             }
             let mut ones = [broadcast(s, &ctx.ones[0]), broadcast(s, &ctx.ones[1])];
@@ -777,9 +728,8 @@ pub(crate) fn strong_test<S: Lanes8>(s: S, ctx: &MrContext, bases: &[Digits; LAN
             let mut y = [s.zero(); DIGITS];
             let mut pass = 0u8;
             for j in (0..TAIL_BITS).rev() {
-                sqr(s, &x, &n, &nps, &mut wide, &mut t);
-                x = t;
-                mul(s, &x, &b, &n, &np, &mut scratch, &mut y);
+                sqr(s, &mut x, &n, &nps, &mut scratch, 0);
+                mul(s, &x, &b, &n, &nps, &mut scratch, &mut y);
                 blend(s, lane_mask(ctx.tail_bit(j)), &mut x, &y);
                 let is_one = eq_mask(s, &x, &ones[0]) | eq_mask(s, &x, &ones[1]);
                 let is_minus_one = eq_mask(s, &x, &minus_ones[0]) | eq_mask(s, &x, &minus_ones[1]);
@@ -803,7 +753,6 @@ pub(crate) fn strong_test<S: Lanes8>(s: S, ctx: &MrContext, bases: &[Digits; LAN
             for v in &mut minus_ones {
                 wipe(s, v);
             }
-            wipe(s, &mut wide);
             pass
         },
     )

@@ -79,22 +79,33 @@ fn check_products(n: &[Words; LANES], a: &[BigUint; LANES], b: &[BigUint; LANES]
     let ad: [Digits; LANES] = core::array::from_fn(|j| digits_of(&a[j]));
     let bd: [Digits; LANES] = core::array::from_fn(|j| digits_of(&b[j]));
     let nv: Vecs<Emulated> = core::array::from_fn(|k| gather(s, |j| nd[j][k]));
-    let np = gather(s, |j| neg_inverse_bits(n[j][0], DIGIT_BITS));
     let nps: [<Emulated as Lanes8>::V; ROWS] =
         core::array::from_fn(|k| gather(s, |j| neg_inverse_digits(&n[j])[k]));
     let av: Vecs<Emulated> = core::array::from_fn(|k| gather(s, |j| ad[j][k]));
     let bv: Vecs<Emulated> = core::array::from_fn(|k| gather(s, |j| bd[j][k]));
     let (mut t, mut out) = ([s.zero(); DIGITS], [s.zero(); DIGITS]);
     if square {
-        let mut w = [s.zero(); 2 * DIGITS];
-        sqr(s, &av, &nv, &nps, &mut w, &mut out);
+        let mut w = [s.zero(); DIGITS];
+        out = av;
+        sqr(s, &mut out, &nv, &nps, &mut w, 0);
         // m = −a²·N⁻¹ mod R is the same whichever way it is found: the
         // squaring and the product of a by itself agree digit for digit.
         let mut product = [s.zero(); DIGITS];
-        mul(s, &av, &av, &nv, &np, &mut t, &mut product);
+        mul(s, &av, &av, &nv, &nps, &mut t, &mut product);
         assert_eq!(out, product, "sqr(a) = mul(a, a)");
+        // With the doubling folded in: twice the product in the selected
+        // lanes, carried (below 4·N), the product in the others.
+        let select = 0b0110_1001u8;
+        let mut doubled = av;
+        sqr(s, &mut doubled, &nv, &nps, &mut w, select);
+        for j in 0..LANES {
+            let (got, once) = (lane_digits(s, &doubled, j), lane_digits(s, &product, j));
+            assert!(got.iter().all(|&d| d <= DIGIT_MASK), "lane {j}: carried");
+            let factor = 1 + u32::from(select >> j & 1);
+            assert_eq!(big_digits(&got), big_digits(&once) * factor, "lane {j}");
+        }
     } else {
-        mul(s, &av, &bv, &nv, &np, &mut t, &mut out);
+        mul(s, &av, &bv, &nv, &nps, &mut t, &mut out);
     }
     // Under Miri the kernel still runs on all lanes (it is what Miri checks);
     // num-bigint's check of one lane is enough there, the others are checked
@@ -291,14 +302,14 @@ fn native_products_match_the_emulation() {
         if native {
             let nv: Vecs<Ifma> = core::array::from_fn(|k| gather(v, |j| nd[j][k]));
             let av: Vecs<Ifma> = core::array::from_fn(|k| gather(v, |j| a[j][k]));
-            let (mut t, mut o) = ([v.zero(); 2 * DIGITS], [v.zero(); DIGITS]);
-            sqr(v, &av, &nv, &np.map(|x| v.load(x)), &mut t, &mut o);
+            let (mut t, mut o) = ([v.zero(); DIGITS], av);
+            sqr(v, &mut o, &nv, &np.map(|x| v.load(x)), &mut t, 0b1010_0101);
             *out = o.map(|x| v.store(x));
         } else {
             let nv: Vecs<Emulated> = core::array::from_fn(|k| gather(e, |j| nd[j][k]));
             let av: Vecs<Emulated> = core::array::from_fn(|k| gather(e, |j| a[j][k]));
-            let (mut t, mut o) = ([e.zero(); 2 * DIGITS], [e.zero(); DIGITS]);
-            sqr(e, &av, &nv, &np.map(|x| e.load(x)), &mut t, &mut o);
+            let (mut t, mut o) = ([e.zero(); DIGITS], av);
+            sqr(e, &mut o, &nv, &np.map(|x| e.load(x)), &mut t, 0b1010_0101);
             *out = o;
         }
     };
@@ -306,4 +317,40 @@ fn native_products_match_the_emulation() {
     run(&mut native, true);
     run(&mut emulated, false);
     assert_eq!(native, emulated);
+    // And a product of two different numbers.
+    let b: [Digits; LANES] = core::array::from_fn(|j| digits_of(&(big(&n[j]) + 7u32 * j as u32)));
+    let product = |native: bool| -> [[u64; LANES]; DIGITS] {
+        if native {
+            let g = |x: &[Digits; LANES]| -> Vecs<Ifma> {
+                core::array::from_fn(|k| gather(v, |j| x[j][k]))
+            };
+            let (mut t, mut o) = ([v.zero(); DIGITS], [v.zero(); DIGITS]);
+            mul(
+                v,
+                &g(&a),
+                &g(&b),
+                &g(&nd),
+                &np.map(|x| v.load(x)),
+                &mut t,
+                &mut o,
+            );
+            o.map(|x| v.store(x))
+        } else {
+            let g = |x: &[Digits; LANES]| -> Vecs<Emulated> {
+                core::array::from_fn(|k| gather(e, |j| x[j][k]))
+            };
+            let (mut t, mut o) = ([e.zero(); DIGITS], [e.zero(); DIGITS]);
+            mul(
+                e,
+                &g(&a),
+                &g(&b),
+                &g(&nd),
+                &np.map(|x| e.load(x)),
+                &mut t,
+                &mut o,
+            );
+            o
+        }
+    };
+    assert_eq!(product(true), product(false));
 }
