@@ -9,7 +9,7 @@
 //! assemble the key. crypto-primes' Miller–Rabin on crypto-bigint remains
 //! as [`PrimeSearch::Portable`], an independent path for tests.
 
-use crypto_bigint::{BoxedUint, ConcatenatingMul, Lcm, NonZero, Odd};
+use crypto_bigint::{BoxedUint, ConcatenatingMul, Lcm, Limb, NonZero, Odd};
 use crypto_primes::hazmat::MillerRabin;
 use rand_core::{CryptoRng, SeedableRng};
 use zeroize::Zeroizing;
@@ -537,6 +537,44 @@ pub(crate) fn generate_with_stats<R: CryptoRng + ?Sized>(
     }
 }
 
+/// d = e⁻¹ mod λ for the prime e = 65537, in constant time, or `None` when
+/// e divides λ: with k = −λ⁻¹ mod e (from λ mod e, a one-limb remainder,
+/// inverted by Fermat's little theorem in 64-bit words), k·λ + 1 is a
+/// multiple of e, and d = (k·λ + 1)/e is below λ since k < e. A
+/// multiplication and a division by one limb instead of a general modular
+/// inversion (a tenth of the time; crypto-bigint's `invert_mod` cannot know
+/// that the modulus is large and the number small).
+fn invert_e_mod(lambda: &NonZero<BoxedUint>) -> Option<BoxedUint> {
+    let e = u64::from(PUBLIC_EXPONENT);
+    let divisor = NonZero::new(Limb(e)).into_option()?;
+    let r = Zeroizing::new(lambda.rem_limb(divisor).0);
+    // r^(e − 2) mod e = r⁻¹ (e is prime); square and multiply over the
+    // public exponent's bits, the same steps for every r.
+    let mut inverse = Zeroizing::new(1u64);
+    for bit in (0..u64::BITS - (e - 2).leading_zeros()).rev() {
+        *inverse = *inverse * *inverse % e;
+        let times_r = *inverse * *r % e;
+        let take = ((e - 2) >> bit & 1).wrapping_neg();
+        *inverse = (times_r & take) | (*inverse & !take);
+    }
+    // r = 0: e divides λ, and the product above is 0 too.
+    if *r == 0 {
+        return None;
+    }
+    let k = e - *inverse;
+    let wide = MODULUS_BITS + Limb::BITS;
+    let mut t = Zeroizing::new(widened(lambda, wide).wrapping_mul(&BoxedUint::from(k)));
+    *t = t.wrapping_add(&widened(&BoxedUint::one(), wide));
+    let (quotient, rest) = t.div_rem_limb(divisor);
+    let quotient = Zeroizing::new(quotient);
+    debug_assert_eq!(rest.0, 0, "k·λ + 1 is a multiple of e");
+    let mut d = BoxedUint::zero_with_precision(MODULUS_BITS);
+    let limbs = d.nlimbs();
+    d.as_mut_limbs()
+        .copy_from_slice(&quotient.as_limbs()[..limbs]);
+    Some(d)
+}
+
 /// Builds the key from two primes p > q (each already tested), or `None`
 /// when FIPS 186-5 A.1.1 step 3's d > 2^(nlen/2) fails (probability ≈ 2^-2048).
 ///
@@ -564,9 +602,7 @@ pub(crate) fn assemble(p: &BoxedUint, q: &BoxedUint) -> Result<Option<RsaKeyPair
     );
     let e = widened(&BoxedUint::from(u64::from(PUBLIC_EXPONENT)), MODULUS_BITS);
     let d = Zeroizing::new(
-        e.invert_mod(&lambda_nz)
-            .into_option()
-            .ok_or(Error::Arithmetic("e is not invertible mod lambda"))?,
+        invert_e_mod(&lambda_nz).ok_or(Error::Arithmetic("e is not invertible mod lambda"))?,
     );
     if d.bit_width() <= PRIME_BITS {
         return Ok(None);
@@ -603,4 +639,50 @@ pub(crate) fn assemble(p: &BoxedUint, q: &BoxedUint) -> Result<Option<RsaKeyPair
         dq,
         qinv,
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn lambda_of(bytes: &[u8]) -> BoxedUint {
+        let mut b = bytes.to_vec();
+        // Even, and of the modulus' size, as λ(n) is.
+        *b.last_mut().unwrap() &= !1;
+        BoxedUint::from_be_slice(&b, MODULUS_BITS).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// The small-exponent inverse is crypto-bigint's general one.
+        #[test]
+        fn e_inverse_matches_the_general_inversion(
+            bytes in prop::collection::vec(any::<u8>(), (MODULUS_BITS / 8) as usize),
+        ) {
+            let lambda = NonZero::new(lambda_of(&bytes)).unwrap();
+            let e = widened(&BoxedUint::from(u64::from(PUBLIC_EXPONENT)), MODULUS_BITS);
+            let expected = e.invert_mod(&lambda).into_option();
+            let got = invert_e_mod(&lambda);
+            prop_assert_eq!(got.is_some(), expected.is_some());
+            if let (Some(d), Some(want)) = (got, expected) {
+                prop_assert_eq!(&d, &want);
+                prop_assert!(d < *lambda);
+            }
+        }
+    }
+
+    #[test]
+    fn e_dividing_lambda_is_refused() {
+        let e = widened(&BoxedUint::from(u64::from(PUBLIC_EXPONENT)), MODULUS_BITS);
+        let lambda = e.wrapping_mul(&widened(&BoxedUint::from(2u64 << 40), MODULUS_BITS));
+        assert!(invert_e_mod(&NonZero::new(lambda).unwrap()).is_none());
+        // λ ≡ 1 (mod e): k = e − 1.
+        let lambda = e.wrapping_mul(&widened(&BoxedUint::from(6u64), MODULUS_BITS));
+        let lambda = NonZero::new(lambda.wrapping_add(&widened(&BoxedUint::one(), MODULUS_BITS)))
+            .unwrap();
+        let d = invert_e_mod(&lambda).unwrap();
+        assert_eq!(d.mul_mod(&e, &lambda), widened(&BoxedUint::one(), MODULUS_BITS).clone());
+    }
 }

@@ -503,9 +503,12 @@ fn divisible(f: &[__m512d; LEAF_WINDOW], slot: &PrimeSlot, round: __m512d) -> u8
 pub(crate) const RESIDUE_BLOCK: usize = 8 * LANES;
 
 /// n mod p for 64 primes below 2^20 at once (see `residues`): `digits` are
-/// n's 32-bit digits, most significant first, as doubles.
+/// n's 32-bit digits, most significant first, as doubles. With `OFFSETS`,
+/// instead the sieve's offset of each prime: the least k ≥ 0 with
+/// p | n + 2k, that is (p − n mod p)·(p + 1)/2 mod p (with (p + 1)/2 the
+/// inverse of 2), a product below 2^40 reduced as the digits are.
 #[target_feature(enable = "avx512f")]
-pub(crate) fn small_residues(
+pub(crate) fn small_residues<const OFFSETS: bool>(
     digits: &[f64; 64],
     primes: &[u32; RESIDUE_BLOCK],
 ) -> [u32; RESIDUE_BLOCK] {
@@ -532,6 +535,21 @@ pub(crate) fn small_residues(
                 _mm512_mul_pd(x, inverse[c]),
             );
             // x − q·p, exact, in [0, 2p); then into [0, p).
+            let t = _mm512_fnmadd_pd(q, p[c], x);
+            r[c] = _mm512_mask_sub_pd(t, _mm512_cmp_pd_mask::<_CMP_GE_OQ>(t, p[c]), t, p[c]);
+        }
+    }
+    if OFFSETS {
+        let half = _mm512_set1_pd(0.5);
+        for c in 0..CHAINS {
+            // p − r in [1, p], then into [0, p).
+            let t = _mm512_sub_pd(p[c], r[c]);
+            let t = _mm512_mask_sub_pd(t, _mm512_cmp_pd_mask::<_CMP_GE_OQ>(t, p[c]), t, p[c]);
+            // x = t·(p + 1)/2 < 2^40, exact; reduced as above.
+            let x = _mm512_mul_pd(t, _mm512_fmadd_pd(p[c], half, half));
+            let q = _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(
+                _mm512_mul_pd(x, inverse[c]),
+            );
             let t = _mm512_fnmadd_pd(q, p[c], x);
             r[c] = _mm512_mask_sub_pd(t, _mm512_cmp_pd_mask::<_CMP_GE_OQ>(t, p[c]), t, p[c]);
         }

@@ -200,7 +200,7 @@ fn leaves_on_avx512(
     None
 }
 
-/// n mod p for each odd prime p below 2^20 (2048-bit n), eight primes at a
+/// n mod p for each odd prime p below 2^20 (2048-bit n), 64 primes at a
 /// time, in the same time whatever n is — or `None` when the CPU has no
 /// AVX-512F (the caller then uses a constant-time reduction of its own).
 ///
@@ -209,6 +209,24 @@ fn leaves_on_avx512(
 /// If a prime is not odd or not below 2^20.
 #[must_use]
 pub fn small_residues(n: &Words, primes: &[u32]) -> Option<Vec<u32>> {
+    residues_in_lanes::<false>(n, primes)
+}
+
+/// For each odd prime p below 2^20, the least k ≥ 0 such that p divides
+/// n + 2k (2048-bit odd or even n): where a sieve of n, n + 2, n + 4, …
+/// first strikes p out. As [`small_residues`], in the same time whatever n
+/// is, or `None` without AVX-512F.
+///
+/// # Panics
+///
+/// If a prime is not odd or not below 2^20.
+#[must_use]
+pub fn sieve_offsets(n: &Words, primes: &[u32]) -> Option<Vec<u32>> {
+    residues_in_lanes::<true>(n, primes)
+}
+
+/// [`small_residues`], or with `OFFSETS` [`sieve_offsets`].
+fn residues_in_lanes<const OFFSETS: bool>(n: &Words, primes: &[u32]) -> Option<Vec<u32>> {
     assert!(
         primes
             .iter()
@@ -226,12 +244,13 @@ pub fn small_residues(n: &Words, primes: &[u32]) -> Option<Vec<u32>> {
             // precondition is the AVX-512F target feature it is compiled
             // with; the CPU was found to support AVX-512F at run time above.
             #[allow(unsafe_code)]
-            let mut residues = unsafe { crate::avx512::small_residues(&digits, &lanes) };
+            let mut residues = unsafe { crate::avx512::small_residues::<OFFSETS>(&digits, &lanes) };
             out.extend_from_slice(&residues[..chunk.len()]);
             residues.zeroize();
         }
         digits.zeroize();
         return Some(out);
     }
+    let _ = n;
     None
 }

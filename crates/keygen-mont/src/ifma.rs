@@ -275,14 +275,23 @@ impl core::fmt::Debug for Lane {
     }
 }
 
+/// Squarings from 2^65 to 2^2080 = R (in Montgomery form: from R·2^65 to
+/// R·R).
+const R2_SQUARINGS: u32 = 5;
+const R2_ROOT_BITS: u32 = (DIGITS as u32 * DIGIT_BITS) >> R2_SQUARINGS;
+const _: () = assert!(R2_ROOT_BITS << R2_SQUARINGS == DIGITS as u32 * DIGIT_BITS);
+
 /// What a Miller–Rabin batch needs to know about its one modulus N.
 pub(crate) struct MrContext {
     /// N.
     n: Digits,
     /// −N⁻¹ mod 2^208, in four digits (the first is −N⁻¹ mod 2^52).
     n_primes: [u64; ROWS],
-    /// R² mod N, to bring bases into Montgomery form.
-    r2: Digits,
+    /// R·2^65 mod N, 2^65 in Montgomery form: five Montgomery squarings
+    /// make it R·2^2080 = R² mod N, which brings bases into Montgomery form
+    /// (2,112 doublings would find R² mod N directly, at a hundred times the
+    /// cost of those squarings).
+    r2_root: Digits,
     /// The two values below 2·N that stand for 1 in Montgomery form
     /// (R mod N and R mod N + N), then the two for −1.
     ones: [Digits; 2],
@@ -308,14 +317,14 @@ impl MrContext {
         let mut ctx = Self {
             n: to_digits(n),
             n_primes: neg_inverse_digits(n),
-            r2: [0; DIGITS],
+            r2_root: [0; DIGITS],
             ones: [[0; DIGITS]; 2],
             minus_ones: [[0; DIGITS]; 2],
             exponent: minus_one(n),
             s: u64::from(low.trailing_zeros()),
         };
         // Built in place, so that no unwiped copy is left behind.
-        ctx.r2 = pow2_mod_by_doubling(n, &ctx.n, R_ABOVE_BITS + DIGITS as u32 * DIGIT_BITS);
+        ctx.r2_root = pow2_mod_by_doubling(n, &ctx.n, R_ABOVE_BITS + R2_ROOT_BITS);
         ctx.ones[0] = pow2_mod_by_doubling(n, &ctx.n, R_ABOVE_BITS);
         ctx.ones[1] = add_digits(&ctx.ones[0], &ctx.n);
         ctx.minus_ones[0] = sub_digits(&ctx.n, &ctx.ones[0]).0;
@@ -345,7 +354,7 @@ impl MrContext {
     fn wipe(&mut self) {
         self.n.zeroize();
         self.n_primes.zeroize();
-        self.r2.zeroize();
+        self.r2_root.zeroize();
         self.ones.zeroize();
         self.minus_ones.zeroize();
         self.exponent.zeroize();
@@ -694,7 +703,11 @@ pub(crate) fn strong_test<S: Lanes8>(s: S, ctx: &MrContext, bases: &[Digits; LAN
             {
                 // A base below 2^2048 < 2·N times R² mod N: below 2·N.
                 let mut raw: Vecs<S> = core::array::from_fn(|k| gather(s, |i| bases[i][k]));
-                let mut r2 = broadcast(s, &ctx.r2);
+                // R² mod N (below 2·N) from 2^65 in Montgomery form.
+                let mut r2 = broadcast(s, &ctx.r2_root);
+                for _ in 0..R2_SQUARINGS {
+                    sqr(s, &mut r2, &n, &nps, &mut scratch, 0);
+                }
                 mul(s, &raw, &r2, &n, &nps, &mut scratch, &mut b);
                 wipe(s, &mut raw);
                 wipe(s, &mut r2);

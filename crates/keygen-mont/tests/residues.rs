@@ -1,7 +1,9 @@
 //! Residues modulo small primes: the AVX-512 kernel against the portable one
 //! (and that against num-bigint), on every odd prime below 2^20.
 
-use keygen_mont::{RESIDUE_PRIME_LIMIT, WORDS, small_residues, small_residues_portable};
+use keygen_mont::{
+    RESIDUE_PRIME_LIMIT, WORDS, sieve_offsets, small_residues, small_residues_portable,
+};
 use num_bigint::BigUint;
 use proptest::prelude::*;
 
@@ -68,6 +70,48 @@ fn multiples_of_the_primes_and_one_below() {
             if let Some(fast) = small_residues(&w, &primes) {
                 assert_eq!(fast, portable);
             }
+        }
+    }
+}
+
+/// The least k ≥ 0 with p | n + 2k, from n mod p.
+fn offset(p: u32, r: u32) -> u32 {
+    let p = u64::from(p);
+    ((p - u64::from(r)) % p * p.div_ceil(2) % p) as u32
+}
+
+/// The sieve's offsets against the portable residues, on every prime below
+/// the limit (and checked with num-bigint on some), for numbers with
+/// residues 0 and p − 1 at many primes as well as arbitrary ones.
+#[test]
+fn sieve_offsets_on_every_prime() {
+    let primes = odd_primes();
+    let mut product = BigUint::from(1u32);
+    for &p in primes.iter().rev() {
+        let next = &product * p;
+        if next.bits() > 2048 {
+            break;
+        }
+        product = next;
+    }
+    for n in [
+        [u64::MAX; WORDS],
+        [0x0123_4567_89ab_cdef_u64; WORDS],
+        words(&product),
+        words(&(product - 1u32)),
+    ] {
+        let Some(offsets) = sieve_offsets(&n, &primes) else {
+            eprintln!("sieve_offsets_on_every_prime: skipped, this CPU has no AVX-512F");
+            return;
+        };
+        let residues = small_residues_portable(&n, &primes);
+        for ((&p, &r), &k) in primes.iter().zip(&residues).zip(&offsets) {
+            assert_eq!(k, offset(p, r), "p = {p}");
+        }
+        let nb = big(&n);
+        for (&p, &k) in primes.iter().zip(&offsets).step_by(499) {
+            assert!(k < p);
+            assert_eq!((&nb + 2u32 * k) % p, BigUint::from(0u32), "p = {p}");
         }
     }
 }

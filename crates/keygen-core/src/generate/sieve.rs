@@ -7,7 +7,7 @@
 //! prime costs about 30 % fewer exponentiations. The sieve must stay cheap
 //! per candidate: the base's residues are computed once per search, in
 //! constant time — 64 primes at a time in AVX-512 lanes (keygen-mont's
-//! `small_residues`), or else three primes at a time with crypto-bigint's
+//! `sieve_offsets`), or else three primes at a time with crypto-bigint's
 //! reduction by a limb (their product fits in one) — and then each window of
 //! 4,096 odd numbers is struck out with one step per prime, as in a segmented
 //! sieve of Eratosthenes.
@@ -79,14 +79,22 @@ fn tables() -> &'static Tables {
     })
 }
 
-/// For each sieving prime p, the first k ≥ 0 with p | base + 2k: the
-/// base's residues from keygen-mont's vector kernel (`lanes`) or from
-/// crypto-bigint, both constant time. Turning a residue into k divides by
-/// p, whose time may vary with the operands on some processors: a smaller
-/// leak of the same residues than the striking out that follows (SECURITY.md,
-/// "What the search leaks").
+/// For each sieving prime p, the first k ≥ 0 with p | base + 2k: from
+/// keygen-mont's vector kernel (`lanes`: `sieve_offsets`, residues and
+/// offsets in lanes) or from crypto-bigint's residues, both constant time.
+/// Turning a crypto-bigint residue into k divides by p, whose time may vary
+/// with the operands on some processors: a smaller leak of the same residues
+/// than the striking out that follows (SECURITY.md, "What the search
+/// leaks").
 fn first_hits(base: &BoxedUint, lanes: bool) -> Zeroizing<Vec<u32>> {
     let t = tables();
+    let base_words = Zeroizing::new(super::words(base));
+    if let Some(offsets) = lanes
+        .then(|| keygen_mont::sieve_offsets(&base_words, &t.primes))
+        .flatten()
+    {
+        return Zeroizing::new(offsets);
+    }
     let mut next_hit = Zeroizing::new(Vec::with_capacity(t.primes.len()));
     // base + 2k ≡ 0 (mod p)  ⇔  k ≡ −base · 2⁻¹ (mod p), with
     // 2⁻¹ = (p + 1)/2.
@@ -94,21 +102,10 @@ fn first_hits(base: &BoxedUint, lanes: bool) -> Zeroizing<Vec<u32>> {
         let p = u64::from(p);
         (((p - r % p) % p) * p.div_ceil(2) % p) as u32
     };
-    let base_words = Zeroizing::new(super::words(base));
-    if let Some(residues) = lanes
-        .then(|| keygen_mont::small_residues(&base_words, &t.primes))
-        .flatten()
-    {
-        let residues = Zeroizing::new(residues);
-        for (&p, &r) in t.primes.iter().zip(residues.iter()) {
-            next_hit.push(first_hit(p, u64::from(r)));
-        }
-    } else {
-        for (primes, reciprocal) in t.primes.chunks(GROUP).zip(&t.groups) {
-            let residue = base.rem_limb_with_reciprocal(reciprocal).0;
-            for &p in primes {
-                next_hit.push(first_hit(p, residue));
-            }
+    for (primes, reciprocal) in t.primes.chunks(GROUP).zip(&t.groups) {
+        let residue = base.rem_limb_with_reciprocal(reciprocal).0;
+        for &p in primes {
+            next_hit.push(first_hit(p, residue));
         }
     }
     next_hit
