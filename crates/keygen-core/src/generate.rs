@@ -404,6 +404,21 @@ fn fermat_batch(batch: &[Zeroizing<BoxedUint>], stats: &mut GenerationStats) -> 
     keygen_mont::fermat_base_two(&lanes)
 }
 
+/// [`fermat_batch`], given up (`None`) when `stop` says the batch is no
+/// longer needed; the candidates are counted only for a batch that ran to
+/// its end.
+fn fermat_batch_or_stop(
+    batch: &[Zeroizing<BoxedUint>],
+    stats: &mut GenerationStats,
+    stop: &dyn Fn() -> bool,
+) -> Option<u8> {
+    let lanes: Zeroizing<Vec<Words>> = Zeroizing::new(batch.iter().map(|c| words(c)).collect());
+    let passed = keygen_mont::fermat_base_two_or_stop(&lanes, stop)?;
+    stats.candidates += batch.len() as u64;
+    stats.fermat_lanes += batch.len() as u64;
+    Some(passed)
+}
+
 /// Tests a batch with the base-2 Fermat test in vector lanes and returns the
 /// first candidate (in sieve order) that passes it and the final tests.
 fn test_batch<R: CryptoRng + ?Sized>(
@@ -563,8 +578,8 @@ fn invert_e_mod(lambda: &NonZero<BoxedUint>) -> Option<BoxedUint> {
     }
     let k = e - *inverse;
     let wide = MODULUS_BITS + Limb::BITS;
-    let mut t = Zeroizing::new(widened(lambda, wide).wrapping_mul(&BoxedUint::from(k)));
-    *t = t.wrapping_add(&widened(&BoxedUint::one(), wide));
+    let mut t = Zeroizing::new(widened(lambda, wide).wrapping_mul(BoxedUint::from(k)));
+    *t = t.wrapping_add(widened(&BoxedUint::one(), wide));
     let (quotient, rest) = t.div_rem_limb(divisor);
     let quotient = Zeroizing::new(quotient);
     debug_assert_eq!(rest.0, 0, "k·λ + 1 is a multiple of e");
@@ -676,13 +691,16 @@ mod tests {
     #[test]
     fn e_dividing_lambda_is_refused() {
         let e = widened(&BoxedUint::from(u64::from(PUBLIC_EXPONENT)), MODULUS_BITS);
-        let lambda = e.wrapping_mul(&widened(&BoxedUint::from(2u64 << 40), MODULUS_BITS));
+        let lambda = e.wrapping_mul(widened(&BoxedUint::from(2u64 << 40), MODULUS_BITS));
         assert!(invert_e_mod(&NonZero::new(lambda).unwrap()).is_none());
         // λ ≡ 1 (mod e): k = e − 1.
-        let lambda = e.wrapping_mul(&widened(&BoxedUint::from(6u64), MODULUS_BITS));
-        let lambda = NonZero::new(lambda.wrapping_add(&widened(&BoxedUint::one(), MODULUS_BITS)))
-            .unwrap();
+        let lambda = e.wrapping_mul(widened(&BoxedUint::from(6u64), MODULUS_BITS));
+        let lambda =
+            NonZero::new(lambda.wrapping_add(widened(&BoxedUint::one(), MODULUS_BITS))).unwrap();
         let d = invert_e_mod(&lambda).unwrap();
-        assert_eq!(d.mul_mod(&e, &lambda), widened(&BoxedUint::one(), MODULUS_BITS).clone());
+        assert_eq!(
+            d.mul_mod(&e, &lambda),
+            widened(&BoxedUint::one(), MODULUS_BITS).clone()
+        );
     }
 }

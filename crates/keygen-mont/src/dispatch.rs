@@ -91,6 +91,28 @@ pub fn fermat_base_two(candidates: &[Words]) -> u8 {
         })
 }
 
+/// [`fermat_base_two`], given up when `stop` returns true: `None` then.
+/// The IFMA kernel asks `stop` every 128 squarings (16 times a batch); the
+/// other kernels run each batch to its end. For a search on several threads
+/// that no longer needs a batch once another thread has found its prime;
+/// `stop` should answer from something that depends on nothing secret.
+///
+/// # Panics
+///
+/// If more than [`LANES`] candidates are given.
+#[must_use]
+pub fn fermat_base_two_or_stop(candidates: &[Words], stop: &dyn Fn() -> bool) -> Option<u8> {
+    let exponents: Zeroizing<Vec<Words>> =
+        Zeroizing::new(candidates.iter().map(minus_one).collect());
+    let results = match crate::ifma::pow2_mod_native_or_stop(candidates, &exponents, stop) {
+        Some(stopped_or_not) => Zeroizing::new(stopped_or_not?),
+        None => Zeroizing::new(pow2_mod(candidates, &exponents)),
+    };
+    Some(results.iter().enumerate().fold(0u8, |acc, (i, r)| {
+        acc | (u8::from(r.as_ref() == Some(&ONE)) << i)
+    }))
+}
+
 /// Miller–Rabin to up to eight bases at once for one 2048-bit odd `n`
 /// (FIPS 186-5 B.3.1, each base one round), on the fastest kernel this CPU
 /// has: bit i of the answer is set when n is a strong probable prime to

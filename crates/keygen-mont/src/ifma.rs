@@ -618,10 +618,19 @@ fn lane_digits<S: Lanes8>(s: S, v: &Vecs<S>, j: usize) -> Digits {
     core::array::from_fn(|k| s.store(v[k])[j])
 }
 
+/// Squarings between two looks at a batch's `stop`.
+const STOP_EVERY: u32 = 128;
+
 /// 2^e mod N in each of eight lanes: from R mod N, 2048 squarings, each
 /// followed by a doubling in the lanes whose exponent bit is set; then a
-/// product by 1 out of Montgomery form, and a full reduction.
-pub(crate) fn pow2<S: Lanes8>(s: S, lanes: &[Lane; LANES]) -> [Words; LANES] {
+/// product by 1 out of Montgomery form, and a full reduction. `None` if
+/// `stop` said so (asked every 128 squarings; the stop depends on nothing
+/// of the lanes).
+pub(crate) fn pow2<S: Lanes8>(
+    s: S,
+    lanes: &[Lane; LANES],
+    stop: &dyn Fn() -> bool,
+) -> Option<[Words; LANES]> {
     // Inlined into the function with the lanes' features, so that the
     // operations it inlines are instructions.
     s.vectorize(
@@ -633,12 +642,23 @@ pub(crate) fn pow2<S: Lanes8>(s: S, lanes: &[Lane; LANES]) -> [Words; LANES] {
             let mut x: Vecs<S> = core::array::from_fn(|k| gather(s, |j| lanes[j].one[k]));
             let mut t = [s.zero(); DIGITS];
             let mut scratch = [s.zero(); DIGITS];
+            let mut stopped = false;
             for i in (0..BITS).rev() {
+                if i % STOP_EVERY == 0 && stop() {
+                    stopped = true;
+                    break;
+                }
                 let select = lanes
                     .iter()
                     .enumerate()
                     .fold(0u8, |m, (j, l)| m | (l.exponent_bit(i) << j));
                 sqr(s, &mut x, &n, &n_primes, &mut scratch, select);
+            }
+            if stopped {
+                wipe(s, &mut x);
+                wipe(s, &mut n);
+                wipe(s, &mut scratch);
+                return None;
             }
             let mut one = [s.zero(); DIGITS];
             one[0] = s.splat(1);
@@ -653,7 +673,7 @@ pub(crate) fn pow2<S: Lanes8>(s: S, lanes: &[Lane; LANES]) -> [Words; LANES] {
             wipe(s, &mut t);
             wipe(s, &mut n);
             wipe(s, &mut scratch);
-            out
+            Some(out)
         },
     )
 }
@@ -810,8 +830,13 @@ pub fn ifma_available() -> bool {
 }
 
 /// A batch of `pow2` on lanes `s`: absent or invalid lanes filled, results
-/// only for the valid ones.
-fn pow2_batch<S: Lanes8>(s: S, moduli: &[Words], exponents: &[Words]) -> Vec<Option<Words>> {
+/// only for the valid ones; `None` if `stop` stopped it.
+fn pow2_batch<S: Lanes8>(
+    s: S,
+    moduli: &[Words],
+    exponents: &[Words],
+    stop: &dyn Fn() -> bool,
+) -> Option<Vec<Option<Words>>> {
     assert!(moduli.len() <= LANES, "at most {LANES} moduli at once");
     assert!(
         exponents.len() >= moduli.len(),
@@ -823,7 +848,7 @@ fn pow2_batch<S: Lanes8>(s: S, moduli: &[Words], exponents: &[Words]) -> Vec<Opt
         .map(|(n, e)| Lane::new(n, e))
         .collect();
     if lanes.iter().all(Option::is_none) {
-        return vec![None; moduli.len()];
+        return Some(vec![None; moduli.len()]);
     }
     let full: [Lane; LANES] = core::array::from_fn(|i| {
         lanes
@@ -831,14 +856,14 @@ fn pow2_batch<S: Lanes8>(s: S, moduli: &[Words], exponents: &[Words]) -> Vec<Opt
             .and_then(Clone::clone)
             .unwrap_or_else(Lane::filler)
     });
-    let mut out = pow2(s, &full);
+    let mut out = pow2(s, &full, stop)?;
     let result = lanes
         .iter()
         .zip(&out)
         .map(|(l, r)| l.as_ref().map(|_| *r))
         .collect();
     out.zeroize();
-    result
+    Some(result)
 }
 
 /// A Miller–Rabin batch on lanes `s`.
@@ -856,11 +881,22 @@ fn miller_rabin_batch<S: Lanes8>(s: S, n: &Words, bases: &[Words]) -> Option<u8>
 /// [`pow2_mod`](crate::pow2_mod) on the native IFMA kernel, or `None` when
 /// the CPU lacks it: what dispatch tries first.
 pub(crate) fn pow2_mod_native(moduli: &[Words], exponents: &[Words]) -> Option<Vec<Option<Words>>> {
+    pow2_mod_native_or_stop(moduli, exponents, &|| false)
+        .map(|r| r.unwrap_or_else(|| unreachable!("never stopped")))
+}
+
+/// [`pow2_mod_native`], stopped early (the inner `None`) when `stop` says
+/// so.
+pub(crate) fn pow2_mod_native_or_stop(
+    moduli: &[Words],
+    exponents: &[Words],
+    stop: &dyn Fn() -> bool,
+) -> Option<Option<Vec<Option<Words>>>> {
     #[cfg(target_arch = "x86_64")]
     if let Some(s) = crate::lanes::ifma::Ifma::detect() {
-        return Some(pow2_batch(s, moduli, exponents));
+        return Some(pow2_batch(s, moduli, exponents, stop));
     }
-    let _ = (moduli, exponents);
+    let _ = (moduli, exponents, stop);
     None
 }
 
@@ -894,7 +930,8 @@ pub fn pow2_mod_ifma(
     exponents: &[Words],
 ) -> Result<Vec<Option<Words>>, IfmaUnavailable> {
     match lanes {
-        IfmaLanes::Emulated => Ok(pow2_batch(Emulated, moduli, exponents)),
+        IfmaLanes::Emulated => Ok(pow2_batch(Emulated, moduli, exponents, &|| false)
+            .unwrap_or_else(|| unreachable!("never stopped"))),
         IfmaLanes::Native => pow2_mod_native(moduli, exponents).ok_or(IfmaUnavailable),
     }
 }

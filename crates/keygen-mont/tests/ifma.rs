@@ -170,6 +170,38 @@ fn fermat_tells_primes_from_composites() {
     assert_eq!(fermat_base_two_ifma(EMULATED, &[composite]).unwrap(), 0);
 }
 
+/// The batch that can be given up: the same answer as the plain one when
+/// never stopped; stopped at once (`None`) on the IFMA kernel, which asks
+/// every 128 squarings, and run to its end elsewhere.
+#[test]
+fn fermat_batches_can_be_given_up() {
+    let p = words(&largest_prime());
+    let composite = words(&(largest_prime() + 2u32));
+    let batch = [p, composite, p, composite, composite, p, p, composite];
+    let never = keygen_mont::fermat_base_two_or_stop(&batch, &|| false);
+    assert_eq!(never, Some(keygen_mont::fermat_base_two(&batch)));
+    assert_eq!(never, Some(0b0110_0101));
+    let asked = std::cell::Cell::new(0u32);
+    let at_once = keygen_mont::fermat_base_two_or_stop(&batch, &|| {
+        asked.set(asked.get() + 1);
+        true
+    });
+    if ifma_available() {
+        assert_eq!(at_once, None);
+        assert_eq!(asked.get(), 1, "stopped at the first look");
+        // Stopped after the first half: 8 looks.
+        asked.set(0);
+        let halfway = keygen_mont::fermat_base_two_or_stop(&batch, &|| {
+            asked.set(asked.get() + 1);
+            asked.get() > 8
+        });
+        assert_eq!((halfway, asked.get()), (None, 9));
+    } else {
+        eprintln!("fermat_batches_can_be_given_up: no AVX-512 IFMA, the batch runs to its end");
+        assert_eq!(at_once, never);
+    }
+}
+
 #[test]
 fn miller_rabin_on_primes_liars_and_edge_bases() {
     let mut tested = 0;

@@ -9,7 +9,9 @@
 //! searches' sieves are built at once, one per thread, before the search
 //! begins), then runs the final Miller–Rabin rounds on its candidate while
 //! the others already search for the next prime. Batches of a search that
-//! has ended are thrown away when they finish. Should the final rounds refuse
+//! has ended are given up: on the IFMA kernel within 128 squarings of the
+//! end (the kernel looks at the search's number, an atomic, as it goes),
+//! elsewhere when they finish. Should the final rounds refuse
 //! a candidate, a thread builds the sieve of one more search (the others wait
 //! for it).
 //!
@@ -18,6 +20,7 @@
 //! found depends on which thread is first, so a seeded generator does not give
 //! repeatable keys here (it does on one thread).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use chacha20::ChaCha20Rng;
@@ -25,7 +28,9 @@ use crypto_bigint::BoxedUint;
 use rand_core::{CryptoRng, Rng, SeedableRng};
 use zeroize::Zeroizing;
 
-use super::{Candidates, GenerationStats, Path, fermat_batch, final_tests, scalar_base_two};
+use super::{
+    Candidates, GenerationStats, Path, fermat_batch_or_stop, final_tests, scalar_base_two,
+};
 use crate::{Error, Result};
 
 /// What the threads share.
@@ -46,7 +51,8 @@ struct Shared {
     found: Vec<Zeroizing<BoxedUint>>,
     /// Draws the sieves' random bases.
     rng: ChaCha20Rng,
-    /// The work of every thread, thrown-away batches included.
+    /// The work of every thread: batches that ran to their end, those of
+    /// searches that had ended included (not those given up midway).
     stats: GenerationStats,
     /// The first error any thread met.
     error: Option<Error>,
@@ -66,6 +72,9 @@ impl Shared {
 struct Pool {
     state: Mutex<Shared>,
     changed: Condvar,
+    /// `Shared::search`, readable without the lock: a batch of an earlier
+    /// search is given up as soon as it sees this change.
+    current: AtomicU64,
     /// The lanes or the scalar kernel.
     path: Path,
 }
@@ -150,6 +159,7 @@ impl Pool {
             return false;
         }
         s.search += 1;
+        self.current.store(s.search, Ordering::Relaxed);
         s.verifying += 1;
         s.candidates = if s.searching() { s.next.take() } else { None };
         if s.searching() && s.candidates.is_none() {
@@ -174,6 +184,8 @@ impl Pool {
 
     fn fail(&self, e: Error) {
         self.lock().error.get_or_insert(e);
+        // Every batch in flight is given up.
+        self.current.store(u64::MAX, Ordering::Relaxed);
         self.changed.notify_all();
     }
 }
@@ -199,7 +211,13 @@ fn search(pool: &Pool, mut rng: ChaCha20Rng) {
     let mut stats = GenerationStats::default();
     while let Some((search, batch)) = pool.take_batch() {
         let passed = if pool.path == Path::Lanes {
-            fermat_batch(&batch, &mut stats)
+            // Given up when another thread ends the search first: nothing
+            // of it would be used.
+            let stop = || pool.current.load(Ordering::Relaxed) != search;
+            let Some(passed) = fermat_batch_or_stop(&batch, &mut stats, &stop) else {
+                continue;
+            };
+            passed
         } else {
             batch.iter().enumerate().fold(0u8, |acc, (i, c)| {
                 acc | u8::from(scalar_base_two(c, &mut stats)) << i
@@ -261,6 +279,7 @@ pub(super) fn two_primes<R: CryptoRng + ?Sized>(
             error: None,
         }),
         changed: Condvar::new(),
+        current: AtomicU64::new(0),
         path,
     };
     std::thread::scope(|scope| {
