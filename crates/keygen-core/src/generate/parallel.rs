@@ -7,8 +7,11 @@
 //! The thread whose batch holds the first candidate that passes ends that
 //! search and starts the next one, whose sieve was built ahead (the first two
 //! searches' sieves are built at once, one per thread, before the search
-//! begins), then runs the final Miller–Rabin rounds on its candidate while
-//! the others already search for the next prime. Batches of a search that
+//! begins). The first prime's candidate then waits for its final
+//! Miller–Rabin rounds until the second is found, and the two candidates'
+//! rounds run at once on two threads (one after the other, they would leave
+//! a thread idle through the last ones); should a candidate fail them, the
+//! search goes on for another. Batches of a search that
 //! has ended are given up: on the IFMA kernel within 128 squarings of the
 //! end (the kernel looks at the search's number, an atomic, as it goes),
 //! elsewhere when they finish. Should the final rounds refuse
@@ -45,8 +48,13 @@ struct Shared {
     search: u64,
     /// A thread is building the next search's sieve.
     building: bool,
-    /// Candidates that passed the Fermat test and are in their final rounds.
+    /// Candidates that passed the Fermat test and are in their final rounds
+    /// or waiting for them.
     verifying: usize,
+    /// A candidate whose final rounds wait until the other is found, so
+    /// that both run at once on two threads rather than one after the other
+    /// while the rest of the threads search.
+    deferred: Option<Zeroizing<BoxedUint>>,
     /// The primes found, each from its own search.
     found: Vec<Zeroizing<BoxedUint>>,
     /// Draws the sieves' random bases.
@@ -108,13 +116,18 @@ impl Pool {
         self.changed.notify_all();
     }
 
-    /// The next batch of the current search and its number, or `None` when
-    /// the work is done.
-    fn take_batch(&self) -> Option<(u64, Vec<Zeroizing<BoxedUint>>)> {
+    /// The next batch of the current search and its number, or a deferred
+    /// candidate to verify, or `None` when the work is done.
+    fn take_batch(&self) -> Option<Work> {
         let mut s = self.lock();
         loop {
             if s.finished() {
                 return None;
+            }
+            if !s.searching()
+                && let Some(candidate) = s.deferred.take()
+            {
+                return Some(Work::Verify(candidate));
             }
             if !s.searching() || s.building {
                 s = self.wait(s);
@@ -131,7 +144,7 @@ impl Pool {
                     .map(|_| candidates.next(&mut shared.rng))
                     .collect::<Result<Vec<_>>>();
                 match batch {
-                    Ok(batch) => return Some((shared.search, batch)),
+                    Ok(batch) => return Some(Work::Batch(shared.search, batch)),
                     Err(e) => {
                         shared.error.get_or_insert(e);
                         drop(s);
@@ -152,8 +165,10 @@ impl Pool {
 
     /// Ends search `search` with `candidate` if it is still the current one,
     /// starting the next search when one is needed. Returns whether the
-    /// candidate is now this thread's to verify.
-    fn claim(&self, search: u64) -> bool {
+    /// candidate is now this thread's to verify at once; while another
+    /// prime is still searched for, and none waits already, the candidate
+    /// waits instead (`deferred`) and the thread searches on.
+    fn claim(&self, search: u64, candidate: &BoxedUint) -> bool {
         let mut s = self.lock();
         if s.search != search || s.finished() {
             return false;
@@ -161,14 +176,22 @@ impl Pool {
         s.search += 1;
         self.current.store(s.search, Ordering::Relaxed);
         s.verifying += 1;
+        let defer = s.searching() && s.deferred.is_none();
+        if defer {
+            s.deferred = Some(Zeroizing::new(candidate.clone()));
+        }
         s.candidates = if s.searching() { s.next.take() } else { None };
         if s.searching() && s.candidates.is_none() {
             s.building = true;
             let seed = draw_seed(&mut s.rng);
             drop(s);
             self.build_next(seed);
+        } else {
+            drop(s);
         }
-        true
+        // A thread waiting for work may now have a deferred candidate.
+        self.changed.notify_all();
+        !defer
     }
 
     /// Records the verdict of the final rounds.
@@ -206,10 +229,37 @@ fn work(pool: &Pool, rng: ChaCha20Rng) {
     }
 }
 
+/// What a thread does next.
+enum Work {
+    /// Test a batch of search number `.0`.
+    Batch(u64, Vec<Zeroizing<BoxedUint>>),
+    /// Run the final rounds on a deferred candidate.
+    Verify(Zeroizing<BoxedUint>),
+}
+
+/// Runs the final rounds on `candidate` and records the verdict.
+fn verify(pool: &Pool, rng: &mut ChaCha20Rng, candidate: &BoxedUint, stats: &mut GenerationStats) {
+    match final_tests(rng, candidate, pool.path, stats) {
+        Ok(true) => pool.verified(Some(BoxedUint::clone(candidate))),
+        Ok(false) => pool.verified(None),
+        Err(e) => {
+            pool.verified(None);
+            pool.fail(e);
+        }
+    }
+}
+
 /// Batches until both primes are found.
 fn search(pool: &Pool, mut rng: ChaCha20Rng) {
     let mut stats = GenerationStats::default();
-    while let Some((search, batch)) = pool.take_batch() {
+    while let Some(work) = pool.take_batch() {
+        let (search, batch) = match work {
+            Work::Batch(search, batch) => (search, batch),
+            Work::Verify(candidate) => {
+                verify(pool, &mut rng, &candidate, &mut stats);
+                continue;
+            }
+        };
         let passed = if pool.path == Path::Lanes {
             // Given up when another thread ends the search first: nothing
             // of it would be used.
@@ -230,17 +280,12 @@ fn search(pool: &Pool, mut rng: ChaCha20Rng) {
         let Some((_, candidate)) = first else {
             continue;
         };
-        if !pool.claim(search) {
-            continue; // the search ended while this batch was being tested
+        if !pool.claim(search, candidate) {
+            // The search ended while this batch was being tested, or the
+            // candidate waits for its final rounds.
+            continue;
         }
-        match final_tests(&mut rng, candidate, pool.path, &mut stats) {
-            Ok(true) => pool.verified(Some(BoxedUint::clone(candidate))),
-            Ok(false) => pool.verified(None),
-            Err(e) => {
-                pool.verified(None);
-                pool.fail(e);
-            }
-        }
+        verify(pool, &mut rng, candidate, &mut stats);
     }
     pool.lock().stats.add(&stats);
 }
@@ -273,6 +318,7 @@ pub(super) fn two_primes<R: CryptoRng + ?Sized>(
             search: 0,
             building: false,
             verifying: 0,
+            deferred: None,
             found: Vec::with_capacity(2),
             rng: shared_rng,
             stats: GenerationStats::default(),
