@@ -560,25 +560,38 @@ pub(crate) fn generate_with_stats<R: CryptoRng + ?Sized>(
 /// inversion (a tenth of the time; crypto-bigint's `invert_mod` cannot know
 /// that the modulus is large and the number small).
 fn invert_e_mod(lambda: &NonZero<BoxedUint>) -> Option<BoxedUint> {
-    let e = u64::from(PUBLIC_EXPONENT);
-    let divisor = NonZero::new(Limb(e)).into_option()?;
+    const E: u64 = PUBLIC_EXPONENT as u64;
+    // x mod e for x < 2^34 without a division (whose time may depend on x):
+    // e = 2^16 + 1, so x = h·2^16 + l ≡ l − h (mod e); two folds and one
+    // masked correction.
+    fn mod_e(x: u64) -> u64 {
+        const _: () = assert!(E == (1 << 16) + 1);
+        // x < 2^34: l − h + e·2^2 > 0, and below 2^19.
+        let y = (x & 0xffff) + 4 * E - (x >> 16);
+        // y < 2^19: again, now below 2·e.
+        let z = (y & 0xffff) + E - (y >> 16);
+        let over = u64::from(z >= E).wrapping_neg();
+        z - (E & over)
+    }
+    let divisor = NonZero::new(Limb(E)).into_option()?;
     let r = Zeroizing::new(lambda.rem_limb(divisor).0);
     // r^(e − 2) mod e = r⁻¹ (e is prime); square and multiply over the
     // public exponent's bits, the same steps for every r.
     let mut inverse = Zeroizing::new(1u64);
-    for bit in (0..u64::BITS - (e - 2).leading_zeros()).rev() {
-        *inverse = *inverse * *inverse % e;
-        let times_r = *inverse * *r % e;
-        let take = ((e - 2) >> bit & 1).wrapping_neg();
-        *inverse = (times_r & take) | (*inverse & !take);
+    for bit in (0..u64::BITS - (E - 2).leading_zeros()).rev() {
+        *inverse = mod_e(*inverse * *inverse);
+        let times_r = Zeroizing::new(mod_e(*inverse * *r));
+        let take = ((E - 2) >> bit & 1).wrapping_neg();
+        *inverse = (*times_r & take) | (*inverse & !take);
     }
     // r = 0: e divides λ, and the product above is 0 too.
     if *r == 0 {
         return None;
     }
-    let k = e - *inverse;
+    let mut k = Zeroizing::new(BoxedUint::zero_with_precision(Limb::BITS));
+    k.as_mut_limbs()[0] = Limb(E - *inverse);
     let wide = MODULUS_BITS + Limb::BITS;
-    let mut t = Zeroizing::new(widened(lambda, wide).wrapping_mul(BoxedUint::from(k)));
+    let mut t = Zeroizing::new(widened(lambda, wide).wrapping_mul(&*k));
     *t = t.wrapping_add(widened(&BoxedUint::one(), wide));
     let (quotient, rest) = t.div_rem_limb(divisor);
     let quotient = Zeroizing::new(quotient);

@@ -257,7 +257,9 @@ fn residues_in_lanes<const OFFSETS: bool>(n: &Words, primes: &[u32]) -> Option<V
     );
     #[cfg(target_arch = "x86_64")]
     if avx512_available() {
-        let mut digits = crate::residues::digits32(n).map(f64::from);
+        let mut words = crate::residues::digits32(n);
+        let mut digits = words.map(f64::from);
+        words.zeroize();
         let mut out = Vec::with_capacity(primes.len());
         for chunk in primes.chunks(crate::avx512::RESIDUE_BLOCK) {
             let lanes: [u32; crate::avx512::RESIDUE_BLOCK] =

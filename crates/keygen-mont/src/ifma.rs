@@ -19,7 +19,9 @@
 //! and each column's sum of halves of products stays in a register until
 //! the column is done (see [`montgomery`]). A column gathers at most 80
 //! halves of a·b's products and 80 of m·N's, each below 2^52, so its sum
-//! stays below 2^60 and never overflows its 64-bit lane; the columns are
+//! (with the carry from below, under 2^9) stays below 161·2^52 < 2^60, and
+//! below 2^61 where the Fermat test doubles it: it never overflows its
+//! 64-bit lane; the columns are
 //! carried as they finish, into digits below 2^52 — the multiplications
 //! read only the low 52 bits of their operands, so every input must be
 //! carried.
@@ -181,7 +183,7 @@ fn neg_inverse_digits(n: &Words) -> [u64; ROWS] {
         }
         out
     }
-    let low: [u64; W] = core::array::from_fn(|i| n[i]);
+    let mut low: [u64; W] = core::array::from_fn(|i| n[i]);
     let mut y = [0u64; W];
     // −(−N⁻¹) mod 2^64.
     y[0] = neg_inverse_bits(n[0], 64).wrapping_neg();
@@ -209,6 +211,7 @@ fn neg_inverse_digits(n: &Words) -> [u64; ROWS] {
     let digits = core::array::from_fn(|k| digit_of_width(&neg, k, DIGIT_BITS));
     y.zeroize();
     neg.zeroize();
+    low.zeroize();
     digits
 }
 
@@ -411,10 +414,8 @@ pub(crate) fn mul<S: Lanes8>(
     );
 }
 
-/// Rows of a squaring handled together: the digits of four rows stay in
-/// registers while the other operand's digits stream past, so that each
-/// digit loaded feeds eight multiplications, and the Montgomery reduction
-/// works in blocks of four digits (m found 208 bits at a time).
+/// Digits per block of [`montgomery`]: the 16 products of two blocks are
+/// summed in registers, and m is found four digits (208 bits) at a time.
 pub(crate) const ROWS: usize = 4;
 const BLOCKS: usize = DIGITS / ROWS;
 const _: () = assert!(DIGITS.is_multiple_of(ROWS));
@@ -449,8 +450,9 @@ const _: () = assert!(DIGITS.is_multiple_of(ROWS));
 ///    before they are carried.
 ///
 /// Each column gathers the same halves of products as in a row-by-row
-/// Montgomery product (at most 162·2^52 + 2^12 < 2^60: no overflow), and m
-/// is the same −a²·N⁻¹ mod R however it is found, so the result is the
+/// Montgomery product (below 161·2^52 < 2^60 with the carry from below,
+/// and below 2^61 when doubled: no overflow), and m is the same
+/// −a·b·N⁻¹ mod R however it is found, so the result is the
 /// product's digit for digit, with the same bound (see the module's
 /// documentation). Nothing of the product is stored: the accumulators are
 /// registers, and only m's digits go to memory. 3,200 multiplications for
@@ -637,7 +639,7 @@ pub(crate) fn pow2<S: Lanes8>(
         #[inline(always)]
         || {
             let mut n: Vecs<S> = core::array::from_fn(|k| gather(s, |j| lanes[j].n[k]));
-            let n_primes: [S::V; ROWS] =
+            let mut n_primes: [S::V; ROWS] =
                 core::array::from_fn(|k| gather(s, |j| lanes[j].n_primes[k]));
             let mut x: Vecs<S> = core::array::from_fn(|k| gather(s, |j| lanes[j].one[k]));
             let mut t = [s.zero(); DIGITS];
@@ -657,6 +659,7 @@ pub(crate) fn pow2<S: Lanes8>(
             if stopped {
                 wipe(s, &mut x);
                 wipe(s, &mut n);
+                wipe(s, &mut n_primes);
                 wipe(s, &mut scratch);
                 return None;
             }
@@ -672,6 +675,7 @@ pub(crate) fn pow2<S: Lanes8>(
             wipe(s, &mut x);
             wipe(s, &mut t);
             wipe(s, &mut n);
+            wipe(s, &mut n_primes);
             wipe(s, &mut scratch);
             Some(out)
         },
@@ -716,7 +720,7 @@ pub(crate) fn strong_test<S: Lanes8>(s: S, ctx: &MrContext, bases: &[Digits; LAN
         #[inline(always)]
         || {
             let mut n = broadcast(s, &ctx.n);
-            let nps: [S::V; ROWS] = core::array::from_fn(|k| s.splat(ctx.n_primes[k]));
+            let mut nps: [S::V; ROWS] = core::array::from_fn(|k| s.splat(ctx.n_primes[k]));
             let mut scratch = [s.zero(); DIGITS];
             let mut t = [s.zero(); DIGITS];
             let mut b = [s.zero(); DIGITS];
@@ -786,6 +790,7 @@ pub(crate) fn strong_test<S: Lanes8>(s: S, ctx: &MrContext, bases: &[Digits; LAN
             for v in &mut minus_ones {
                 wipe(s, v);
             }
+            wipe(s, &mut nps);
             pass
         },
     )

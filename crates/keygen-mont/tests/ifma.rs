@@ -189,7 +189,7 @@ fn fermat_batches_can_be_given_up() {
     if ifma_available() {
         assert_eq!(at_once, None);
         assert_eq!(asked.get(), 1, "stopped at the first look");
-        // Stopped after the first half: 8 looks.
+        // Stopped at the ninth look, after 1,152 of the 2,048 squarings.
         asked.set(0);
         let halfway = keygen_mont::fermat_base_two_or_stop(&batch, &|| {
             asked.set(asked.get() + 1);
