@@ -148,6 +148,27 @@ fn row<const L: usize>(_: Adx, t: &mut [u64], b: &[u64], x: u64, carry: u64) -> 
     }
 }
 
+/// The rows of [`crate::montgomery_remainder`] for a modulus of exactly
+/// `L` words: for each word i of `t` below its top `L`, row i adds
+/// `q·n·2^(64·i)` with `q = t_i·(−n⁻¹)`, clearing word i, and the carry
+/// out of each row's top word goes on to the next row's top word. Returns
+/// the carry out of the last row (the word above `t`). Variable time is
+/// fine here (public numbers), but the rows have none anyway.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn remainder_rows<const L: usize>(
+    adx: Adx,
+    t: &mut [u64],
+    n: &[u64],
+    neg_inverse: u64,
+) -> u64 {
+    let mut owed = 0;
+    for i in 0..t.len().saturating_sub(L) {
+        let q = t[i].wrapping_mul(neg_inverse);
+        owed = row::<L>(adx, &mut t[i..=i + L], n, q, owed);
+    }
+    owed
+}
+
 /// t·R⁻¹ for the 64-word t: the 32 reduction rows, then the result's 32
 /// words and the carry above them (t/R = result + carry·2^2048).
 #[cfg(target_arch = "x86_64")]

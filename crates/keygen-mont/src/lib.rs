@@ -39,7 +39,7 @@ pub use dispatch::{
     small_residues, smallest_factor,
 };
 pub use kernels::{miller_rabin_scalar, strong_base_two_scalar};
-pub use small_factor::{FOLD_LANES, fold_leaf, fold_leaves, montgomery_remainder};
+pub use small_factor::{FOLD_LANES, fast_remainder, fold_leaf, fold_leaves, montgomery_remainder};
 pub use words::{LANES, WORDS, Words};
 
 // For the crate's tests, benches and examples, and the fuzz oracles: public

@@ -16,6 +16,7 @@ mod pattern;
 mod poly;
 mod prime_modulus;
 mod roca;
+mod screen;
 mod shared_prime;
 mod small_factor;
 #[cfg(test)]
@@ -61,6 +62,10 @@ fn to_uint(bytes: &[u8], bits: u32) -> BoxedUint {
 /// reason (`rsa_small_prime_factor`); and before `xz_backdoor`, so a
 /// mostly-zero modulus, which also shows the backdoor's header by accident,
 /// is refused as sparse, the reason that describes it.
+///
+/// `screen` runs before them all: one remainder and gcd that, on CPUs where
+/// it is the cheaper way, clears a modulus for `small_factor` and
+/// `shared_prime` at once.
 const WEAK_KEY_CHECKS: [WeakKeyCheck; 7] = [
     small_factor::check,
     // Cost not measured alone: a few passes of popcounts and masks over
@@ -101,6 +106,10 @@ struct RsaKey<'a> {
     e_bits: u32,
     /// The modulus as little-endian 64-bit words.
     words: Vec<u64>,
+    /// Whether `screen` found the modulus coprime to the small primes and
+    /// the known shared primes (then `small_factor` and `shared_prime`
+    /// pass it without looking); `false` also when the screen did not run.
+    cleared: bool,
 }
 
 /// Size, exponent and weak-key policy.
@@ -187,13 +196,15 @@ pub(crate) fn check(
         ));
     }
 
-    let key = RsaKey {
+    let mut key = RsaKey {
         e,
         n,
         bits,
         e_bits,
         words: to_words(n),
+        cleared: false,
     };
+    key.cleared = screen::clears(&key);
     for check in WEAK_KEY_CHECKS {
         check(&key)?;
     }

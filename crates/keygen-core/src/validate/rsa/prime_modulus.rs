@@ -84,6 +84,7 @@ mod tests {
             bits,
             e_bits: 17,
             words: to_words(&bytes),
+            cleared: false,
         };
         is_prime(&key)
     }

@@ -35,14 +35,17 @@ struct SharedPrimes {
     product: OnceLock<Vec<u64>>,
 }
 
+/// The modulus sizes with a list, in the order of [`LISTS`].
+pub(super) const LISTED_SIZES: [u32; 2] = [2048, 4096];
+
 static LISTS: [SharedPrimes; 2] = [
     SharedPrimes {
-        bits: 2048,
+        bits: LISTED_SIZES[0],
         data: include_bytes!("shared-primes/primes2048.dat"),
         product: OnceLock::new(),
     },
     SharedPrimes {
-        bits: 4096,
+        bits: LISTED_SIZES[1],
         data: include_bytes!("shared-primes/primes4096.dat"),
         product: OnceLock::new(),
     },
@@ -73,12 +76,24 @@ fn decode_mpz(data: &[u8]) -> Vec<u64> {
     }
 }
 
+/// The product of the known shared primes of `bits`-bit moduli
+/// (little-endian words), if badkeys lists that size.
+pub(super) fn product_of(bits: u32) -> Option<&'static [u64]> {
+    LISTS
+        .iter()
+        .find(|l| l.bits == bits)
+        .map(SharedPrimes::product)
+}
+
 /// Refuses a modulus that shares a prime with known weak keys of its size.
 pub(super) fn check(key: &RsaKey<'_>) -> Result<(), Rejection> {
-    let Some(list) = LISTS.iter().find(|l| l.bits == key.bits) else {
+    if key.cleared {
+        return Ok(());
+    }
+    let Some(product) = product_of(key.bits) else {
         return Ok(());
     };
-    if shares_prime(list.product(), &key.words) {
+    if shares_prime(product, &key.words) {
         return Err(reject(
             Reason::RsaKnownSharedPrime,
             "the rsa modulus has a prime factor shared with keys found in the wild, so its private key is known",
@@ -92,7 +107,7 @@ pub(super) fn check(key: &RsaKey<'_>) -> Result<(), Rejection> {
 /// congruent to `P·2^(−64k)` modulo `n`, and `gcd(n, r) = gcd(n, P)` as `n`
 /// is odd. When `n` divides the product (both its primes are listed) `r`
 /// is a multiple of `n` and the gcd is `n` itself.
-fn shares_prime(product: &[u64], n: &[u64]) -> bool {
+pub(super) fn shares_prime(product: &[u64], n: &[u64]) -> bool {
     // An even modulus was refused before the weak-key checks.
     let Some(remainder) = montgomery_remainder(product, n) else {
         return false;
@@ -102,7 +117,7 @@ fn shares_prime(product: &[u64], n: &[u64]) -> bool {
 
 /// A dashu integer from little-endian 64-bit words, through bytes: dashu's
 /// own word is 32 bits wide on 32-bit targets.
-fn to_ubig(words: &[u64]) -> UBig {
+pub(super) fn to_ubig(words: &[u64]) -> UBig {
     let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
     UBig::from_le_bytes(&bytes)
 }
@@ -118,17 +133,8 @@ mod tests {
     use num_bigint::BigUint;
     use num_integer::Integer as _;
 
-    use super::super::test_util::Rng;
+    use super::super::test_util::{Rng, from_words as big};
     use super::*;
-
-    fn big(words: &[u64]) -> BigUint {
-        BigUint::from_bytes_le(
-            &words
-                .iter()
-                .flat_map(|w| w.to_le_bytes())
-                .collect::<Vec<_>>(),
-        )
-    }
 
     /// The check against num-bigint's gcd of the whole product.
     fn shares(product: &BigUint, n: &BigUint) -> bool {

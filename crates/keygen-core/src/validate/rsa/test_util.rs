@@ -23,6 +23,16 @@ impl Rng {
     }
 }
 
+/// The number of little-endian 64-bit `words`.
+pub(crate) fn from_words(words: &[u64]) -> BigUint {
+    BigUint::from_bytes_le(
+        &words
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect::<Vec<_>>(),
+    )
+}
+
 pub(crate) fn words_of(x: &BigUint) -> Vec<u64> {
     x.to_u64_digits()
 }
