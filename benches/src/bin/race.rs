@@ -65,8 +65,9 @@ struct Args {
 #[derive(Debug)]
 enum Generator {
     /// keygen-core on `threads` threads (one key at a time), with the prime
-    /// search this CPU picks (`Auto`) or the one without AVX-512 forced
-    /// (`Scalar`).
+    /// search this CPU picks (`Auto`), the one without AVX-512 forced
+    /// (`Scalar`), or the AVX-512F kernel forced on an IFMA CPU
+    /// (`Avx512F`).
     KeygenCore {
         seed: Option<u64>,
         threads: usize,
@@ -90,6 +91,7 @@ const NAMES: &[&str] = &[
     "keygen-core-2t",
     "keygen-core-portable",
     "keygen-core-portable-2t",
+    "keygen-core-avx512f",
     "rsa-crate",
     "openssl-vendored",
     "openssl-system",
@@ -112,6 +114,10 @@ impl Generator {
                 search: PrimeSearch::Scalar,
                 ..
             } => "keygen-core-portable-2t",
+            Self::KeygenCore {
+                search: PrimeSearch::Avx512F,
+                ..
+            } => "keygen-core-avx512f",
             Self::KeygenCore { threads: 1, .. } => "keygen-core",
             Self::KeygenCore { .. } => "keygen-core-2t",
             Self::RsaCrate { .. } => "rsa-crate",
@@ -285,8 +291,16 @@ fn contestants(args: &Args) -> Result<Vec<Generator>, String> {
         ("keygen-core-2t", 2, PrimeSearch::Auto),
         ("keygen-core-portable", 1, PrimeSearch::Scalar),
         ("keygen-core-portable-2t", 2, PrimeSearch::Scalar),
+        ("keygen-core-avx512f", 1, PrimeSearch::Avx512F),
     ] {
-        if wanted(name) {
+        let runs = GenerateOptions::new()
+            .with_search(search)
+            .with_threads(threads)
+            .kernel();
+        if wanted(name) && search == PrimeSearch::Avx512F && !runs.starts_with("AVX-512F lanes") {
+            // Without AVX-512F it cannot run; without IFMA it is keygen-core.
+            eprintln!("{name}: skipped: {runs} (the AVX-512F kernel is forced on IFMA CPUs only)");
+        } else if wanted(name) {
             out.push(Generator::KeygenCore {
                 seed: args.seed,
                 threads,

@@ -14,7 +14,7 @@ use crypto_primes::hazmat::MillerRabin;
 use rand_core::{CryptoRng, SeedableRng};
 use zeroize::Zeroizing;
 
-use keygen_mont::{LANES, Words};
+use keygen_mont::{LANES, LaneKernel, Words};
 
 use crate::keypair::RsaKeyPair;
 use crate::num::{distance_above, widened};
@@ -105,9 +105,17 @@ pub enum PrimeSearch {
     /// [`PrimeSearch::Scalar`].
     Auto,
     /// Eight candidates at a time through a base-2 Fermat test in AVX-512
-    /// lanes. Generation fails with [`Error::Unsupported`] on a CPU without
+    /// lanes: the IFMA kernel (52-bit multiply-accumulate) where the CPU
+    /// has AVX-512 IFMA, else the AVX-512F kernel (32-bit multiplies).
+    /// Generation fails with [`Error::Unsupported`] on a CPU without
     /// AVX-512F.
     Avx512,
+    /// [`PrimeSearch::Avx512`] on the AVX-512F kernel even where the CPU
+    /// has IFMA: the same candidates, tests and key for the same random
+    /// numbers, in more time; for measuring and testing that kernel on
+    /// IFMA machines. Fails with [`Error::Unsupported`] on a CPU without
+    /// AVX-512F.
+    Avx512F,
     /// One candidate at a time in keygen-mont's constant-time scalar
     /// kernel (64-bit words; its products in `mulx`/`adcx`/`adox` assembly
     /// where the CPU has BMI2 and ADX, as every x86-64 server since 2015
@@ -123,7 +131,8 @@ pub enum PrimeSearch {
 /// The search that runs, once the CPU is known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Path {
-    Lanes,
+    /// Eight candidates at a time, in vector lanes of this kernel.
+    Lanes(LaneKernel),
     Scalar,
     Portable,
 }
@@ -196,19 +205,24 @@ impl GenerateOptions {
     /// Whether the vector lanes will be used on this CPU.
     #[must_use]
     pub fn uses_lanes(&self) -> bool {
-        matches!(self.path(), Ok(Path::Lanes))
+        matches!(self.path(), Ok(Path::Lanes(_)))
     }
 
     /// What tests the candidates on this CPU, in words (for reports):
-    /// "AVX-512 IFMA lanes" (52-bit multiply-accumulate), "AVX-512 lanes",
+    /// "AVX-512 IFMA lanes" (52-bit multiply-accumulate), "AVX-512 lanes"
+    /// (the AVX-512F kernel: 32-bit multiplies; "AVX-512F lanes, IFMA not
+    /// used" where [`PrimeSearch::Avx512F`] keeps an IFMA CPU off it),
     /// "scalar kernel (ADX)" (its products in
     /// `mulx`/`adcx`/`adox` assembly), "scalar kernel" or "crypto-bigint",
     /// or why the requested search cannot run.
     #[must_use]
     pub fn kernel(&self) -> &'static str {
         match self.path() {
-            Ok(Path::Lanes) if keygen_mont::ifma_available() => "AVX-512 IFMA lanes",
-            Ok(Path::Lanes) => "AVX-512 lanes",
+            Ok(Path::Lanes(LaneKernel::Fastest)) if keygen_mont::ifma_available() => {
+                "AVX-512 IFMA lanes"
+            }
+            Ok(Path::Lanes(_)) if keygen_mont::ifma_available() => "AVX-512F lanes, IFMA not used",
+            Ok(Path::Lanes(_)) => "AVX-512 lanes",
             Ok(Path::Scalar) if keygen_mont::adx_available() => "scalar kernel (ADX)",
             Ok(Path::Scalar) => "scalar kernel",
             Ok(Path::Portable) => "crypto-bigint",
@@ -220,10 +234,12 @@ impl GenerateOptions {
     pub(crate) fn path(&self) -> Result<Path> {
         let avx512 = keygen_mont::avx512_available();
         match self.search {
-            PrimeSearch::Auto if avx512 => Ok(Path::Lanes),
+            PrimeSearch::Auto | PrimeSearch::Avx512 if avx512 => {
+                Ok(Path::Lanes(LaneKernel::Fastest))
+            }
             PrimeSearch::Auto | PrimeSearch::Scalar => Ok(Path::Scalar),
-            PrimeSearch::Avx512 if avx512 => Ok(Path::Lanes),
-            PrimeSearch::Avx512 => Err(Error::Unsupported(
+            PrimeSearch::Avx512F if avx512 => Ok(Path::Lanes(LaneKernel::Avx512F)),
+            PrimeSearch::Avx512 | PrimeSearch::Avx512F => Err(Error::Unsupported(
                 "the avx-512 prime search needs a cpu with avx-512f",
             )),
             PrimeSearch::Portable => Ok(Path::Portable),
@@ -271,7 +287,7 @@ fn final_tests<R: CryptoRng + ?Sized>(
         return Ok(keygen_mont::miller_rabin_scalar(&n, &bases) == Some(all));
     }
     stats.mr_base_two += 1;
-    if path == Path::Lanes {
+    if let Path::Lanes(kernel) = path {
         let mut bases = Vec::with_capacity(1 + MR_RANDOM_ROUNDS);
         let mut two = [0u64; keygen_mont::WORDS];
         two[0] = 2;
@@ -283,7 +299,7 @@ fn final_tests<R: CryptoRng + ?Sized>(
         let n = Zeroizing::new(words(candidate));
         let all = u8::try_from((1u16 << bases.len()) - 1).unwrap_or(u8::MAX);
         // None: 2^64 divides n − 1, a candidate refused rather than tested.
-        return Ok(keygen_mont::miller_rabin(&n, &bases) == Some(all));
+        return Ok(keygen_mont::miller_rabin_on(kernel, &n, &bases) == Some(all));
     }
     let Some(odd) = Odd::new(candidate.clone()).into_option() else {
         return Ok(false);
@@ -395,13 +411,15 @@ fn words(candidate: &BoxedUint) -> Words {
     w
 }
 
-/// The base-2 Fermat test on a batch in vector lanes, counted in `stats`:
-/// bit i is set when `batch[i]` passes.
-fn fermat_batch(batch: &[Zeroizing<BoxedUint>], stats: &mut GenerationStats) -> u8 {
-    let lanes: Zeroizing<Vec<Words>> = Zeroizing::new(batch.iter().map(|c| words(c)).collect());
-    stats.candidates += batch.len() as u64;
-    stats.fermat_lanes += batch.len() as u64;
-    keygen_mont::fermat_base_two(&lanes)
+/// The base-2 Fermat test on a batch in vector lanes of `kernel`, counted
+/// in `stats`: bit i is set when `batch[i]` passes.
+fn fermat_batch(
+    batch: &[Zeroizing<BoxedUint>],
+    stats: &mut GenerationStats,
+    kernel: LaneKernel,
+) -> u8 {
+    fermat_batch_or_stop(batch, stats, kernel, &|| false)
+        .unwrap_or_else(|| unreachable!("never stopped"))
 }
 
 /// [`fermat_batch`], given up (`None`) when `stop` says the batch is no
@@ -410,10 +428,11 @@ fn fermat_batch(batch: &[Zeroizing<BoxedUint>], stats: &mut GenerationStats) -> 
 fn fermat_batch_or_stop(
     batch: &[Zeroizing<BoxedUint>],
     stats: &mut GenerationStats,
+    kernel: LaneKernel,
     stop: &dyn Fn() -> bool,
 ) -> Option<u8> {
     let lanes: Zeroizing<Vec<Words>> = Zeroizing::new(batch.iter().map(|c| words(c)).collect());
-    let passed = keygen_mont::fermat_base_two_or_stop(&lanes, stop)?;
+    let passed = keygen_mont::fermat_base_two_on(kernel, &lanes, stop)?;
     stats.candidates += batch.len() as u64;
     stats.fermat_lanes += batch.len() as u64;
     Some(passed)
@@ -425,27 +444,30 @@ fn test_batch<R: CryptoRng + ?Sized>(
     rng: &mut R,
     batch: &[Zeroizing<BoxedUint>],
     stats: &mut GenerationStats,
+    kernel: LaneKernel,
 ) -> Result<Option<BoxedUint>> {
-    let passed = fermat_batch(batch, stats);
+    let passed = fermat_batch(batch, stats, kernel);
     for (i, candidate) in batch.iter().enumerate() {
-        if passed >> i & 1 == 1 && final_tests(rng, candidate, Path::Lanes, stats)? {
+        if passed >> i & 1 == 1 && final_tests(rng, candidate, Path::Lanes(kernel), stats)? {
             return Ok(Some(BoxedUint::clone(candidate)));
         }
     }
     Ok(None)
 }
 
-/// One random 2048-bit probable prime, eight candidates at a time.
+/// One random 2048-bit probable prime, eight candidates at a time in lanes
+/// of `kernel`.
 fn random_prime_lanes<R: CryptoRng + ?Sized>(
     rng: &mut R,
     stats: &mut GenerationStats,
+    kernel: LaneKernel,
 ) -> Result<BoxedUint> {
     let mut candidates = Candidates::new(rng)?;
     loop {
         let batch = (0..LANES)
             .map(|_| candidates.next(rng))
             .collect::<Result<Vec<_>>>()?;
-        if let Some(prime) = test_batch(rng, &batch, stats)? {
+        if let Some(prime) = test_batch(rng, &batch, stats, kernel)? {
             return Ok(prime);
         }
     }
@@ -531,7 +553,7 @@ pub(crate) fn generate_with_stats<R: CryptoRng + ?Sized>(
             parallel::two_primes(rng, options.threads, path, &mut stats)?
         } else {
             let one = |rng: &mut R, stats: &mut GenerationStats| match path {
-                Path::Lanes => random_prime_lanes(rng, stats),
+                Path::Lanes(kernel) => random_prime_lanes(rng, stats, kernel),
                 Path::Scalar => random_prime_scalar(rng, stats),
                 Path::Portable => random_prime_portable(rng, stats),
             };

@@ -244,6 +244,40 @@ fn every_search_can_be_forced() {
             other => panic!("expected unsupported, got {:?}", other.map(|(_, s)| s)),
         }
     }
+    // The AVX-512F kernel forced where the CPU has IFMA: the same key and
+    // the same counts from the same seed, on one thread and on two.
+    for threads in [1, 2] {
+        let f = GenerateOptions::new()
+            .with_search(PrimeSearch::Avx512F)
+            .with_threads(threads);
+        let fastest = GenerateOptions::new()
+            .with_search(PrimeSearch::Avx512)
+            .with_threads(threads);
+        if !keygen_mont_available() {
+            assert!(matches!(
+                RsaKeyPair::generate_with(&mut rng, &f),
+                Err(Error::Unsupported(_))
+            ));
+            continue;
+        }
+        assert!(f.uses_lanes());
+        let seeded = || chacha20::ChaCha20Rng::from_seed([5; 32]);
+        let (key, stats) = RsaKeyPair::generate_with(&mut seeded(), &f).unwrap();
+        assert_fips_186_5(&key);
+        assert_eq!(stats.fermat_lanes(), stats.candidates());
+        if threads == 1 {
+            let (same, same_stats) = RsaKeyPair::generate_with(&mut seeded(), &fastest).unwrap();
+            assert!(key.ct_eq(&same), "the kernel changes the time, not the key");
+            assert_eq!(stats, same_stats);
+        }
+        if keygen_mont::ifma_available() {
+            assert_eq!(f.kernel(), "AVX-512F lanes, IFMA not used");
+            assert_eq!(fastest.kernel(), "AVX-512 IFMA lanes");
+        } else {
+            println!("no AVX-512 IFMA: PrimeSearch::Avx512F is PrimeSearch::Avx512 here");
+            assert_eq!(f.kernel(), fastest.kernel());
+        }
+    }
     // Auto is the lanes where the CPU has them, else the scalar kernel.
     let auto = GenerateOptions::default();
     assert_eq!(auto.uses_lanes(), keygen_mont_available());

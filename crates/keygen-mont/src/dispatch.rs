@@ -32,12 +32,35 @@ pub fn avx512_available() -> bool {
 /// If more than [`LANES`] moduli are given, or fewer exponents than moduli.
 #[must_use]
 pub fn pow2_mod(moduli: &[Words], exponents: &[Words]) -> Vec<Option<Words>> {
+    pow2_mod_on(LaneKernel::Fastest, moduli, exponents)
+}
+
+/// Which vector kernel the lane functions ([`fermat_base_two_on`],
+/// [`miller_rabin_on`]) use. The answers are the same on every kernel; only
+/// the time differs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LaneKernel {
+    /// The fastest this CPU has: AVX-512 IFMA (52-bit multiply-accumulate),
+    /// else AVX-512F (32-bit multiplies), else the scalar kernel one
+    /// number after another.
+    #[default]
+    Fastest,
+    /// AVX-512F even where the CPU has IFMA, else the scalar kernel: to
+    /// measure or test the AVX-512F kernel on any AVX-512 CPU.
+    Avx512F,
+}
+
+/// [`pow2_mod`] on `kernel`.
+fn pow2_mod_on(kernel: LaneKernel, moduli: &[Words], exponents: &[Words]) -> Vec<Option<Words>> {
     assert!(moduli.len() <= LANES, "at most {LANES} moduli at once");
     assert!(
         exponents.len() >= moduli.len(),
         "an exponent for each modulus"
     );
-    if let Some(out) = crate::ifma::pow2_mod_native(moduli, exponents) {
+    if kernel == LaneKernel::Fastest
+        && let Some(out) = crate::ifma::pow2_mod_native(moduli, exponents)
+    {
         return out;
     }
     #[cfg(target_arch = "x86_64")]
@@ -102,11 +125,30 @@ pub fn fermat_base_two(candidates: &[Words]) -> u8 {
 /// If more than [`LANES`] candidates are given.
 #[must_use]
 pub fn fermat_base_two_or_stop(candidates: &[Words], stop: &dyn Fn() -> bool) -> Option<u8> {
+    fermat_base_two_on(LaneKernel::Fastest, candidates, stop)
+}
+
+/// [`fermat_base_two_or_stop`] on `kernel` (only the IFMA kernel stops
+/// early).
+///
+/// # Panics
+///
+/// If more than [`LANES`] candidates are given.
+#[must_use]
+pub fn fermat_base_two_on(
+    kernel: LaneKernel,
+    candidates: &[Words],
+    stop: &dyn Fn() -> bool,
+) -> Option<u8> {
     let exponents: Zeroizing<Vec<Words>> =
         Zeroizing::new(candidates.iter().map(minus_one).collect());
-    let results = match crate::ifma::pow2_mod_native_or_stop(candidates, &exponents, stop) {
+    let native = match kernel {
+        LaneKernel::Fastest => crate::ifma::pow2_mod_native_or_stop(candidates, &exponents, stop),
+        LaneKernel::Avx512F => None,
+    };
+    let results = match native {
         Some(stopped_or_not) => Zeroizing::new(stopped_or_not?),
-        None => Zeroizing::new(pow2_mod(candidates, &exponents)),
+        None => Zeroizing::new(pow2_mod_on(kernel, candidates, &exponents)),
     };
     Some(results.iter().enumerate().fold(0u8, |acc, (i, r)| {
         acc | (u8::from(r.as_ref() == Some(&ONE)) << i)
@@ -128,8 +170,20 @@ pub fn fermat_base_two_or_stop(candidates: &[Words], stop: &dyn Fn() -> bool) ->
 /// If more than [`LANES`] bases are given.
 #[must_use]
 pub fn miller_rabin(n: &Words, bases: &[Words]) -> Option<u8> {
+    miller_rabin_on(LaneKernel::Fastest, n, bases)
+}
+
+/// [`miller_rabin`] on `kernel`.
+///
+/// # Panics
+///
+/// If more than [`LANES`] bases are given.
+#[must_use]
+pub fn miller_rabin_on(kernel: LaneKernel, n: &Words, bases: &[Words]) -> Option<u8> {
     assert!(bases.len() <= LANES, "at most {LANES} bases at once");
-    if let Some(out) = crate::ifma::miller_rabin_native(n, bases) {
+    if kernel == LaneKernel::Fastest
+        && let Some(out) = crate::ifma::miller_rabin_native(n, bases)
+    {
         return out;
     }
     #[cfg(target_arch = "x86_64")]

@@ -35,8 +35,8 @@ mod words;
 pub use adx::adx_available;
 pub use blocks::LeafTable;
 pub use dispatch::{
-    avx512_available, fermat_base_two, fermat_base_two_or_stop, miller_rabin, sieve_offsets,
-    small_residues, smallest_factor,
+    LaneKernel, avx512_available, fermat_base_two, fermat_base_two_on, fermat_base_two_or_stop,
+    miller_rabin, miller_rabin_on, sieve_offsets, small_residues, smallest_factor,
 };
 pub use kernels::{miller_rabin_scalar, strong_base_two_scalar};
 pub use small_factor::{FOLD_LANES, fast_remainder, fold_leaf, fold_leaves, montgomery_remainder};

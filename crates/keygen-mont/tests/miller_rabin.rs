@@ -3,7 +3,7 @@
 //! chain decides the verdict), composites, trivial liars and a base built to
 //! fool the Fermat test but not the strong test.
 
-use keygen_mont::{WORDS, Words, miller_rabin, miller_rabin_portable};
+use keygen_mont::{LaneKernel, WORDS, Words, miller_rabin, miller_rabin_on, miller_rabin_portable};
 use num_bigint::BigUint;
 
 mod common;
@@ -84,6 +84,7 @@ fn primes_pass_to_every_base_whatever_s() {
         let b = bases(u64::from(s), 8);
         if s >= 64 {
             assert_eq!(miller_rabin(&p, &b), None, "s = {s} is refused");
+            assert_eq!(miller_rabin_on(LaneKernel::Avx512F, &p, &b), None);
             assert_eq!(miller_rabin_portable(&p, &b[..1]), None);
             continue;
         }
@@ -93,6 +94,11 @@ fn primes_pass_to_every_base_whatever_s() {
             "s = {s}: the reference agrees"
         );
         assert_eq!(miller_rabin(&p, &b), Some(0xff), "s = {s}");
+        assert_eq!(
+            miller_rabin_on(LaneKernel::Avx512F, &p, &b),
+            Some(0xff),
+            "s = {s}, AVX-512F (the scalar kernel without AVX-512F)"
+        );
         assert_eq!(
             miller_rabin_portable(&p, &b[..2]),
             Some(0b11),
@@ -134,6 +140,10 @@ fn a_fermat_liar_is_caught_and_trivial_liars_pass() {
     assert_eq!(want & 1, 0, "the strong test refuses the Fermat liar");
     assert_eq!(want & 0b110, 0b110, "−1 and 1 are liars for every odd n");
     assert_eq!(miller_rabin(&n_words, &cases), Some(want));
+    assert_eq!(
+        miller_rabin_on(LaneKernel::Avx512F, &n_words, &cases),
+        Some(want)
+    );
     assert_eq!(miller_rabin_portable(&n_words, &cases), Some(want));
 }
 
@@ -156,6 +166,7 @@ proptest! {
             prop_assert_eq!(got, None);
         } else {
             prop_assert_eq!(got, Some(reference_mask(&n, &b)));
+            prop_assert_eq!(miller_rabin_on(LaneKernel::Avx512F, &n, &b), got);
             prop_assert_eq!(miller_rabin_portable(&n, &b[..1]), Some(reference_mask(&n, &b[..1])));
         }
     }

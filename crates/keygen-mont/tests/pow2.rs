@@ -1,6 +1,9 @@
 //! Both kernels against num-bigint's modpow, and against each other.
 
-use keygen_mont::{LANES, WORDS, Words, fermat_base_two, pow2_mod, pow2_mod_portable};
+use keygen_mont::{
+    LANES, LaneKernel, WORDS, Words, fermat_base_two, fermat_base_two_on, pow2_mod,
+    pow2_mod_portable,
+};
 use num_bigint::BigUint;
 
 mod common;
@@ -71,6 +74,29 @@ fn fermat_tells_primes_from_composites() {
     let got = fermat_base_two(&[p, composite, even, p]);
     assert_eq!(got, 0b1001);
     assert_eq!(fermat_base_two(&[p]), 1, "one lane");
+    // Every kernel the caller can ask for gives the same answer; the
+    // IFMA kernel (the fastest where the CPU has it) stops when asked.
+    if !keygen_mont::avx512_available() {
+        eprintln!("no AVX-512F on this CPU: LaneKernel::Avx512F runs the scalar kernel");
+    }
+    for kernel in [LaneKernel::Fastest, LaneKernel::Avx512F] {
+        let lanes = [p, composite, even, p, composite, p, p, even];
+        assert_eq!(
+            fermat_base_two_on(kernel, &lanes, &|| false),
+            Some(0b0110_1001),
+            "{kernel:?}"
+        );
+    }
+    let stopped = fermat_base_two_on(LaneKernel::Fastest, &[p], &|| true);
+    if keygen_mont::ifma_available() {
+        assert_eq!(stopped, None, "the IFMA kernel gives a stopped batch up");
+    } else {
+        assert_eq!(stopped, Some(1), "other kernels run a batch to its end");
+    }
+    assert_eq!(
+        fermat_base_two_on(LaneKernel::Avx512F, &[p], &|| true),
+        Some(1)
+    );
 }
 
 proptest! {

@@ -135,7 +135,7 @@ impl Pool {
             }
             let shared = &mut *s;
             if let Some(candidates) = shared.candidates.as_mut() {
-                let size = if self.path == Path::Lanes {
+                let size = if matches!(self.path, Path::Lanes(_)) {
                     keygen_mont::LANES
                 } else {
                     1
@@ -260,11 +260,11 @@ fn search(pool: &Pool, mut rng: ChaCha20Rng) {
                 continue;
             }
         };
-        let passed = if pool.path == Path::Lanes {
+        let passed = if let Path::Lanes(kernel) = pool.path {
             // Given up when another thread ends the search first: nothing
             // of it would be used.
             let stop = || pool.current.load(Ordering::Relaxed) != search;
-            let Some(passed) = fermat_batch_or_stop(&batch, &mut stats, &stop) else {
+            let Some(passed) = fermat_batch_or_stop(&batch, &mut stats, kernel, &stop) else {
                 continue;
             };
             passed
