@@ -111,9 +111,10 @@ pub enum PrimeSearch {
     /// AVX-512F.
     Avx512,
     /// [`PrimeSearch::Avx512`] on the AVX-512F kernel even where the CPU
-    /// has IFMA: the same candidates, tests and key for the same random
-    /// numbers, in more time; for measuring and testing that kernel on
-    /// IFMA machines. Fails with [`Error::Unsupported`] on a CPU without
+    /// has IFMA: on one thread, the same candidates, tests and key for the
+    /// same random numbers, in more time (on several, which thread finds a
+    /// prime first decides, as on any kernel); for measuring and testing
+    /// that kernel on IFMA machines. Fails with [`Error::Unsupported`] on a CPU without
     /// AVX-512F.
     Avx512F,
     /// One candidate at a time in keygen-mont's constant-time scalar
@@ -288,7 +289,7 @@ fn final_tests<R: CryptoRng + ?Sized>(
     }
     stats.mr_base_two += 1;
     if let Path::Lanes(kernel) = path {
-        let mut bases = Vec::with_capacity(1 + MR_RANDOM_ROUNDS);
+        let mut bases = Zeroizing::new(Vec::with_capacity(1 + MR_RANDOM_ROUNDS));
         let mut two = [0u64; keygen_mont::WORDS];
         two[0] = 2;
         bases.push(two);

@@ -83,12 +83,15 @@ fn pow2_mod_on(kernel: LaneKernel, moduli: &[Words], exponents: &[Words]) -> Vec
             // AVX-512F target feature it is compiled with; the CPU was found to
             // support AVX-512F at run time above.
             #[allow(unsafe_code)]
-            let out = unsafe { crate::avx512::pow2(&full) };
-            return lanes
+            let mut out = unsafe { crate::avx512::pow2(&full) };
+            let result = lanes
                 .iter()
-                .zip(out)
-                .map(|(l, r)| l.as_ref().map(|_| r))
+                .zip(&out)
+                .map(|(l, r)| l.as_ref().map(|_| *r))
                 .collect();
+            // Powers modulo candidates that may be kept as primes.
+            out.zeroize();
+            return result;
         }
     }
     crate::pow2_mod_scalar(moduli, exponents)
@@ -190,13 +193,14 @@ pub fn miller_rabin_on(kernel: LaneKernel, n: &Words, bases: &[Words]) -> Option
     if avx512_available() {
         let ctx = MrContext::new(n)?;
         let used = u8::try_from((1u16 << bases.len()) - 1).unwrap_or(u8::MAX);
-        let digits: [Digits; LANES] =
+        let mut digits: [Digits; LANES] =
             core::array::from_fn(|i| bases.get(i).map_or([0; DIGITS], to_digits));
         // SAFETY: `strong_test` is a safe function whose only precondition is
         // the AVX-512F target feature it is compiled with; the CPU was found
         // to support AVX-512F at run time on the line above.
         #[allow(unsafe_code)]
         let passed = unsafe { crate::avx512::strong_test(&ctx, &digits) };
+        digits.zeroize();
         return Some(passed & used);
     }
     crate::miller_rabin_scalar(n, bases)

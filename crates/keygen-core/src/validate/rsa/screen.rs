@@ -25,6 +25,10 @@ use super::{RsaKey, shared_prime};
 
 /// Whether the screen runs for `n` (little-endian words) on this CPU.
 fn worth_it(n: &[u64]) -> bool {
+    #[cfg(test)]
+    if let Some(forced) = tests::FORCED.get() {
+        return forced;
+    }
     !keygen_mont::avx512_available() && keygen_mont::fast_remainder(n)
 }
 
@@ -38,9 +42,9 @@ pub(super) fn clears(key: &RsaKey<'_>) -> bool {
 /// Whether `key`'s modulus is odd and coprime to [`product`] of its size,
 /// on any CPU (the remainder is only slower without ADX).
 fn coprime(key: &RsaKey<'_>) -> bool {
-    // An even modulus was refused before; the remainder needs an odd one.
-    key.words.first().is_some_and(|w| w & 1 == 1)
-        && !shared_prime::shares_prime(product(key.bits), &key.words)
+    // An even modulus was refused before; one that could not be tested
+    // (`None`) is not cleared.
+    shared_prime::coprime_to(product(key.bits), &key.words) == Some(true)
 }
 
 /// The screen's product for moduli of `bits` bits: the odd primes up to
@@ -85,7 +89,9 @@ fn words_of(x: &UBig) -> Vec<u64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
+    use std::cell::Cell;
+
     use num_bigint::BigUint;
     use num_integer::Integer as _;
 
@@ -108,6 +114,12 @@ mod tests {
             assert_eq!(big(product(bits)), &primes * shared, "{bits} bits");
         }
         assert_eq!(product(1024), product(3072), "sizes without a list");
+    }
+
+    thread_local! {
+        /// The screen on (`Some(true)`) or off (`Some(false)`) whatever the
+        /// CPU, for the tests on this thread (each test has its own).
+        pub(super) static FORCED: Cell<Option<bool>> = const { Cell::new(None) };
     }
 
     /// The screen's answer against the two checks'.
@@ -150,8 +162,7 @@ mod tests {
             }
         }
         // A modulus sharing a prime of the 2048-bit list (a certificate's
-        // key from crt.sh, badkeys' example), and a random odd multiple of
-        // 65,537 times it.
+        // key from crt.sh, badkeys' example).
         let line = include_str!("../../../tests/examples/fail_rsa_known_shared_prime_crtsh.pub");
         let key = ssh_key::PublicKey::from_openssh(line.trim()).expect("the vector parses");
         let rsa = key.key_data().rsa().expect("an RSA key");
@@ -177,5 +188,69 @@ mod tests {
             cleared: false,
         };
         assert!(!coprime(&key) && !clears(&key));
+    }
+
+    /// Every RSA test vector gets the same verdict, reason, size and
+    /// warnings with the screen on and off, whatever the CPU would choose;
+    /// and the screen does clear the sound ones.
+    #[test]
+    fn the_screen_changes_no_verdict() {
+        use super::super::{Policy, check};
+        let policy = Policy {
+            min_bits: 1024,
+            max_exponent_bits: 32,
+            prime_modulus: true,
+        };
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/examples");
+        let mut judged = 0;
+        let mut cleared = 0;
+        for entry in std::fs::read_dir(dir).expect("the test vectors") {
+            let path = entry.expect("a directory entry").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            let Ok(line) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Some(rsa) = ssh_key::PublicKey::from_openssh(line.trim())
+                .ok()
+                .and_then(|k| k.key_data().rsa().cloned())
+            else {
+                continue;
+            };
+            let (Some(e), Some(n)) = (rsa.e.as_positive_bytes(), rsa.n.as_positive_bytes()) else {
+                continue;
+            };
+            let judge = |on: bool| {
+                FORCED.set(Some(on));
+                let mut warnings = Vec::new();
+                let verdict = check(e, n, policy, &mut warnings);
+                FORCED.set(None);
+                (verdict, warnings)
+            };
+            let (on, off) = (judge(true), judge(false));
+            assert_eq!(format!("{on:?}"), format!("{off:?}"), "{name}");
+            judged += 1;
+            let words = big_words(&BigUint::from_bytes_be(n));
+            let bits = u32::try_from(BigUint::from_bytes_be(n).bits()).unwrap_or(u32::MAX);
+            let key = RsaKey {
+                e,
+                n,
+                bits,
+                e_bits: 17,
+                words,
+                cleared: false,
+            };
+            if name.starts_with("ok_") {
+                assert!(coprime(&key), "{name}: a sound key is cleared");
+                cleared += 1;
+            }
+        }
+        assert!(
+            judged >= 25 && cleared >= 5,
+            "{judged} vectors judged, {cleared} cleared"
+        );
     }
 }

@@ -109,10 +109,15 @@ pub(super) fn check(key: &RsaKey<'_>) -> Result<(), Rejection> {
 /// is a multiple of `n` and the gcd is `n` itself.
 pub(super) fn shares_prime(product: &[u64], n: &[u64]) -> bool {
     // An even modulus was refused before the weak-key checks.
-    let Some(remainder) = montgomery_remainder(product, n) else {
-        return false;
-    };
-    to_ubig(&remainder).gcd(&to_ubig(n)) != UBig::ONE
+    coprime_to(product, n) == Some(false)
+}
+
+/// Whether `n` is coprime to `product` (both little-endian words), as in
+/// [`shares_prime`]; `None` when `n` is not odd and above 1, so that no
+/// caller can read a modulus it could not test as coprime.
+pub(super) fn coprime_to(product: &[u64], n: &[u64]) -> Option<bool> {
+    let remainder = montgomery_remainder(product, n)?;
+    Some(to_ubig(&remainder).gcd(&to_ubig(n)) == UBig::ONE)
 }
 
 /// A dashu integer from little-endian 64-bit words, through bytes: dashu's
