@@ -181,10 +181,11 @@ impl GenerateOptions {
         self
     }
 
-    /// Threads searching for each prime together (the first to find one
-    /// wins). 1 searches on the calling thread; 0 is taken as 1. The vector
-    /// and scalar searches use them; the portable search runs on the
-    /// calling thread.
+    /// Threads finding the key's two primes together: both searches run at
+    /// once, and a thread whose search has ended joins the other. 1
+    /// searches on the calling thread; 0 is taken as 1. The vector and
+    /// scalar searches use them; the portable search runs on the calling
+    /// thread.
     #[must_use]
     pub const fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads;
@@ -197,7 +198,7 @@ impl GenerateOptions {
         self.search
     }
 
-    /// Threads searching for each prime together, as set (0 runs as 1).
+    /// Threads finding the primes together, as set (0 runs as 1).
     #[must_use]
     pub const fn threads(&self) -> usize {
         self.threads
@@ -501,9 +502,9 @@ impl RsaKeyPair {
     }
 
     /// Like [`RsaKeyPair::generate_with_stats`], choosing how the primes are
-    /// searched: on several threads at once (the first thread to find each
-    /// prime wins, so a seeded `rng` no longer gives a repeatable key), or on
-    /// the portable search whatever the CPU has.
+    /// searched: on several threads at once (which thread finds a prime
+    /// first decides which prime it is, so a seeded `rng` no longer gives a
+    /// repeatable key), or on a forced path whatever the CPU has.
     ///
     /// # Errors
     ///
@@ -636,8 +637,11 @@ pub(crate) fn assemble(p: &BoxedUint, q: &BoxedUint) -> Result<Option<RsaKeyPair
     let n = p.concatenating_mul(q);
     let p1 = Zeroizing::new(p.wrapping_sub(&one));
     let q1 = Zeroizing::new(q.wrapping_sub(&one));
-    // λ(n) = lcm(p − 1, q − 1), computed at the modulus' precision.
-    let lcm = Zeroizing::new(widened(&p1, MODULUS_BITS).lcm(&widened(&q1, MODULUS_BITS)));
+    // λ(n) = lcm(p − 1, q − 1): the gcd and the exact division at the
+    // primes' precision, the product at twice that (crypto-bigint's `lcm`
+    // widens), a third of the time of the whole computation at the
+    // modulus' precision.
+    let lcm = Zeroizing::new(p1.lcm(&q1));
     if lcm.bit_width_vartime() > MODULUS_BITS {
         return Err(Error::Arithmetic("lambda exceeds the modulus size"));
     }

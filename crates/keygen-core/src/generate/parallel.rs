@@ -1,30 +1,34 @@
-//! Several threads searching for the same prime: the first to find one wins.
+//! Several threads finding the two primes together.
 //!
-//! The threads take batches of the current search from one shared sieve:
-//! eight candidates for the base-2 Fermat test in vector lanes, or one for
-//! the scalar kernel's strong test to base 2 (a batch of eight would test
-//! the candidates after the first prime for nothing).
-//! The thread whose batch holds the first candidate that passes ends that
-//! search and starts the next one, whose sieve was built ahead (the first two
-//! searches' sieves are built at once, one per thread, before the search
-//! begins). The first prime's candidate then waits for its final
-//! Miller–Rabin rounds until the second is found, and the two candidates'
-//! rounds run at once on two threads (one after the other, they would leave
-//! a thread idle through the last ones); should a candidate fail them, the
-//! search goes on for another. Batches of a search that
-//! has ended are given up: on the IFMA kernel within 128 squarings of the
-//! end (the kernel looks at the search's number, an atomic, as it goes),
-//! elsewhere when they finish. Should the final rounds refuse
-//! a candidate, a thread builds the sieve of one more search (the others wait
-//! for it).
+//! Each prime comes from its own search (its own sieve, from its own random
+//! start). Both searches run from the start, the threads spread over them
+//! (two threads: one each), taking batches of a search's sieve: eight
+//! candidates for the base-2 Fermat test in vector lanes, or one for the
+//! scalar kernel's strong test to base 2 (a batch of eight would test the
+//! candidates after the first prime for nothing). A thread always takes
+//! its next batch from the search with the fewest batches in flight, so a
+//! thread whose search has ended joins the other one.
 //!
-//! Two threads thus find each prime in about half the time of one, where one
-//! thread per prime would wait for the slower of two searches. Which prime is
-//! found depends on which thread is first, so a seeded generator does not give
-//! repeatable keys here (it does on one thread).
+//! The first candidate of a search to pass ends that search. The first
+//! prime's candidate then waits for its final Miller–Rabin rounds until the
+//! second is found, and the two candidates' rounds run at once on two
+//! threads (one after the other, they would leave a thread idle through the
+//! last ones). Batches of a search that has ended are given up: on the IFMA
+//! kernel within 128 squarings (the kernel looks at the search's flag, an
+//! atomic, as it goes), elsewhere when they finish. Only the search that
+//! ends last can have batches on other threads to give up, so about half a
+//! batch is lost per key (a search shared by both threads from its start
+//! would lose one for each prime). Should the final rounds refuse a
+//! candidate, a thread builds the sieve of one more search while any other
+//! thread goes on with the search still running, if there is one.
+//!
+//! Two threads thus find both primes in about half the time of one, where
+//! one thread per prime would wait for the slower of two searches. Which
+//! prime is found depends on which thread is first, so a seeded generator
+//! does not give repeatable keys here (it does on one thread).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use chacha20::ChaCha20Rng;
 use crypto_bigint::BoxedUint;
@@ -36,18 +40,28 @@ use super::{
 };
 use crate::{Error, Result};
 
+/// The primes a key needs.
+const PRIMES: usize = 2;
+
+/// A search still looking for its prime.
+struct Search {
+    /// Numbers searches in the order they were started.
+    number: u64,
+    candidates: Candidates,
+    /// Set once the search has ended: its batches in flight are given up.
+    ended: Arc<AtomicBool>,
+    /// Batches of this search being tested.
+    in_flight: usize,
+}
+
 /// What the threads share.
 struct Shared {
-    /// The current search's sieve: `None` while the next one is being built,
-    /// or when no more candidates are needed.
-    candidates: Option<Candidates>,
-    /// The next search's sieve, built ahead (the first two searches' sieves
-    /// are built at once, one per thread, before the search starts).
-    next: Option<Candidates>,
-    /// Number of the current search.
-    search: u64,
-    /// A thread is building the next search's sieve.
-    building: bool,
+    /// The searches running, at most one per prime still needed.
+    searches: Vec<Search>,
+    /// The number of the next search to start.
+    next_number: u64,
+    /// Sieves being built, each by one thread outside the lock.
+    building: usize,
     /// Candidates that passed the Fermat test and are in their final rounds
     /// or waiting for them.
     verifying: usize,
@@ -67,24 +81,38 @@ struct Shared {
 }
 
 impl Shared {
-    /// More candidates are needed: fewer than two primes found or on the way.
-    fn searching(&self) -> bool {
-        self.found.len() + self.verifying < 2
+    /// Primes neither found nor in their final rounds: one search each.
+    fn needed(&self) -> usize {
+        PRIMES.saturating_sub(self.found.len() + self.verifying)
     }
 
     fn finished(&self) -> bool {
-        self.error.is_some() || self.found.len() >= 2
+        self.error.is_some() || self.found.len() >= PRIMES
     }
 }
 
 struct Pool {
     state: Mutex<Shared>,
     changed: Condvar,
-    /// `Shared::search`, readable without the lock: a batch of an earlier
-    /// search is given up as soon as it sees this change.
-    current: AtomicU64,
+    /// Set on the first error: every batch in flight is given up.
+    halted: AtomicBool,
     /// The lanes or the scalar kernel.
     path: Path,
+    /// Final-round verdicts still to be turned into refusals (tests only).
+    #[cfg(test)]
+    refusals: std::sync::atomic::AtomicUsize,
+}
+
+/// What a thread does next.
+enum Work {
+    /// Test a batch of search number `search`, given up when `ended` is set.
+    Batch {
+        search: u64,
+        ended: Arc<AtomicBool>,
+        batch: Vec<Zeroizing<BoxedUint>>,
+    },
+    /// Run the final rounds on a deferred candidate.
+    Verify(Zeroizing<BoxedUint>),
 }
 
 impl Pool {
@@ -98,97 +126,116 @@ impl Pool {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Builds the next search's sieve outside the lock (the caller has set
-    /// `building`) from a seed drawn under it, and installs it.
-    fn build_next(&self, seed: Zeroizing<[u8; 32]>) {
+    /// Builds a search's sieve outside the lock (the caller has counted it
+    /// in `building`) from a seed drawn under it, and starts the search if
+    /// it is still needed.
+    fn build(&self, seed: Zeroizing<[u8; 32]>) {
         let mut rng = ChaCha20Rng::from_seed(*seed);
         let built = Candidates::new(&mut rng);
         let mut s = self.lock();
-        s.building = false;
+        s.building -= 1;
         match built {
-            Ok(c) if s.searching() => s.candidates = Some(c),
+            Ok(candidates) if s.searches.len() < s.needed() && !s.finished() => {
+                let number = s.next_number;
+                s.next_number += 1;
+                s.searches.push(Search {
+                    number,
+                    candidates,
+                    ended: Arc::new(AtomicBool::new(false)),
+                    in_flight: 0,
+                });
+            }
             Ok(_) => {}
             Err(e) => {
                 s.error.get_or_insert(e);
+                self.halted.store(true, Ordering::Relaxed);
             }
         }
         drop(s);
         self.changed.notify_all();
     }
 
-    /// The next batch of the current search and its number, or a deferred
-    /// candidate to verify, or `None` when the work is done.
-    fn take_batch(&self) -> Option<Work> {
+    /// The next batch, or a deferred candidate to verify, or `None` when
+    /// the work is done. Builds a sieve first when a prime still needed has
+    /// no search and none is being built for it.
+    fn take(&self) -> Option<Work> {
         let mut s = self.lock();
         loop {
             if s.finished() {
                 return None;
             }
-            if !s.searching()
+            if s.needed() == 0
                 && let Some(candidate) = s.deferred.take()
             {
                 return Some(Work::Verify(candidate));
             }
-            if !s.searching() || s.building {
-                s = self.wait(s);
+            if s.searches.len() + s.building < s.needed() {
+                s.building += 1;
+                let seed = draw_seed(&mut s.rng);
+                drop(s);
+                self.build(seed);
+                s = self.lock();
                 continue;
             }
             let shared = &mut *s;
-            if let Some(candidates) = shared.candidates.as_mut() {
-                let size = if matches!(self.path, Path::Lanes(_)) {
-                    keygen_mont::LANES
-                } else {
-                    1
-                };
-                let batch = (0..size)
-                    .map(|_| candidates.next(&mut shared.rng))
-                    .collect::<Result<Vec<_>>>();
-                match batch {
-                    Ok(batch) => return Some(Work::Batch(shared.search, batch)),
-                    Err(e) => {
-                        shared.error.get_or_insert(e);
-                        drop(s);
-                        self.changed.notify_all();
-                        return None;
-                    }
+            let Some(search) = shared.searches.iter_mut().min_by_key(|x| x.in_flight) else {
+                // Nothing to do until a sieve is built or a verdict comes.
+                s = self.wait(s);
+                continue;
+            };
+            let size = if matches!(self.path, Path::Lanes(_)) {
+                keygen_mont::LANES
+            } else {
+                1
+            };
+            let batch = (0..size)
+                .map(|_| search.candidates.next(&mut shared.rng))
+                .collect::<Result<Vec<_>>>();
+            match batch {
+                Ok(batch) => {
+                    search.in_flight += 1;
+                    return Some(Work::Batch {
+                        search: search.number,
+                        ended: Arc::clone(&search.ended),
+                        batch,
+                    });
+                }
+                Err(e) => {
+                    drop(s);
+                    self.fail(e);
+                    return None;
                 }
             }
-            // No sieve, none being built, and candidates needed (at the start
-            // of a search after final rounds refused a candidate): build one.
-            s.building = true;
-            let seed = draw_seed(&mut s.rng);
-            drop(s);
-            self.build_next(seed);
-            s = self.lock();
         }
     }
 
-    /// Ends search `search` with `candidate` if it is still the current one,
-    /// starting the next search when one is needed. Returns whether the
-    /// candidate is now this thread's to verify at once; while another
-    /// prime is still searched for, and none waits already, the candidate
-    /// waits instead (`deferred`) and the thread searches on.
-    fn claim(&self, search: u64, candidate: &BoxedUint) -> bool {
+    /// Records the end of a batch of search `number`, and `passed`, its
+    /// first candidate to pass the test, if any. Returns whether that
+    /// candidate is now this thread's to verify at once: `false` when the
+    /// search had ended already, or when the candidate waits instead
+    /// (`deferred`, while another prime is still searched for and none
+    /// waits already) and the thread searches on.
+    fn batch_done(&self, number: u64, passed: Option<&BoxedUint>) -> bool {
         let mut s = self.lock();
-        if s.search != search || s.finished() {
+        let Some(index) = s.searches.iter().position(|x| x.number == number) else {
+            return false;
+        };
+        s.searches[index].in_flight -= 1;
+        let Some(candidate) = passed else {
+            return false;
+        };
+        if s.finished() {
             return false;
         }
-        s.search += 1;
-        self.current.store(s.search, Ordering::Relaxed);
+        let search = s.searches.swap_remove(index);
+        search.ended.store(true, Ordering::Relaxed);
+        drop(search);
         s.verifying += 1;
-        let defer = s.searching() && s.deferred.is_none();
+        let defer = s.needed() > 0 && s.deferred.is_none();
         if defer {
             s.deferred = Some(Zeroizing::new(candidate.clone()));
         }
-        s.candidates = if s.searching() { s.next.take() } else { None };
-        if s.searching() && s.candidates.is_none() {
-            s.building = true;
-            let seed = draw_seed(&mut s.rng);
-            drop(s);
-            self.build_next(seed);
-        } else {
-            drop(s);
-        }
+        drop(s);
         // A thread waiting for work may now have a deferred candidate.
         self.changed.notify_all();
         !defer
@@ -207,9 +254,28 @@ impl Pool {
 
     fn fail(&self, e: Error) {
         self.lock().error.get_or_insert(e);
-        // Every batch in flight is given up.
-        self.current.store(u64::MAX, Ordering::Relaxed);
+        self.halted.store(true, Ordering::Relaxed);
         self.changed.notify_all();
+    }
+
+    /// The final rounds' verdict on `candidate`.
+    fn final_rounds(
+        &self,
+        rng: &mut ChaCha20Rng,
+        candidate: &BoxedUint,
+        stats: &mut GenerationStats,
+    ) -> Result<bool> {
+        let verdict = final_tests(rng, candidate, self.path, stats)?;
+        #[cfg(test)]
+        if verdict
+            && self
+                .refusals
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return Ok(false);
+        }
+        Ok(verdict)
     }
 }
 
@@ -229,17 +295,9 @@ fn work(pool: &Pool, rng: ChaCha20Rng) {
     }
 }
 
-/// What a thread does next.
-enum Work {
-    /// Test a batch of search number `.0`.
-    Batch(u64, Vec<Zeroizing<BoxedUint>>),
-    /// Run the final rounds on a deferred candidate.
-    Verify(Zeroizing<BoxedUint>),
-}
-
 /// Runs the final rounds on `candidate` and records the verdict.
 fn verify(pool: &Pool, rng: &mut ChaCha20Rng, candidate: &BoxedUint, stats: &mut GenerationStats) {
-    match final_tests(rng, candidate, pool.path, stats) {
+    match pool.final_rounds(rng, candidate, stats) {
         Ok(true) => pool.verified(Some(BoxedUint::clone(candidate))),
         Ok(false) => pool.verified(None),
         Err(e) => {
@@ -252,40 +310,40 @@ fn verify(pool: &Pool, rng: &mut ChaCha20Rng, candidate: &BoxedUint, stats: &mut
 /// Batches until both primes are found.
 fn search(pool: &Pool, mut rng: ChaCha20Rng) {
     let mut stats = GenerationStats::default();
-    while let Some(work) = pool.take_batch() {
-        let (search, batch) = match work {
-            Work::Batch(search, batch) => (search, batch),
+    while let Some(work) = pool.take() {
+        let (number, ended, batch) = match work {
+            Work::Batch {
+                search,
+                ended,
+                batch,
+            } => (search, ended, batch),
             Work::Verify(candidate) => {
                 verify(pool, &mut rng, &candidate, &mut stats);
                 continue;
             }
         };
         let passed = if let Path::Lanes(kernel) = pool.path {
-            // Given up when another thread ends the search first: nothing
-            // of it would be used.
-            let stop = || pool.current.load(Ordering::Relaxed) != search;
-            let Some(passed) = fermat_batch_or_stop(&batch, &mut stats, kernel, &stop) else {
-                continue;
-            };
-            passed
+            // Given up when the search ends first: nothing of it would be
+            // used.
+            let stop = || ended.load(Ordering::Relaxed) || pool.halted.load(Ordering::Relaxed);
+            fermat_batch_or_stop(&batch, &mut stats, kernel, &stop)
         } else {
-            batch.iter().enumerate().fold(0u8, |acc, (i, c)| {
+            Some(batch.iter().enumerate().fold(0u8, |acc, (i, c)| {
                 acc | u8::from(scalar_base_two(c, &mut stats)) << i
-            })
+            }))
         };
-        let first = batch
-            .iter()
-            .enumerate()
-            .find(|&(i, _)| passed >> i & 1 == 1);
-        let Some((_, candidate)) = first else {
-            continue;
-        };
-        if !pool.claim(search, candidate) {
-            // The search ended while this batch was being tested, or the
-            // candidate waits for its final rounds.
-            continue;
+        let first = passed.and_then(|passed| {
+            batch
+                .iter()
+                .enumerate()
+                .find(|&(i, _)| passed >> i & 1 == 1)
+                .map(|(_, c)| c)
+        });
+        if pool.batch_done(number, first.map(|c| &**c))
+            && let Some(candidate) = first
+        {
+            verify(pool, &mut rng, candidate, &mut stats);
         }
-        verify(pool, &mut rng, candidate, &mut stats);
     }
     pool.lock().stats.add(&stats);
 }
@@ -298,35 +356,40 @@ pub(super) fn two_primes<R: CryptoRng + ?Sized>(
     path: Path,
     stats: &mut GenerationStats,
 ) -> Result<(Zeroizing<BoxedUint>, Zeroizing<BoxedUint>)> {
+    two_primes_refusing(rng, threads, path, stats, 0)
+}
+
+/// [`two_primes`], the first `refusals` candidates that pass their final
+/// rounds refused as if they had failed them (for tests; 0 elsewhere).
+fn two_primes_refusing<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    threads: usize,
+    path: Path,
+    stats: &mut GenerationStats,
+    refusals: usize,
+) -> Result<(Zeroizing<BoxedUint>, Zeroizing<BoxedUint>)> {
+    #[cfg(not(test))]
+    let _ = refusals;
     let shared_rng = ChaCha20Rng::from_rng(rng);
-    let mut first_rng = ChaCha20Rng::from_rng(rng);
-    let mut second_rng = ChaCha20Rng::from_rng(rng);
     let worker_rngs: Vec<ChaCha20Rng> = (0..threads).map(|_| ChaCha20Rng::from_rng(rng)).collect();
-    // The sieves of both searches at once: their residue passes are the
-    // slowest step that would otherwise run on one thread while the others wait.
-    let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(move || Candidates::new(&mut second_rng));
-        let first = Candidates::new(&mut first_rng);
-        (first, second.join())
-    });
-    let first = first?;
-    let second = second.map_err(|_| Error::Arithmetic("sieve thread panicked"))??;
     let pool = Pool {
+        // No search yet: the first threads build the two sieves at once.
         state: Mutex::new(Shared {
-            candidates: Some(first),
-            next: Some(second),
-            search: 0,
-            building: false,
+            searches: Vec::with_capacity(PRIMES),
+            next_number: 0,
+            building: 0,
             verifying: 0,
             deferred: None,
-            found: Vec::with_capacity(2),
+            found: Vec::with_capacity(PRIMES),
             rng: shared_rng,
             stats: GenerationStats::default(),
             error: None,
         }),
         changed: Condvar::new(),
-        current: AtomicU64::new(0),
+        halted: AtomicBool::new(false),
         path,
+        #[cfg(test)]
+        refusals: std::sync::atomic::AtomicUsize::new(refusals),
     };
     std::thread::scope(|scope| {
         let mut rngs = worker_rngs.into_iter();
@@ -356,4 +419,55 @@ pub(super) fn two_primes<R: CryptoRng + ?Sized>(
         .pop()
         .ok_or(Error::Arithmetic("prime search ended early"))?;
     Ok((a, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::GenerateOptions;
+
+    /// Two different probable primes of 2048 bits, by crypto-primes'
+    /// strong test to base 2 (independent of keygen-mont's kernels).
+    fn assert_two_primes(a: &BoxedUint, b: &BoxedUint) {
+        for p in [a, b] {
+            assert_eq!(p.bit_width_vartime(), super::super::PRIME_BITS);
+            let odd = crypto_bigint::Odd::new(p.clone()).unwrap();
+            let mr = crypto_primes::hazmat::MillerRabin::new(odd);
+            assert!(mr.test_base_two().is_probably_prime());
+        }
+        assert_ne!(a, b);
+    }
+
+    /// A candidate refused in its final rounds — the first prime's, which
+    /// waits for them, or the second's — is replaced by a new search, on
+    /// every path and thread count, and the work is counted.
+    #[test]
+    fn a_candidate_refused_in_its_final_rounds_is_replaced() {
+        let path = GenerateOptions::new().path().unwrap();
+        let mut rng = ChaCha20Rng::from_seed([9; 32]);
+        for (threads, refusals) in [(2, 1), (2, 2), (3, 1)] {
+            let mut stats = GenerationStats::default();
+            let (a, b) = two_primes_refusing(&mut rng, threads, path, &mut stats, refusals)
+                .unwrap_or_else(|e| panic!("{threads} threads, {refusals} refused: {e}"));
+            assert_two_primes(&a, &b);
+            // Each candidate that reached its final rounds had a base-2
+            // round and the random ones: the refused ones too.
+            let finals = 2 + refusals as u64;
+            assert!(
+                stats.mr_random() >= finals * super::super::MR_RANDOM_ROUNDS as u64,
+                "{threads} threads, {refusals} refused: {stats:?}"
+            );
+        }
+    }
+
+    /// Both primes found with nothing refused: the common case.
+    #[test]
+    fn two_threads_find_two_primes() {
+        let path = GenerateOptions::new().path().unwrap();
+        let mut rng = ChaCha20Rng::from_seed([10; 32]);
+        let mut stats = GenerationStats::default();
+        let (a, b) = two_primes(&mut rng, 2, path, &mut stats).unwrap();
+        assert_two_primes(&a, &b);
+        assert!(stats.candidates() >= 2);
+    }
 }
