@@ -76,6 +76,13 @@ fn main() {
             &table,
         ));
     });
+    let avx512f_f = best_of(&|| {
+        std::hint::black_box(keygen_mont::smallest_factor_on(
+            keygen_mont::LaneKernel::Avx512F,
+            std::hint::black_box(&m),
+            &table,
+        ));
+    });
     let scalar_f = best_of(&|| {
         std::hint::black_box(keygen_mont::smallest_factor_scalar(
             std::hint::black_box(&m),
@@ -84,18 +91,20 @@ fn main() {
     });
     // Without AVX-512F, `reduce_leaves` has nothing to do and
     // `smallest_factor` runs the scalar kernel.
-    let vector = if keygen_mont::avx512_available() {
+    let vector = if keygen_mont::ifma_available() {
+        "AVX-512 IFMA first level"
+    } else if keygen_mont::avx512_available() {
         "AVX-512F"
     } else {
         "no AVX-512F: scalar"
     };
     println!(
-        "{} leaf residues of a 4096-bit number ({} blocks): best {fast_b:?} ({vector}), scalar {scalar_b:?}",
+        "{} leaf residues of a 4096-bit number ({} blocks): best {fast_b:?} (AVX-512F if the CPU has it), scalar {scalar_b:?}",
         table.leaves(),
         table.blocks().len()
     );
     println!(
-        "smallest factor below 2^17 of a 4096-bit number without one: best {fast_f:?} ({vector}), scalar {scalar_f:?}"
+        "smallest factor below 2^17 of a 4096-bit number without one: best {fast_f:?} ({vector}), AVX-512F {avx512f_f:?}, scalar {scalar_f:?}"
     );
     println!("best Miller–Rabin batch (one modulus, eight bases): {mr:?}");
     // The sieve's residues of one base: every odd prime below 2^20.

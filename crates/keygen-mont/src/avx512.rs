@@ -339,12 +339,23 @@ pub(crate) fn leaves(
     n: &[u64],
     multiples: &[[u64; LANES]; BLOCK_DIGITS],
     blocks: &[LeafBlock],
+    out: Option<&mut Vec<u128>>,
+) -> Option<u32> {
+    leaf_level(&block_residues(n, multiples), blocks, out)
+}
+
+/// The second level of [`leaves`] on block residues from either first
+/// level (this kernel's, or the IFMA kernel's in 52-bit digits): normalised
+/// 30-bit digits below 2^511, digit j of each block's in `residues[j]`.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn leaf_level(
+    residues: &[[u64; LANES]; RESIDUE_DIGITS],
+    blocks: &[LeafBlock],
     mut out: Option<&mut Vec<u128>>,
 ) -> Option<u32> {
     // Closures here were not inlined (profiles showed them as functions of
     // their own, called in the inner loops): the loops below are written
     // out.
-    let residues = block_residues(n, multiples);
     let mask = block_digit_mask();
     let used = blocks.len().min(LANES);
     for first in (0..used).step_by(LEAF_CHAINS) {
@@ -357,7 +368,7 @@ pub(crate) fn leaves(
             for (v, lanes) in leaves[c].iter_mut().zip(&blocks[index[c]].leaves) {
                 *v = bytemuck::cast(*lanes);
             }
-            for (v, row) in t[c].iter_mut().zip(&residues) {
+            for (v, row) in t[c].iter_mut().zip(residues) {
                 *v = _mm512_set1_epi64(row[index[c]].cast_signed());
             }
         }

@@ -65,6 +65,37 @@ pub fn block_multiple(d: &[u64]) -> Option<BlockDigits> {
     Some(out)
 }
 
+/// Bits of a digit of the IFMA kernel's first level (`ifma::blocks`).
+pub(crate) const IFMA_DIGIT_BITS: u32 = 52;
+/// Digits of a block multiple for that level, D‴ = D·(−D⁻¹ mod 2^52) <
+/// 2^500.
+pub(crate) const IFMA_MULTIPLE_DIGITS: usize = 10;
+/// The IFMA multiples of eight blocks, digit j of each block's in `[j]`.
+pub(crate) type IfmaMultiples = [[u64; LANES]; IFMA_MULTIPLE_DIGITS];
+
+/// The multiple D·(−D⁻¹ mod 2^52) of an odd block product `d` below 2^448
+/// (eight little-endian words, the last zero), as ten 52-bit digits, the
+/// lowest 2^52 − 1.
+pub(crate) fn ifma_block_multiple(d: &[u64; 8]) -> [u64; IFMA_MULTIPLE_DIGITS] {
+    debug_assert!(d[0] & 1 == 1 && d[7] == 0, "an odd product below 2^448");
+    let u = crate::neg_inverse_bits(d[0], IFMA_DIGIT_BITS);
+    let mut product = [0u64; 9];
+    let mut carry = 0u128;
+    for (o, &w) in product.iter_mut().zip(d) {
+        let s = u128::from(w) * u128::from(u) + carry;
+        *o = s as u64;
+        carry = s >> 64;
+    }
+    product[8] = carry as u64;
+    let digits = core::array::from_fn(|j| crate::digit_of_width(&product, j, IFMA_DIGIT_BITS));
+    debug_assert_eq!(digits[0], (1 << IFMA_DIGIT_BITS) - 1);
+    debug_assert!(
+        product[7] >> (500 - 448) == 0 && product[8] == 0,
+        "below 2^500"
+    );
+    digits
+}
+
 /// Little-endian words to 30-bit digits (as many as the words need).
 pub(crate) fn digits_of(words: &[u64]) -> Vec<u64> {
     let count = (words.len() * 64).div_ceil(BLOCK_DIGIT_BITS as usize);
@@ -229,6 +260,9 @@ fn leaf_multiple(l: u64) -> LeafDigits {
 pub struct LeafTable {
     pub(crate) blocks: Vec<LeafBlock>,
     pub(crate) batches: Vec<[[u64; LANES]; BLOCK_DIGITS]>,
+    /// The same batches' multiples in 52-bit digits, for the IFMA kernel's
+    /// first level.
+    pub(crate) batches52: Vec<IfmaMultiples>,
     pub(crate) scalar: ScalarTable,
 }
 
@@ -244,6 +278,20 @@ impl LeafTable {
                 core::array::from_fn(|j| {
                     core::array::from_fn(|i| batch.get(i).unwrap_or(&batch[0]).block[j])
                 })
+            })
+            .collect();
+        let batches52 = blocks
+            .chunks(LANES)
+            .map(|batch| {
+                let each: [[u64; IFMA_MULTIPLE_DIGITS]; LANES] = core::array::from_fn(|i| {
+                    let block = batch.get(i).unwrap_or(&batch[0]);
+                    let mut product = [1, 0, 0, 0, 0, 0, 0, 0];
+                    for &leaf in &block.products {
+                        mul_word(&mut product, leaf);
+                    }
+                    ifma_block_multiple(&product)
+                });
+                core::array::from_fn(|j| core::array::from_fn(|i| each[i][j]))
             })
             .collect();
         let described: Vec<Vec<(u64, &[u32])>> = blocks
@@ -264,6 +312,7 @@ impl LeafTable {
         Self {
             blocks,
             batches,
+            batches52,
             scalar,
         }
     }

@@ -234,16 +234,58 @@ pub fn reduce_leaves_scalar(n: &[u64], table: &LeafTable) -> Vec<u64> {
 /// length), for a table whose blocks were made by
 /// [`LeafBlock::with_primes`](crate::LeafBlock::with_primes) (a block made
 /// without primes tests none), on the fastest kernel this CPU has: with
-/// AVX-512F, the leaf residues of eight blocks at a time, then each leaf's
-/// primes, eight leaves at a time in double precision; otherwise the scalar
-/// kernel (residues in 64-bit words, one multiplication a prime). Both give
-/// the same answer. Variable time: for public numbers.
+/// AVX-512F, the residues of eight blocks at a time (in 52-bit digits with
+/// AVX-512 IFMA, else in 30-bit digits), then each block's leaf residues and
+/// each leaf's primes, eight leaves at a time in double precision;
+/// otherwise the scalar kernel (residues in 64-bit words, one
+/// multiplication a prime). All give the same answer. Variable time: for
+/// public numbers.
 #[must_use]
 pub fn smallest_factor(n: &[u64], table: &LeafTable) -> Option<u32> {
+    smallest_factor_on(LaneKernel::Fastest, n, table)
+}
+
+/// [`smallest_factor`] on `kernel`: with [`LaneKernel::Avx512F`], the first
+/// level in 30-bit digits even where the CPU has IFMA.
+#[must_use]
+pub fn smallest_factor_on(kernel: LaneKernel, n: &[u64], table: &LeafTable) -> Option<u32> {
+    if kernel == LaneKernel::Fastest
+        && let Some(found) = smallest_factor_ifma_native(n, table)
+    {
+        return found;
+    }
     match leaves_on_avx512(n, table, None) {
         Some(found) => found,
         None => smallest_factor_scalar(n, table),
     }
+}
+
+/// [`smallest_factor`] with the IFMA kernel's first level, or `None` when
+/// the CPU lacks AVX-512 IFMA.
+fn smallest_factor_ifma_native(n: &[u64], table: &LeafTable) -> Option<Option<u32>> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(s) = crate::lanes::ifma::Ifma::detect() {
+        use crate::lanes::Lanes8 as _;
+        let digits = crate::ifma::blocks::digits_of(n);
+        for (blocks, multiples) in table.blocks.chunks(LANES).zip(&table.batches52) {
+            let residues = s.vectorize(
+                #[inline(always)]
+                || crate::ifma::blocks::block_residues(s, &digits, multiples),
+            );
+            // SAFETY: `leaf_level` is a safe function whose only
+            // precondition is the AVX-512F target feature it is compiled
+            // with; the token `s` exists only on a CPU found to have
+            // AVX-512F and AVX-512 IFMA at run time.
+            #[allow(unsafe_code)]
+            let found = unsafe { crate::avx512::leaf_level(&residues, blocks, None) };
+            if found.is_some() {
+                return Some(found);
+            }
+        }
+        return Some(None);
+    }
+    let _ = (n, table);
+    None
 }
 
 /// [`smallest_factor`] on the scalar kernel, whatever the CPU has.

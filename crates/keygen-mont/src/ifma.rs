@@ -68,6 +68,7 @@ use crate::{
     is_valid_modulus, le_small, minus_one, neg_inverse_bits, put_digit_of_width,
 };
 
+pub(crate) mod blocks;
 #[cfg(test)]
 mod tests;
 

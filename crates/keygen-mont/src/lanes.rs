@@ -5,7 +5,7 @@
 //! CPU with AVX-512 IFMA is the code the tests run through the emulation on
 //! any CPU (and under Miri). Each operation is one instruction on AVX-512
 //! and has that instruction's lane semantics exactly (Intel SDM, vol. 2:
-//! VPMADD52LUQ, VPMADD52HUQ, VPADDQ, VPANDQ, VPSRLQ,
+//! VPMADD52LUQ, VPMADD52HUQ, VPADDQ, VPANDQ, VPSRLQ, VPSLLQ,
 //! VPBLENDMQ, VPCMPEQQ), so the emulation is checked against a reference in
 //! 128-bit integers and the intrinsics against the emulation.
 //!
@@ -13,7 +13,7 @@
 //! the token and vectors are its associated type, so that the intrinsic
 //! implementation can only be used through a token made after detecting the
 //! CPU's features (the design of the `pulp` crate; written here because the
-//! kernel needs only these ten operations and the project keeps its
+//! kernels need only these eleven operations and the project keeps its
 //! unsafe code in one crate it reviews).
 
 use crate::LANES;
@@ -44,6 +44,8 @@ pub(crate) trait Lanes8: Copy {
     fn and(self, a: Self::V, b: Self::V) -> Self::V;
     /// a >> IMM, zeros shifted in; IMM below 64 (VPSRLQ).
     fn shr<const IMM: u32>(self, a: Self::V) -> Self::V;
+    /// a << IMM mod 2^64, zeros shifted in; IMM below 64 (VPSLLQ).
+    fn shl<const IMM: u32>(self, a: Self::V) -> Self::V;
     /// a + the low 52 bits of b[51:0]·c[51:0], mod 2^64 (VPMADD52LUQ).
     fn madd52lo(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     /// a + the high 52 bits of b[51:0]·c[51:0] (its bits 52 to 103), mod
@@ -134,6 +136,8 @@ mod tests {
         assert_eq!(s.store(s.add(a, b)), lanes(&|p, q| p.wrapping_add(q)));
         assert_eq!(s.store(s.and(a, b)), lanes(&|p, q| p & q));
         assert_eq!(s.store(s.shr::<52>(a)), lanes(&|p, _| p >> 52));
+        assert_eq!(s.store(s.shl::<22>(a)), lanes(&|p, _| p << 22));
+        assert_eq!(s.store(s.shl::<0>(a)), x);
         let k = 0b1010_0110;
         let pick = |i: usize| k >> i & 1 == 1;
         let masked: [u64; LANES] = core::array::from_fn(|i| {
@@ -197,6 +201,7 @@ mod tests {
                         v.store(v.add(va, vb)),
                         v.store(v.and(va, vb)),
                         v.store(v.shr::<52>(va)),
+                        v.store(v.shl::<22>(va)),
                         v.store(v.mask_add(vc, k, va, vb)),
                         v.store(v.blend(k, va, vb)),
                         [u64::from(v.eq(va, v.blend(k, va, vb))); LANES],
@@ -210,6 +215,7 @@ mod tests {
                     e.store(e.add(ea, eb)),
                     e.store(e.and(ea, eb)),
                     e.store(e.shr::<52>(ea)),
+                    e.store(e.shl::<22>(ea)),
                     e.store(e.mask_add(ec, k, ea, eb)),
                     e.store(e.blend(k, ea, eb)),
                     [u64::from(e.eq(ea, e.blend(k, ea, eb))); LANES],

@@ -37,6 +37,7 @@ pub use blocks::LeafTable;
 pub use dispatch::{
     LaneKernel, avx512_available, fermat_base_two, fermat_base_two_on, fermat_base_two_or_stop,
     miller_rabin, miller_rabin_on, sieve_offsets, small_residues, smallest_factor,
+    smallest_factor_on,
 };
 pub use kernels::{miller_rabin_scalar, strong_base_two_scalar};
 pub use small_factor::{FOLD_LANES, fast_remainder, fold_leaf, fold_leaves, montgomery_remainder};

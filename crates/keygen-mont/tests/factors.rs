@@ -1,11 +1,15 @@
-//! The smallest small prime factor, the dispatching entry point (AVX-512F
-//! when the CPU has it) and the scalar kernel, against a plain remainder
-//! for every prime.
+//! The smallest small prime factor, the dispatching entry point (the IFMA
+//! first level when the CPU has it, else AVX-512F when it has that), the
+//! AVX-512F kernel asked for by name, and the scalar kernel, against a plain
+//! remainder for every prime.
 
 mod common;
 
 use common::big;
-use keygen_mont::{LeafBlock, LeafTable, PRIME_LIMIT, smallest_factor, smallest_factor_scalar};
+use keygen_mont::{
+    LaneKernel, LeafBlock, LeafTable, PRIME_LIMIT, smallest_factor, smallest_factor_on,
+    smallest_factor_scalar,
+};
 use num_bigint::BigUint;
 use proptest::prelude::*;
 
@@ -50,6 +54,10 @@ fn naive(n: &BigUint, primes: &[u32]) -> Option<u32> {
 fn check(n: &BigUint, primes: &[u32], table: &LeafTable) -> Result<(), TestCaseError> {
     let want = naive(n, primes);
     prop_assert_eq!(smallest_factor(&words(n), table), want);
+    prop_assert_eq!(
+        smallest_factor_on(LaneKernel::Avx512F, &words(n), table),
+        want
+    );
     prop_assert_eq!(smallest_factor_scalar(&words(n), table), want);
     Ok(())
 }
@@ -106,6 +114,16 @@ fn edge_numbers_and_shapes() {
     let table = table(large, 8);
     let n = BigUint::from(large[17]) * large[30] * ((BigUint::from(1u32) << 3000u32) + 3u32);
     check(&n, large, &table).unwrap();
+    if !keygen_mont::ifma_available() {
+        eprintln!(
+            "edge_numbers_and_shapes: the IFMA first level skipped, this CPU has no AVX-512 IFMA"
+        );
+    }
+    if !keygen_mont::avx512_available() {
+        eprintln!(
+            "edge_numbers_and_shapes: the AVX-512F kernel skipped, this CPU has no AVX-512F (the scalar kernel answered for both)"
+        );
+    }
 }
 
 #[test]

@@ -121,7 +121,7 @@ fn check_products(n: &[Words; LANES], a: &[BigUint; LANES], b: &[BigUint; LANES]
     }
 }
 
-fn config(cases: u32) -> ProptestConfig {
+pub(super) fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
         cases: if cfg!(miri) { 1 } else { cases },
         // Miri isolates the file system: no regression file there.

@@ -59,6 +59,12 @@ impl Lanes8 for Emulated {
         each(|i| a[i] >> IMM)
     }
     #[inline(always)]
+    fn shl<const IMM: u32>(self, a: Self::V) -> Self::V {
+        const { assert!(IMM < 64) };
+        each(|i| a[i] << IMM)
+    }
+
+    #[inline(always)]
     fn madd52lo(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
         each(|i| a[i].wrapping_add((product52(b[i], c[i]) as u64) & LOW52))
     }

@@ -15,7 +15,7 @@
 use core::arch::x86_64::{
     __m512i, _mm512_add_epi64, _mm512_and_si512, _mm512_cmpeq_epi64_mask, _mm512_madd52hi_epu64,
     _mm512_madd52lo_epu64, _mm512_mask_add_epi64, _mm512_mask_blend_epi64, _mm512_set1_epi64,
-    _mm512_setzero_si512, _mm512_srli_epi64,
+    _mm512_setzero_si512, _mm512_slli_epi64, _mm512_srli_epi64,
 };
 
 use super::Lanes8;
@@ -85,6 +85,12 @@ impl Lanes8 for Ifma {
         // SAFETY: see above the impl.
         unsafe { _mm512_srli_epi64::<IMM>(a) }
     }
+    #[inline(always)]
+    fn shl<const IMM: u32>(self, a: Self::V) -> Self::V {
+        // SAFETY: see above the impl.
+        unsafe { _mm512_slli_epi64::<IMM>(a) }
+    }
+
     #[inline(always)]
     fn madd52lo(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
         // SAFETY: see above the impl.
