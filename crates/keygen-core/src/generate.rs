@@ -347,9 +347,10 @@ struct Candidates {
 }
 
 impl Candidates {
-    fn new<R: CryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
+    /// `lanes`: the candidates go to vector lanes (see [`sieve`]).
+    fn new<R: CryptoRng + ?Sized>(rng: &mut R, lanes: bool) -> Result<Self> {
         Ok(Self {
-            sieve: sieve::DeepSieve::new(rng)?,
+            sieve: sieve::DeepSieve::new(rng, lanes)?,
         })
     }
 
@@ -368,7 +369,7 @@ fn random_prime_portable<R: CryptoRng + ?Sized>(
     rng: &mut R,
     stats: &mut GenerationStats,
 ) -> Result<BoxedUint> {
-    let mut candidates = Candidates::new(rng)?;
+    let mut candidates = Candidates::new(rng, false)?;
     loop {
         let candidate = candidates.next(rng)?;
         stats.candidates += 1;
@@ -394,7 +395,7 @@ fn random_prime_scalar<R: CryptoRng + ?Sized>(
     rng: &mut R,
     stats: &mut GenerationStats,
 ) -> Result<BoxedUint> {
-    let mut candidates = Candidates::new(rng)?;
+    let mut candidates = Candidates::new(rng, false)?;
     loop {
         let candidate = candidates.next(rng)?;
         if scalar_base_two(&candidate, stats) && final_tests(rng, &candidate, Path::Scalar, stats)?
@@ -464,7 +465,7 @@ fn random_prime_lanes<R: CryptoRng + ?Sized>(
     stats: &mut GenerationStats,
     kernel: LaneKernel,
 ) -> Result<BoxedUint> {
-    let mut candidates = Candidates::new(rng)?;
+    let mut candidates = Candidates::new(rng, true)?;
     loop {
         let batch = (0..LANES)
             .map(|_| candidates.next(rng))

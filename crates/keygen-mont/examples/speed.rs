@@ -118,16 +118,20 @@ fn main() {
                 .for_each(|j| composite[j] = true);
         }
     }
-    let residues = (0..15)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(keygen_mont::small_residues(&ns[0], &sieve_primes));
-            t.elapsed()
-        })
-        .min()
-        .unwrap_or_default();
+    let lanes = best_of(&|| {
+        std::hint::black_box(keygen_mont::sieve_offsets(&ns[0], &sieve_primes));
+    });
+    let table = keygen_mont::OffsetTable::new(&sieve_primes);
+    let scalar = best_of(&|| {
+        std::hint::black_box(keygen_mont::sieve_offsets_scalar(&ns[0], &table));
+    });
+    let lanes = if keygen_mont::avx512_available() {
+        format!("{lanes:?} in AVX-512F lanes")
+    } else {
+        "no AVX-512F lanes".to_owned()
+    };
     println!(
-        "residues of a 2048-bit number modulo the {} odd primes below 2^20: best {residues:?} ({vector})",
+        "sieve offsets of a 2048-bit base for the {} odd primes below 2^20: best {lanes}, scalar {scalar:?}",
         sieve_primes.len()
     );
     let (mut base_two, mut scalar_mr) = (Duration::MAX, Duration::MAX);

@@ -1,8 +1,10 @@
 //! Residues modulo small primes: the AVX-512 kernel against the portable one
-//! (and that against num-bigint), on every odd prime below 2^20.
+//! (and that against num-bigint), on every odd prime below 2^20; the
+//! sieve's offsets from the AVX-512 kernel and from the scalar one.
 
 use keygen_mont::{
-    RESIDUE_PRIME_LIMIT, WORDS, sieve_offsets, small_residues, small_residues_portable,
+    OffsetTable, RESIDUE_PRIME_LIMIT, WORDS, sieve_offsets, sieve_offsets_scalar, small_residues,
+    small_residues_portable,
 };
 use num_bigint::BigUint;
 use proptest::prelude::*;
@@ -23,6 +25,19 @@ fn odd_primes() -> Vec<u32> {
         }
     }
     primes
+}
+
+/// The largest product of the first primes of `primes` below 2^2048.
+fn product_below_2_2048(primes: &[u32]) -> BigUint {
+    let mut product = BigUint::from(1u32);
+    for &p in primes {
+        let next = &product * p;
+        if next.bits() > 2048 {
+            break;
+        }
+        product = next;
+    }
+    product
 }
 
 #[test]
@@ -55,15 +70,7 @@ fn multiples_of_the_primes_and_one_below() {
     let primes = odd_primes();
     let len = primes.len();
     for run in [0..len, len / 2..len, len - 2_000..len] {
-        // The largest product of consecutive primes of the run below 2^2048.
-        let mut product = BigUint::from(1u32);
-        for &p in &primes[run] {
-            let next = &product * p;
-            if next.bits() > 2048 {
-                break;
-            }
-            product = next;
-        }
+        let product = product_below_2_2048(&primes[run]);
         for n in [product.clone(), product - 1u32] {
             let w = words(&n);
             let portable = small_residues_portable(&w, &primes);
@@ -88,32 +95,51 @@ fn offset(p: u32, r: u32) -> u32 {
 #[test]
 fn sieve_offsets_on_every_prime() {
     let primes = odd_primes();
-    let mut product = BigUint::from(1u32);
-    for &p in primes.iter().rev() {
-        let next = &product * p;
-        if next.bits() > 2048 {
-            break;
-        }
-        product = next;
-    }
+    let largest: Vec<u32> = primes.iter().rev().copied().collect();
+    let product = product_below_2_2048(&largest);
+    let table = OffsetTable::new(&primes);
+    assert_eq!(table.len(), primes.len());
     for n in [
         [u64::MAX; WORDS],
+        [0; WORDS],
         [0x0123_4567_89ab_cdef_u64; WORDS],
         words(&product),
         words(&(product - 1u32)),
     ] {
-        let Some(offsets) = sieve_offsets(&n, &primes) else {
-            eprintln!("sieve_offsets_on_every_prime: skipped, this CPU has no AVX-512F");
-            return;
-        };
         let residues = small_residues_portable(&n, &primes);
-        for ((&p, &r), &k) in primes.iter().zip(&residues).zip(&offsets) {
-            assert_eq!(k, offset(p, r), "p = {p}");
+        let scalar = sieve_offsets_scalar(&n, &table);
+        for ((&p, &r), &k) in primes.iter().zip(&residues).zip(&scalar) {
+            assert_eq!(k, offset(p, r), "scalar, p = {p}");
         }
         let nb = big(&n);
-        for (&p, &k) in primes.iter().zip(&offsets).step_by(499) {
+        for (&p, &k) in primes.iter().zip(&scalar).step_by(499) {
             assert!(k < p);
             assert_eq!((&nb + 2u32 * k) % p, BigUint::from(0u32), "p = {p}");
+        }
+        match sieve_offsets(&n, &primes) {
+            Some(lanes) => assert_eq!(lanes, scalar),
+            None => eprintln!("sieve_offsets_on_every_prime: AVX-512F lanes skipped, no AVX-512F"),
+        }
+    }
+}
+
+/// Every leaf of the scalar offsets divides a number exactly, or leaves one
+/// less: products of three and four consecutive primes, the smallest and
+/// the largest, multiplied up to 2048 bits and less one.
+#[test]
+fn scalar_offsets_at_the_leaves_edges() {
+    let primes = odd_primes();
+    let table = OffsetTable::new(&primes);
+    let len = primes.len();
+    for run in [0..len, len - 600..len] {
+        let product = product_below_2_2048(&primes[run]);
+        for n in [product.clone(), product - 1u32] {
+            let w = words(&n);
+            let residues = small_residues_portable(&w, &primes);
+            let scalar = sieve_offsets_scalar(&w, &table);
+            for ((&p, &r), &k) in primes.iter().zip(&residues).zip(&scalar) {
+                assert_eq!(k, offset(p, r), "p = {p}");
+            }
         }
     }
 }
@@ -134,7 +160,11 @@ proptest! {
             prop_assert_eq!(BigUint::from(r), &nb % p);
         }
         if let Some(fast) = small_residues(&n, &primes) {
-            prop_assert_eq!(fast, portable);
+            prop_assert_eq!(&fast, &portable);
+        }
+        let scalar = sieve_offsets_scalar(&n, &OffsetTable::new(&primes));
+        for ((&p, &r), &k) in primes.iter().zip(&portable).zip(&scalar) {
+            prop_assert_eq!(k, offset(p, r));
         }
     }
 }

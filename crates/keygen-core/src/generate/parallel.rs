@@ -131,7 +131,7 @@ impl Pool {
     /// it is still needed.
     fn build(&self, seed: Zeroizing<[u8; 32]>) {
         let mut rng = ChaCha20Rng::from_seed(*seed);
-        let built = Candidates::new(&mut rng);
+        let built = Candidates::new(&mut rng, matches!(self.path, Path::Lanes(_)));
         let mut s = self.lock();
         s.building -= 1;
         match built {

@@ -7,8 +7,8 @@
 //! prime costs about 30 % fewer exponentiations. The sieve must stay cheap
 //! per candidate: the base's residues are computed once per search, in
 //! constant time — 64 primes at a time in AVX-512 lanes (keygen-mont's
-//! `sieve_offsets`), or else three primes at a time with crypto-bigint's
-//! reduction by a limb (their product fits in one) — and then each window of
+//! `sieve_offsets`), or else in 64-bit integers, the base reduced modulo
+//! products of three or four primes (`sieve_offsets_scalar`) — and then each window of
 //! 4,096 odd numbers is struck out with one step per prime, as in a segmented
 //! sieve of Eratosthenes.
 //!
@@ -19,7 +19,7 @@
 
 use std::sync::OnceLock;
 
-use crypto_bigint::{BoxedUint, Limb, NonZero, Reciprocal};
+use crypto_bigint::BoxedUint;
 use rand_core::CryptoRng;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -34,16 +34,13 @@ const WINDOW: u32 = 4096;
 /// that they fit in 32 bits with room for the largest prime).
 const MAX_WINDOWS: u32 = 1 << 16;
 
-/// The sieving primes, grouped in threes for the residue pass.
+/// The sieving primes, and their constants for the scalar residue pass.
 struct Tables {
     /// The odd primes 3 ≤ p < [`SIEVE_LIMIT`], ascending.
     primes: Vec<u32>,
-    /// For each group of up to three consecutive primes: the reciprocal of
-    /// their product, for crypto-bigint's reduction by a limb.
-    groups: Vec<Reciprocal>,
+    /// The same primes, for keygen-mont's scalar offsets.
+    offsets: keygen_mont::OffsetTable,
 }
-
-const GROUP: usize = 3;
 
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
@@ -65,27 +62,17 @@ fn tables() -> &'static Tables {
                 j += p;
             }
         }
-        let groups = primes
-            .chunks(GROUP)
-            .map(|g| {
-                let product = g.iter().fold(1u64, |acc, &p| acc * u64::from(p));
-                let divisor = NonZero::new(Limb(product))
-                    .into_option()
-                    .expect("a product of primes is not zero");
-                Reciprocal::new(divisor)
-            })
-            .collect();
-        Tables { primes, groups }
+        let offsets = keygen_mont::OffsetTable::new(&primes);
+        Tables { primes, offsets }
     })
 }
 
-/// For each sieving prime p, the first k ≥ 0 with p | base + 2k: from
-/// keygen-mont's vector kernel (`lanes`: `sieve_offsets`, residues and
-/// offsets in lanes) or from crypto-bigint's residues, both constant time.
-/// Turning a crypto-bigint residue into k divides by p, whose time may vary
-/// with the operands on some processors: a smaller leak of the same residues
-/// than the striking out that follows (SECURITY.md, "What the search
-/// leaks").
+/// For each sieving prime p, the first k ≥ 0 with p | base + 2k, from
+/// keygen-mont in constant time: in AVX-512 lanes (`sieve_offsets`) when
+/// `lanes` is set and the CPU has AVX-512F, else in 64-bit integers
+/// (`sieve_offsets_scalar`), as on a CPU without AVX-512. Only the lane
+/// searches take the lanes here, so that a scalar search forced on an
+/// AVX-512 CPU costs what it costs elsewhere.
 fn first_hits(base: &BoxedUint, lanes: bool) -> Zeroizing<Vec<u32>> {
     let t = tables();
     let base_words = Zeroizing::new(super::words(base));
@@ -95,20 +82,7 @@ fn first_hits(base: &BoxedUint, lanes: bool) -> Zeroizing<Vec<u32>> {
     {
         return Zeroizing::new(offsets);
     }
-    let mut next_hit = Zeroizing::new(Vec::with_capacity(t.primes.len()));
-    // base + 2k ≡ 0 (mod p)  ⇔  k ≡ −base · 2⁻¹ (mod p), with
-    // 2⁻¹ = (p + 1)/2.
-    let first_hit = |p: u32, r: u64| -> u32 {
-        let p = u64::from(p);
-        (((p - r % p) % p) * p.div_ceil(2) % p) as u32
-    };
-    for (primes, reciprocal) in t.primes.chunks(GROUP).zip(&t.groups) {
-        let residue = base.rem_limb_with_reciprocal(reciprocal).0;
-        for &p in primes {
-            next_hit.push(first_hit(p, residue));
-        }
-    }
-    next_hit
+    Zeroizing::new(keygen_mont::sieve_offsets_scalar(&base_words, &t.offsets))
 }
 
 /// The state of one search.
@@ -126,12 +100,16 @@ pub(crate) struct DeepSieve {
     pos: u32,
     /// Windows done with this base.
     windows: u32,
+    /// Whether the residue pass may use vector lanes.
+    lanes: bool,
 }
 
 impl DeepSieve {
-    /// A search from a fresh random base.
-    pub(crate) fn new<R: CryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
+    /// A search from a fresh random base; `lanes`: the search tests its
+    /// candidates in vector lanes, and the residue pass may use them too.
+    pub(crate) fn new<R: CryptoRng + ?Sized>(rng: &mut R, lanes: bool) -> Result<Self> {
         let mut sieve = Self {
+            lanes,
             base: Zeroizing::new(BoxedUint::zero_with_precision(PRIME_BITS)),
             next_hit: Zeroizing::new(Vec::new()),
             window: Zeroizing::new([0; (WINDOW / 64) as usize]),
@@ -158,7 +136,7 @@ impl DeepSieve {
             BoxedUint::from_be_slice(bytes.as_ref(), PRIME_BITS)
                 .map_err(|_| Error::Arithmetic("sieve base"))?,
         );
-        let next_hit = first_hits(&self.base, keygen_mont::avx512_available());
+        let next_hit = first_hits(&self.base, self.lanes);
         self.next_hit = next_hit;
         self.start = 0;
         self.pos = WINDOW;
@@ -212,6 +190,7 @@ impl DeepSieve {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crypto_bigint::{Limb, NonZero};
     use rand_core::SeedableRng;
 
     #[test]
@@ -226,12 +205,13 @@ mod tests {
     fn both_residue_passes_agree() {
         let mut rng = chacha20::ChaCha20Rng::from_seed([8; 32]);
         for _ in 0..3 {
-            let sieve = DeepSieve::new(&mut rng).unwrap();
+            let sieve = DeepSieve::new(&mut rng, false).unwrap();
             let lanes = first_hits(&sieve.base, true);
-            let portable = first_hits(&sieve.base, false);
-            assert_eq!(*lanes, *portable);
-            // Each is the first k with p | base + 2k.
-            for (&p, &k) in tables().primes.iter().zip(portable.iter()).step_by(811) {
+            let scalar = first_hits(&sieve.base, false);
+            assert_eq!(*lanes, *scalar);
+            // Each is the first k with p | base + 2k (crypto-bigint's
+            // remainders, an arithmetic of their own).
+            for (&p, &k) in tables().primes.iter().zip(scalar.iter()).step_by(811) {
                 let x = sieve.base.wrapping_add(&*super::super::widened(
                     &BoxedUint::from(2 * u64::from(k)),
                     PRIME_BITS,
@@ -245,7 +225,7 @@ mod tests {
     #[test]
     fn candidates_have_no_small_factor_and_none_is_skipped() {
         let mut rng = chacha20::ChaCha20Rng::from_seed([7; 32]);
-        let mut sieve = DeepSieve::new(&mut rng).unwrap();
+        let mut sieve = DeepSieve::new(&mut rng, false).unwrap();
         let base = BoxedUint::clone(&sieve.base);
         let mut last =
             base.wrapping_sub(&*super::super::widened(&BoxedUint::from(2u64), PRIME_BITS));
