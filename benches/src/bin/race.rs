@@ -215,10 +215,10 @@ impl Generator {
                 threads,
                 search,
             } => {
-                let lanes = GenerateOptions::new()
+                let options = GenerateOptions::new()
                     .with_search(*search)
-                    .with_threads(*threads)
-                    .kernel();
+                    .with_threads(*threads);
+                let lanes = options.kernel();
                 let seed = seed.map_or_else(
                     || "ChaCha20 from the OS".to_owned(),
                     |s| format!("ChaCha20 seed {s}"),
@@ -227,7 +227,7 @@ impl Generator {
                     "keygen-core {}, {threads} thread{}, {lanes}, sieve to 2^{}, {seed}",
                     env!("CARGO_PKG_VERSION"),
                     if *threads == 1 { "" } else { "s" },
-                    20 // keygen-core sieves by the odd primes below 2^20
+                    options.sieve_limit().ilog2()
                 )
             }
             Self::RsaCrate { .. } => "rsa 0.10 PrivateKey::new(rng, 4096)".to_owned(),

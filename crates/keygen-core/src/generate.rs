@@ -2,10 +2,11 @@
 //!
 //! The `rsa` crate's own generator is not used: it reduces `d` modulo φ(n)
 //! rather than λ(n), and checks neither |p − q| nor the size of `d`. We search
-//! the primes here — our own sieve to 2^20 ([`sieve`]), base-2 Fermat and
-//! Miller–Rabin tests eight at a time in keygen-mont's AVX-512 lanes, or on
-//! other CPUs one candidate at a time in keygen-mont's scalar kernel (a
-//! base-2 strong test by squarings, then the random-base rounds) — and
+//! the primes here — our own sieve ([`sieve`]), base-2 Fermat and
+//! Miller–Rabin tests eight at a time in keygen-mont's AVX-512 lanes after a
+//! sieve to 2^20, or on other CPUs one candidate at a time in keygen-mont's
+//! scalar kernel after a sieve to 2^22 (a base-2 strong test by squarings,
+//! then the random-base rounds) — and
 //! assemble the key. crypto-primes' Miller–Rabin on crypto-bigint remains
 //! as [`PrimeSearch::Portable`], an independent path for tests.
 
@@ -96,8 +97,9 @@ impl GenerationStats {
 }
 
 /// How the prime search tests its candidates. Every search draws its
-/// candidates from the same sieve (trial division by the odd primes below
-/// 2^20).
+/// candidates from the same sieve: trial division by the odd primes below
+/// 2^20 for the searches in lanes, below 2^22 for those that test one
+/// candidate at a time ([`GenerateOptions::sieve_limit`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PrimeSearch {
@@ -208,6 +210,20 @@ impl GenerateOptions {
     #[must_use]
     pub fn uses_lanes(&self) -> bool {
         matches!(self.path(), Ok(Path::Lanes(_)))
+    }
+
+    /// The sieve's bound on this CPU: a candidate divisible by an odd prime
+    /// below it is struck out before any exponentiation — 2^20 where the
+    /// lanes test the candidates, 2^22 where they are tested one at a time
+    /// (each exponentiation costing several times as much there, a deeper
+    /// sieve pays).
+    #[must_use]
+    pub fn sieve_limit(&self) -> u32 {
+        if self.uses_lanes() {
+            sieve::SIEVE_LIMIT
+        } else {
+            sieve::DEEP_SIEVE_LIMIT
+        }
     }
 
     /// What tests the candidates on this CPU, in words (for reports):

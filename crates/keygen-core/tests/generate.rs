@@ -219,6 +219,7 @@ fn every_search_can_be_forced() {
             .with_threads(threads);
         assert!(!scalar.uses_lanes());
         assert_eq!(scalar.kernel(), scalar_kernel());
+        assert_eq!(scalar.sieve_limit(), 1 << 22);
         let (key, stats) = RsaKeyPair::generate_with(&mut rng, &scalar).unwrap();
         assert_fips_186_5(&key);
         assert!(check_private_key(&key.to_api_private_key().unwrap()).is_sound());
@@ -233,12 +234,14 @@ fn every_search_can_be_forced() {
         .with_threads(1);
     if keygen_mont_available() {
         assert!(lanes.uses_lanes());
+        assert_eq!(lanes.sieve_limit(), 1 << 20);
         let (key, stats) = RsaKeyPair::generate_with(&mut rng, &lanes).unwrap();
         assert_fips_186_5(&key);
         assert_eq!(stats.fermat_lanes(), stats.candidates());
     } else {
         println!("this CPU has no AVX-512F: the forced AVX-512 search must refuse");
         assert!(!lanes.uses_lanes());
+        assert_eq!(lanes.sieve_limit(), 1 << 22);
         match RsaKeyPair::generate_with(&mut rng, &lanes) {
             Err(Error::Unsupported(why)) => assert!(why.contains("avx-512f"), "{why}"),
             other => panic!("expected unsupported, got {:?}", other.map(|(_, s)| s)),

@@ -40,7 +40,7 @@ pub use dispatch::{
     smallest_factor_on,
 };
 pub use kernels::{miller_rabin_scalar, strong_base_two_scalar};
-pub use residues::{OffsetTable, sieve_offsets_scalar};
+pub use residues::{OFFSET_PRIME_LIMIT, OffsetTable, sieve_offsets_scalar};
 pub use small_factor::{FOLD_LANES, fast_remainder, fold_leaf, fold_leaves, montgomery_remainder};
 pub use words::{LANES, WORDS, Words};
 

@@ -13,10 +13,11 @@
 //! it is the sieve's secret base.
 //!
 //! Without AVX-512, [`OffsetTable`] and [`sieve_offsets_scalar`] give the
-//! sieve's offsets in 64-bit integers, also in constant time: the number is
-//! reduced modulo products of three or four consecutive primes ("leaves",
-//! below 2^62) by Montgomery's reduction one word at a time, eight leaves
-//! side by side, and each leaf residue modulo each of its primes by
+//! sieve's offsets in 64-bit integers, also in constant time, for primes
+//! below 2^24: the number is reduced modulo products of two to four
+//! consecutive primes ("leaves", below 2^62) by Montgomery's reduction one
+//! word at a time, eight leaves side by side, and each leaf residue modulo
+//! each of its primes by
 //! Barrett's reduction (a multiplication by ⌊2^64/p⌋ for the quotient).
 //! Per prime this is about a third of the 32 word steps that reducing by
 //! each prime alone would take, and no step divides: a division's time may
@@ -55,8 +56,13 @@ pub fn small_residues_portable(n: &crate::Words, primes: &[u32]) -> Vec<u32> {
         .collect()
 }
 
-/// Primes whose product makes one leaf at most (three primes below 2^20
-/// fit below 2^60; four only when small).
+/// The largest prime an [`OffsetTable`] takes (exclusive bound). The
+/// arithmetic holds up to 2^31 (a residue times a constant, both below p,
+/// stays below 2^62); the bound keeps the table to what a sieve uses.
+pub const OFFSET_PRIME_LIMIT: u32 = 1 << 24;
+
+/// Primes whose product makes one leaf at most (four small ones, three
+/// below 2^20, two below 2^24: the product stays below 2^62).
 const LEAF_PRIMES: usize = 4;
 /// Leaves reduced side by side, so that their independent chains overlap.
 const LEAF_CHAINS: usize = 8;
@@ -81,7 +87,7 @@ struct OffsetPrime {
     factor: u64,
 }
 
-/// The odd primes below 2^20 grouped in leaves, with the constants of
+/// Odd primes below [`OFFSET_PRIME_LIMIT`] grouped in leaves, with the constants of
 /// [`sieve_offsets_scalar`]. Public data, built once.
 #[derive(Clone, Debug)]
 pub struct OffsetTable {
@@ -95,14 +101,15 @@ impl OffsetTable {
     ///
     /// # Panics
     ///
-    /// If a prime is not odd, not above 1, or not below 2^20.
+    /// If a prime is not odd, not above 1, or not below
+    /// [`OFFSET_PRIME_LIMIT`].
     #[must_use]
     pub fn new(primes: &[u32]) -> Self {
         assert!(
             primes
                 .iter()
-                .all(|&p| p % 2 == 1 && p > 1 && p < RESIDUE_PRIME_LIMIT),
-            "odd numbers above 1 and below 2^20"
+                .all(|&p| p % 2 == 1 && p > 1 && p < OFFSET_PRIME_LIMIT),
+            "odd numbers above 1 and below 2^24"
         );
         let mut leaves = Vec::with_capacity(primes.len() / 3 + 1);
         let mut out = Vec::with_capacity(primes.len());
@@ -297,7 +304,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "odd numbers above 1 and below 2^20")]
+    #[should_panic(expected = "odd numbers above 1 and below 2^24")]
     fn the_table_refuses_an_even_number() {
         let _ = OffsetTable::new(&[3, 4, 5]);
     }

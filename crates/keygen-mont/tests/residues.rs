@@ -1,10 +1,11 @@
 //! Residues modulo small primes: the AVX-512 kernel against the portable one
 //! (and that against num-bigint), on every odd prime below 2^20; the
-//! sieve's offsets from the AVX-512 kernel and from the scalar one.
+//! sieve's offsets from the AVX-512 kernel and from the scalar one (which
+//! also takes the primes up to 2^24).
 
 use keygen_mont::{
-    OffsetTable, RESIDUE_PRIME_LIMIT, WORDS, sieve_offsets, sieve_offsets_scalar, small_residues,
-    small_residues_portable,
+    OFFSET_PRIME_LIMIT, OffsetTable, RESIDUE_PRIME_LIMIT, WORDS, sieve_offsets,
+    sieve_offsets_scalar, small_residues, small_residues_portable,
 };
 use num_bigint::BigUint;
 use proptest::prelude::*;
@@ -13,7 +14,11 @@ mod common;
 use common::{big, words};
 
 fn odd_primes() -> Vec<u32> {
-    let limit = RESIDUE_PRIME_LIMIT as usize;
+    odd_primes_below(RESIDUE_PRIME_LIMIT)
+}
+
+fn odd_primes_below(limit: u32) -> Vec<u32> {
+    let limit = limit as usize;
     let mut composite = vec![false; limit];
     let mut primes = Vec::new();
     for i in (3..limit).step_by(2) {
@@ -142,6 +147,43 @@ fn scalar_offsets_at_the_leaves_edges() {
             }
         }
     }
+}
+
+/// The scalar offsets for primes beyond the lanes' bound, up to 2^24 (two
+/// primes to a leaf there), against num-bigint: every prime below 2^22 and
+/// every fifth above, for arbitrary numbers and for products of the largest
+/// primes and one less.
+#[test]
+fn scalar_offsets_up_to_the_offset_limit() {
+    let primes = odd_primes_below(OFFSET_PRIME_LIMIT);
+    assert_eq!(primes.len(), 1_077_870);
+    assert_eq!(primes.last(), Some(&16_777_213));
+    let table = OffsetTable::new(&primes);
+    let largest: Vec<u32> = primes.iter().rev().copied().collect();
+    let product = product_below_2_2048(&largest);
+    for n in [
+        [u64::MAX; WORDS],
+        [0x0123_4567_89ab_cdef_u64; WORDS],
+        words(&product),
+        words(&(product - 1u32)),
+    ] {
+        let scalar = sieve_offsets_scalar(&n, &table);
+        assert_eq!(scalar.len(), primes.len());
+        let nb = big(&n);
+        for (i, (&p, &k)) in primes.iter().zip(&scalar).enumerate() {
+            if p >= 1 << 22 && i % 5 != 0 {
+                continue;
+            }
+            let r = u32::try_from(&nb % p).unwrap();
+            assert_eq!(k, offset(p, r), "p = {p}");
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "below 2^24")]
+fn the_table_refuses_a_prime_at_the_offset_limit() {
+    let _ = OffsetTable::new(&[3, 16_777_259]);
 }
 
 proptest! {

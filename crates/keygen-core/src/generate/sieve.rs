@@ -1,16 +1,20 @@
 //! A deep sieve: the odd numbers base, base + 2, base + 4, … with every one
-//! divisible by an odd prime below 2^20 struck out.
+//! divisible by an odd prime below 2^20 (searches in AVX-512 lanes) or 2^22
+//! (searches one candidate at a time) struck out.
 //!
 //! crypto-primes' sieve stops at the 2047th prime (17,863) and leaves
 //! about 11.5 % of odd numbers to the exponentiations; sieving to 2^20
 //! (82,024 odd primes) leaves about 8.1 % (Mertens: 2e^−γ / ln B), so each
-//! prime costs about 30 % fewer exponentiations. The sieve must stay cheap
-//! per candidate: the base's residues are computed once per search, in
-//! constant time — 64 primes at a time in AVX-512 lanes (keygen-mont's
-//! `sieve_offsets`), or else in 64-bit integers, the base reduced modulo
-//! products of three or four primes (`sieve_offsets_scalar`) — and then each window of
-//! 4,096 odd numbers is struck out with one step per prime, as in a segmented
-//! sieve of Eratosthenes.
+//! prime costs about 30 % fewer exponentiations, and to 2^22 (295,946)
+//! about 7.4 %. The sieve must stay cheap per candidate: the base's
+//! residues are computed once per search, in constant time — 64 primes at a
+//! time in AVX-512 lanes (keygen-mont's `sieve_offsets`), or else in 64-bit
+//! integers, the base reduced modulo products of two to four primes
+//! (`sieve_offsets_scalar`) — and then each window of 4,096 odd numbers is
+//! struck out with one step per prime, as in a segmented sieve of
+//! Eratosthenes. Where an exponentiation is cheap (the lanes) the deeper
+//! bound does not pay: its residues and strikes cost more than the
+//! exponentiations they spare.
 //!
 //! Secrets: the base and its residues are as secret as the prime that will
 //! be found near it; they live in wiped buffers. The striking out reads and
@@ -26,8 +30,14 @@ use zeroize::{Zeroize, Zeroizing};
 use super::PRIME_BITS;
 use crate::{Error, Result};
 
-/// Odd primes below this bound strike out candidates.
+/// Odd primes below this bound strike out the candidates of the lane
+/// searches, whose exponentiations are cheap.
 pub(crate) const SIEVE_LIMIT: u32 = 1 << 20;
+/// Odd primes below this bound strike out the candidates of the searches
+/// that test one candidate at a time, whose exponentiations cost several
+/// times as much: 213,000 more primes cost about 3 ms a base and spare
+/// about 9 % of the exponentiations (Mertens: ln 2^20 / ln 2^22).
+pub(crate) const DEEP_SIEVE_LIMIT: u32 = 1 << 22;
 /// Odd numbers per window (a multiple of 64).
 const WINDOW: u32 = 4096;
 /// Windows per base before a fresh base is drawn (bounds the offsets, so
@@ -36,10 +46,23 @@ const MAX_WINDOWS: u32 = 1 << 16;
 
 /// The sieving primes, and their constants for the scalar residue pass.
 struct Tables {
-    /// The odd primes 3 ≤ p < [`SIEVE_LIMIT`], ascending.
+    /// The odd primes 3 ≤ p < [`DEEP_SIEVE_LIMIT`], ascending.
     primes: Vec<u32>,
+    /// How many of them are below [`SIEVE_LIMIT`].
+    lane_primes: usize,
     /// The same primes, for keygen-mont's scalar offsets.
     offsets: keygen_mont::OffsetTable,
+}
+
+impl Tables {
+    /// The primes of a search in lanes (`lanes`) or of one at a time.
+    fn primes(&self, lanes: bool) -> &[u32] {
+        if lanes {
+            &self.primes[..self.lane_primes]
+        } else {
+            &self.primes
+        }
+    }
 }
 
 fn tables() -> &'static Tables {
@@ -47,9 +70,9 @@ fn tables() -> &'static Tables {
     TABLES.get_or_init(|| {
         // Sieve of Eratosthenes over the odd numbers below the limit: public
         // data, computed once per process.
-        let half = (SIEVE_LIMIT / 2) as usize;
+        let half = (DEEP_SIEVE_LIMIT / 2) as usize;
         let mut composite = vec![false; half];
-        let mut primes = Vec::with_capacity(83_000);
+        let mut primes = Vec::with_capacity(296_000);
         for i in 1..half {
             if composite[i] {
                 continue;
@@ -62,8 +85,13 @@ fn tables() -> &'static Tables {
                 j += p;
             }
         }
+        let lane_primes = primes.partition_point(|&p| p < SIEVE_LIMIT);
         let offsets = keygen_mont::OffsetTable::new(&primes);
-        Tables { primes, offsets }
+        Tables {
+            primes,
+            lane_primes,
+            offsets,
+        }
     })
 }
 
@@ -77,12 +105,14 @@ fn first_hits(base: &BoxedUint, lanes: bool) -> Zeroizing<Vec<u32>> {
     let t = tables();
     let base_words = Zeroizing::new(super::words(base));
     if let Some(offsets) = lanes
-        .then(|| keygen_mont::sieve_offsets(&base_words, &t.primes))
+        .then(|| keygen_mont::sieve_offsets(&base_words, t.primes(true)))
         .flatten()
     {
         return Zeroizing::new(offsets);
     }
-    Zeroizing::new(keygen_mont::sieve_offsets_scalar(&base_words, &t.offsets))
+    let mut offsets = Zeroizing::new(keygen_mont::sieve_offsets_scalar(&base_words, &t.offsets));
+    offsets.truncate(t.primes(lanes).len());
+    offsets
 }
 
 /// The state of one search.
@@ -149,7 +179,7 @@ impl DeepSieve {
     fn fill_window(&mut self) {
         self.window.zeroize();
         let end = self.start + WINDOW;
-        for (hit, &p) in self.next_hit.iter_mut().zip(&tables().primes) {
+        for (hit, &p) in self.next_hit.iter_mut().zip(tables().primes(self.lanes)) {
             let mut k = *hit;
             while k < end {
                 let i = k - self.start;
@@ -161,8 +191,9 @@ impl DeepSieve {
         self.pos = 0;
     }
 
-    /// The next odd number of the search with no prime factor below
-    /// [`SIEVE_LIMIT`] (a fresh base is drawn every 2^28 numbers).
+    /// The next odd number of the search with no odd prime factor below its
+    /// bound, [`SIEVE_LIMIT`] or [`DEEP_SIEVE_LIMIT`] (a fresh base is drawn
+    /// every 2^28 numbers).
     pub(crate) fn next<R: CryptoRng + ?Sized>(&mut self, rng: &mut R) -> Result<BoxedUint> {
         loop {
             while self.pos < WINDOW {
@@ -196,9 +227,13 @@ mod tests {
     #[test]
     fn tables_hold_the_odd_primes_below_the_limit() {
         let t = tables();
-        assert_eq!(t.primes.len(), 82_024);
+        assert_eq!(t.primes.len(), 295_946);
         assert_eq!(&t.primes[..5], &[3, 5, 7, 11, 13]);
-        assert_eq!(t.primes.last(), Some(&1_048_573));
+        assert_eq!(t.primes.last(), Some(&4_194_301));
+        let lanes = t.primes(true);
+        assert_eq!(lanes.len(), 82_024);
+        assert_eq!(lanes.last(), Some(&1_048_573));
+        assert_eq!(t.primes(false).len(), 295_946);
     }
 
     #[test]
@@ -208,7 +243,11 @@ mod tests {
             let sieve = DeepSieve::new(&mut rng, false).unwrap();
             let lanes = first_hits(&sieve.base, true);
             let scalar = first_hits(&sieve.base, false);
-            assert_eq!(*lanes, *scalar);
+            // The lanes' offsets (or, on a CPU without AVX-512, the integer
+            // pass's cut to the lanes' primes) begin the deep sieve's.
+            assert_eq!(lanes.len(), tables().primes(true).len());
+            assert_eq!(scalar.len(), tables().primes.len());
+            assert_eq!(*lanes, scalar[..lanes.len()]);
             // Each is the first k with p | base + 2k (crypto-bigint's
             // remainders, an arithmetic of their own).
             for (&p, &k) in tables().primes.iter().zip(scalar.iter()).step_by(811) {
