@@ -16,7 +16,10 @@
 //! the table reports mean, median and p90 over at least 50 keys by default,
 //! and the ratio of means to the newest OpenSSL with a 95 % bootstrap
 //! interval. Seconds are noisy; keygen-core's operation counts are not: with
-//! `--seed` they are exact, and the race checks they repeat.
+//! `--seed` they are exact, and the race checks they repeat. Seeded,
+//! keygen-core's rows that differ only in threads or AVX-512 kernel make the
+//! same keys, so the race also pairs them key by key: their ratio is then
+//! free of the luck of the draw, which dominates an unpaired one.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -31,6 +34,30 @@ use serde_json::{Value, json};
 
 /// Resamples of the bootstrap interval of each ratio of means.
 const BOOTSTRAP_RESAMPLES: usize = 2000;
+
+/// Rows that make the same keys from the same seed, compared key by key:
+/// (row, against, what the ratio measures).
+const PAIRS: [(&str, &str, &str); 3] = [
+    ("keygen-core-2t", "keygen-core", "two threads against one"),
+    (
+        "keygen-core-portable-2t",
+        "keygen-core-portable",
+        "two threads against one, scalar kernel",
+    ),
+    (
+        "keygen-core-avx512f",
+        "keygen-core",
+        "AVX-512F kernel against IFMA",
+    ),
+];
+
+/// What keygen-core reports of one key: its work, and which key it was.
+#[derive(Debug)]
+struct CoreKey {
+    stats: GenerationStats,
+    /// The public key's SHA-256 fingerprint.
+    fingerprint: String,
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -130,8 +157,8 @@ impl Generator {
     }
 
     /// Generates key `index` (`None`: a warm-up key, from the OS) and
-    /// returns the seconds it took, and keygen-core's counts.
-    fn run(&self, index: Option<usize>) -> Result<(f64, Option<GenerationStats>), String> {
+    /// returns the seconds it took, and keygen-core's counts and key.
+    fn run(&self, index: Option<usize>) -> Result<(f64, Option<CoreKey>), String> {
         match self {
             Self::KeygenCore {
                 seed,
@@ -146,8 +173,9 @@ impl Generator {
                 let (key, stats) = RsaKeyPair::generate_with(&mut rng, &options)
                     .map_err(|e| format!("keygen-core: {e}"))?;
                 let elapsed = start.elapsed().as_secs_f64();
+                let fingerprint = key.public_key().sha256_fingerprint();
                 drop(key);
-                Ok((elapsed, Some(stats)))
+                Ok((elapsed, Some(CoreKey { stats, fingerprint })))
             }
             Self::RsaCrate { seed } => {
                 let mut rng = rng_for(*seed, 1, index)?;
@@ -388,6 +416,74 @@ fn bootstrap_ratio(a: &[f64], b: &[f64], rng: &mut SplitMix64) -> (f64, f64) {
     (quantile(&ratios, 0.025), quantile(&ratios, 0.975))
 }
 
+/// The 95 % percentile-bootstrap interval of mean(a) / mean(b) for paired
+/// samples (`a[i]` and `b[i]` made the same key), resampling pairs: the luck of
+/// each key's draw, common to both, cancels.
+fn bootstrap_paired_ratio(a: &[f64], b: &[f64], rng: &mut SplitMix64) -> (f64, f64) {
+    let n = a.len().min(b.len());
+    let mut ratios: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
+        .map(|_| {
+            let (mut sa, mut sb) = (0.0, 0.0);
+            for _ in 0..n {
+                let i = rng.below(n);
+                sa += a[i];
+                sb += b[i];
+            }
+            sa / sb
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    (quantile(&ratios, 0.025), quantile(&ratios, 0.975))
+}
+
+/// Two rows compared key by key.
+#[derive(Debug)]
+struct Paired {
+    row: &'static str,
+    against: &'static str,
+    measures: &'static str,
+    n: usize,
+    /// Keys both rows made alike (all of them, but for a candidate refused
+    /// by its random-base rounds).
+    same_keys: usize,
+    ratio: f64,
+    low: f64,
+    high: f64,
+}
+
+/// The [`PAIRS`] both raced.
+fn pairs(
+    generators: &[Generator],
+    rows: &[Row],
+    keys: &[Vec<Option<String>>],
+    rng: &mut SplitMix64,
+) -> Vec<Paired> {
+    let at = |name: &str| generators.iter().position(|g| g.name() == name);
+    PAIRS
+        .iter()
+        .filter_map(|&(row, against, measures)| {
+            let (i, j) = (at(row)?, at(against)?);
+            let (a, b) = (&rows[i].samples, &rows[j].samples);
+            let same_keys = keys[i]
+                .iter()
+                .zip(&keys[j])
+                .filter(|(x, y)| x.is_some() && x == y)
+                .count();
+            let (low, high) = bootstrap_paired_ratio(a, b, rng);
+            Some(Paired {
+                row,
+                against,
+                measures,
+                n: a.len().min(b.len()),
+                same_keys,
+                ratio: a.iter().sum::<f64>() / b.iter().sum::<f64>(),
+                low,
+                high,
+            })
+        })
+        .collect()
+}
+
 /// One generator's results.
 #[derive(Debug)]
 struct Row {
@@ -487,10 +583,12 @@ fn run(args: &Args) -> Result<(), String> {
     }
 
     let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(args.keys); generators.len()];
+    // Each keygen-core key's fingerprint, for the pairs.
+    let mut keys: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(args.keys); generators.len()];
     let mut core_stats: Vec<GenerationStats> = Vec::with_capacity(args.keys);
     // The counts of one thread are exact for a seed (two threads' depend on
-    // which finishes first): those of keygen-core, or of the forced scalar
-    // search when keygen-core is not raced.
+    // which finishes first, though the key does not): those of keygen-core,
+    // or of the forced scalar search when keygen-core is not raced.
     let counted = ["keygen-core", "keygen-core-portable"]
         .into_iter()
         .find_map(|name| generators.iter().find(|g| g.name() == name));
@@ -500,12 +598,13 @@ fn run(args: &Args) -> Result<(), String> {
         // or always right after another.
         for k in 0..generators.len() {
             let i = (round + k) % generators.len();
-            let (seconds, stats) = generators[i].run(Some(round))?;
+            let (seconds, core) = generators[i].run(Some(round))?;
             samples[i].push(seconds);
-            if let Some(stats) = stats
+            keys[i].push(core.as_ref().map(|c| c.fingerprint.clone()));
+            if let Some(core) = core
                 && counted.is_some_and(|c| c.name() == generators[i].name())
             {
-                core_stats.push(stats);
+                core_stats.push(core.stats);
             }
         }
         eprint!(
@@ -592,6 +691,31 @@ fn run(args: &Args) -> Result<(), String> {
         println!("  {:<23} {}", row.name, row.detail);
     }
 
+    let paired = if args.seed.is_some() {
+        let mut rng = SplitMix64(args.seed.unwrap_or(0) ^ 0x7061_6972);
+        pairs(&generators, &rows, &keys, &mut rng)
+    } else {
+        Vec::new()
+    };
+    if !paired.is_empty() {
+        println!(
+            "\nPaired rows (the same seeded keys; mean / mean of the other row, 95% CI resampling pairs):"
+        );
+        for p in &paired {
+            println!(
+                "  {:<48} same keys {:>3}/{:<3}  {:.3} [{:.3}, {:.3}]  {:.2} x as fast  ({})",
+                format!("{} / {}", p.row, p.against),
+                p.same_keys,
+                p.n,
+                p.ratio,
+                p.low,
+                p.high,
+                1.0 / p.ratio,
+                p.measures
+            );
+        }
+    }
+
     // keygen-core's work per key: a count, not a time.
     let mut ops = OpCounts::default();
     for s in &core_stats {
@@ -614,7 +738,7 @@ fn run(args: &Args) -> Result<(), String> {
             // Regenerate key 0 from the same seed: the same counts (and the
             // same key) must come out.
             let (_, again) = counted.run(Some(0))?;
-            let same = again.as_ref() == core_stats.first();
+            let same = again.map(|c| c.stats).as_ref() == core_stats.first();
             deterministic = Some(same);
             println!(
                 "  deterministic: {} (key 0 regenerated from seed {seed}: {})",
@@ -677,6 +801,15 @@ fn run(args: &Args) -> Result<(), String> {
             "reference": reference,
             "bootstrap_resamples": BOOTSTRAP_RESAMPLES,
             "generators": generators_json,
+            "paired": paired.iter().map(|p| json!({
+                "row": p.row,
+                "against": p.against,
+                "measures": p.measures,
+                "n": p.n,
+                "same_keys": p.same_keys,
+                "ratio_of_means": p.ratio,
+                "ratio_ci95": [p.low, p.high],
+            })).collect::<Vec<_>>(),
             "keygen_core_ops": {
                 "keys": ops.keys,
                 "per_key_mean": per_key,
@@ -726,6 +859,22 @@ mod tests {
             first.0 < point && point < first.1,
             "{first:?} around {point}"
         );
+    }
+
+    #[test]
+    fn pairing_narrows_the_interval_of_correlated_samples() {
+        // Times that vary a hundredfold from key to key, one row always
+        // 0.55 of the other: paired, the interval is tight around 0.55;
+        // unpaired, the spread of the keys swamps it.
+        let b: Vec<f64> = (1..=60).map(|i| f64::from((i * 37) % 100 + 1)).collect();
+        let a: Vec<f64> = b.iter().map(|x| 0.55 * x).collect();
+        let (lo, hi) = bootstrap_paired_ratio(&a, &b, &mut SplitMix64(3));
+        assert!(
+            (lo - 0.55).abs() < 1e-9 && (hi - 0.55).abs() < 1e-9,
+            "{lo} {hi}"
+        );
+        let (ulo, uhi) = bootstrap_ratio(&a, &b, &mut SplitMix64(3));
+        assert!(uhi - ulo > 0.1, "{ulo} {uhi}");
     }
 
     #[test]

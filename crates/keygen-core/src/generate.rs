@@ -36,6 +36,35 @@ pub use crate::params::{MODULUS_BITS, PUBLIC_EXPONENT};
 /// 2 and seven random bases, three more than the table asks.
 pub(crate) const MR_RANDOM_ROUNDS: usize = 7;
 
+/// The random streams of one prime's search, two ChaCha20 streams of one
+/// seed drawn from the key's generator: `sieve` draws the sieve's base (and
+/// a fresh one should its windows run out), `bases` the random bases of the
+/// final rounds. A search thus tests the same candidates with the same
+/// bases whichever thread tests them, and in whatever order the key's
+/// searches run. Their states decide the primes: both are wiped when
+/// dropped (chacha20's `zeroize` feature, checked below).
+pub(crate) struct SearchRngs {
+    pub(crate) sieve: chacha20::ChaCha20Rng,
+    pub(crate) bases: chacha20::ChaCha20Rng,
+}
+
+const _: fn() = || {
+    fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    wiped_on_drop::<chacha20::ChaCha20Rng>();
+};
+
+impl SearchRngs {
+    /// The streams of a search whose seed is drawn from `rng`.
+    pub(crate) fn draw<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(seed.as_mut());
+        let sieve = chacha20::ChaCha20Rng::from_seed(*seed);
+        let mut bases = chacha20::ChaCha20Rng::from_seed(*seed);
+        bases.set_stream(1);
+        Self { sieve, bases }
+    }
+}
+
 /// How much work one generation did: the deterministic measure of its cost
 /// (each count is of 2048-bit modular exponentiations).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -113,10 +142,9 @@ pub enum PrimeSearch {
     /// AVX-512F.
     Avx512,
     /// [`PrimeSearch::Avx512`] on the AVX-512F kernel even where the CPU
-    /// has IFMA: on one thread, the same candidates, tests and key for the
-    /// same random numbers, in more time (on several, which thread finds a
-    /// prime first decides, as on any kernel); for measuring and testing
-    /// that kernel on IFMA machines. Fails with [`Error::Unsupported`] on a CPU without
+    /// has IFMA: the same candidates, tests and key for the same random
+    /// numbers, in more time; for measuring and testing that kernel on IFMA
+    /// machines. Fails with [`Error::Unsupported`] on a CPU without
     /// AVX-512F.
     Avx512F,
     /// One candidate at a time in keygen-mont's constant-time scalar
@@ -187,7 +215,9 @@ impl GenerateOptions {
     /// once, and a thread whose search has ended joins the other. 1
     /// searches on the calling thread; 0 is taken as 1. The vector and
     /// scalar searches use them; the portable search runs on the calling
-    /// thread.
+    /// thread. The thread count changes the time, not the key: each search
+    /// tests its candidates in the same order and keeps the first that
+    /// passes, whichever thread tests it (see [`RsaKeyPair::generate_with`]).
     #[must_use]
     pub const fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads;
@@ -381,15 +411,12 @@ impl Candidates {
 }
 
 /// One random 2048-bit probable prime, one candidate at a time.
-fn random_prime_portable<R: CryptoRng + ?Sized>(
-    rng: &mut R,
-    stats: &mut GenerationStats,
-) -> Result<BoxedUint> {
-    let mut candidates = Candidates::new(rng, false)?;
+fn random_prime_portable(rngs: &mut SearchRngs, stats: &mut GenerationStats) -> Result<BoxedUint> {
+    let mut candidates = Candidates::new(&mut rngs.sieve, false)?;
     loop {
-        let candidate = candidates.next(rng)?;
+        let candidate = candidates.next(&mut rngs.sieve)?;
         stats.candidates += 1;
-        if final_tests(rng, &candidate, Path::Portable, stats)? {
+        if final_tests(&mut rngs.bases, &candidate, Path::Portable, stats)? {
             return Ok(BoxedUint::clone(&candidate));
         }
     }
@@ -407,14 +434,12 @@ fn scalar_base_two(candidate: &BoxedUint, stats: &mut GenerationStats) -> bool {
 
 /// One random 2048-bit probable prime, one candidate at a time on the
 /// scalar kernel.
-fn random_prime_scalar<R: CryptoRng + ?Sized>(
-    rng: &mut R,
-    stats: &mut GenerationStats,
-) -> Result<BoxedUint> {
-    let mut candidates = Candidates::new(rng, false)?;
+fn random_prime_scalar(rngs: &mut SearchRngs, stats: &mut GenerationStats) -> Result<BoxedUint> {
+    let mut candidates = Candidates::new(&mut rngs.sieve, false)?;
     loop {
-        let candidate = candidates.next(rng)?;
-        if scalar_base_two(&candidate, stats) && final_tests(rng, &candidate, Path::Scalar, stats)?
+        let candidate = candidates.next(&mut rngs.sieve)?;
+        if scalar_base_two(&candidate, stats)
+            && final_tests(&mut rngs.bases, &candidate, Path::Scalar, stats)?
         {
             return Ok(BoxedUint::clone(&candidate));
         }
@@ -476,17 +501,17 @@ fn test_batch<R: CryptoRng + ?Sized>(
 
 /// One random 2048-bit probable prime, eight candidates at a time in lanes
 /// of `kernel`.
-fn random_prime_lanes<R: CryptoRng + ?Sized>(
-    rng: &mut R,
+fn random_prime_lanes(
+    rngs: &mut SearchRngs,
     stats: &mut GenerationStats,
     kernel: LaneKernel,
 ) -> Result<BoxedUint> {
-    let mut candidates = Candidates::new(rng, true)?;
+    let mut candidates = Candidates::new(&mut rngs.sieve, true)?;
     loop {
         let batch = (0..LANES)
-            .map(|_| candidates.next(rng))
+            .map(|_| candidates.next(&mut rngs.sieve))
             .collect::<Result<Vec<_>>>()?;
-        if let Some(prime) = test_batch(rng, &batch, stats, kernel)? {
+        if let Some(prime) = test_batch(&mut rngs.bases, &batch, stats, kernel)? {
             return Ok(prime);
         }
     }
@@ -519,9 +544,17 @@ impl RsaKeyPair {
     }
 
     /// Like [`RsaKeyPair::generate_with_stats`], choosing how the primes are
-    /// searched: on several threads at once (which thread finds a prime
-    /// first decides which prime it is, so a seeded `rng` no longer gives a
-    /// repeatable key), or on a forced path whatever the CPU has.
+    /// searched: on several threads at once, or on a forced path whatever
+    /// the CPU has.
+    ///
+    /// A seeded `rng` gives the same key on any number of threads and on
+    /// either AVX-512 kernel (the scalar search, with its deeper sieve, has
+    /// other candidates, and so has the portable one). The one exception is
+    /// a candidate that passes the base-2 test and is then refused by the
+    /// random-base rounds, with probability far below 2^−100 for a random
+    /// candidate: one thread goes on with the same search, several replace
+    /// it with a new one. The work counted differs: threads give up batches
+    /// that turn out to follow the prime.
     ///
     /// # Errors
     ///
@@ -571,10 +604,13 @@ pub(crate) fn generate_with_stats<R: CryptoRng + ?Sized>(
         let (a, b) = if options.threads > 1 && path != Path::Portable {
             parallel::two_primes(rng, options.threads, path, &mut stats)?
         } else {
-            let one = |rng: &mut R, stats: &mut GenerationStats| match path {
-                Path::Lanes(kernel) => random_prime_lanes(rng, stats, kernel),
-                Path::Scalar => random_prime_scalar(rng, stats),
-                Path::Portable => random_prime_portable(rng, stats),
+            let one = |rng: &mut R, stats: &mut GenerationStats| {
+                let mut rngs = SearchRngs::draw(rng);
+                match path {
+                    Path::Lanes(kernel) => random_prime_lanes(&mut rngs, stats, kernel),
+                    Path::Scalar => random_prime_scalar(&mut rngs, stats),
+                    Path::Portable => random_prime_portable(&mut rngs, stats),
+                }
             };
             let a = Zeroizing::new(one(rng, &mut stats)?);
             let b = Zeroizing::new(one(rng, &mut stats)?);

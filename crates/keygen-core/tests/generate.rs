@@ -201,6 +201,35 @@ fn the_same_seed_gives_the_same_key_and_counts() {
     }
 }
 
+/// Each search tests its candidates in sieve order and keeps the first to
+/// pass whichever thread tests it, so the thread count changes the time, not
+/// the key: on the default search and on the scalar one, on any CPU.
+#[test]
+fn the_thread_count_changes_the_time_not_the_key() {
+    use keygen_core::{GenerateOptions, PrimeSearch};
+    for search in [PrimeSearch::Auto, PrimeSearch::Scalar] {
+        for seed in [6u8, 7] {
+            let seeded = || chacha20::ChaCha20Rng::from_seed([seed; 32]);
+            let options = GenerateOptions::new().with_search(search);
+            let (one, stats) =
+                RsaKeyPair::generate_with(&mut seeded(), &options.with_threads(1)).unwrap();
+            for threads in [2, 3] {
+                let (key, more) =
+                    RsaKeyPair::generate_with(&mut seeded(), &options.with_threads(threads))
+                        .unwrap();
+                assert!(
+                    key.ct_eq(&one),
+                    "{search:?}, seed {seed}: {threads} threads found other primes"
+                );
+                // Both primes found and tested once each; the threads may
+                // have tested some candidates after them too.
+                assert!(more.mr_random() >= stats.mr_random(), "{more:?} {stats:?}");
+                assert_eq!(more.rejected_pairs(), stats.rejected_pairs());
+            }
+        }
+    }
+}
+
 #[test]
 fn os_rng_generation_works_and_differs() {
     let a = RsaKeyPair::generate_os().unwrap();
@@ -247,8 +276,8 @@ fn every_search_can_be_forced() {
             other => panic!("expected unsupported, got {:?}", other.map(|(_, s)| s)),
         }
     }
-    // The AVX-512F kernel forced where the CPU has IFMA: the same key and
-    // the same counts from the same seed, on one thread and on two.
+    // The AVX-512F kernel forced where the CPU has IFMA: the same key from
+    // the same seed on one thread and on two (and the same counts on one).
     for threads in [1, 2] {
         let f = GenerateOptions::new()
             .with_search(PrimeSearch::Avx512F)
@@ -268,9 +297,13 @@ fn every_search_can_be_forced() {
         let (key, stats) = RsaKeyPair::generate_with(&mut seeded(), &f).unwrap();
         assert_fips_186_5(&key);
         assert_eq!(stats.fermat_lanes(), stats.candidates());
+        let (same, same_stats) =
+            RsaKeyPair::generate_with(&mut seeded(), &fastest.with_threads(1)).unwrap();
+        assert!(
+            key.ct_eq(&same),
+            "the kernel and the threads change the time, not the key"
+        );
         if threads == 1 {
-            let (same, same_stats) = RsaKeyPair::generate_with(&mut seeded(), &fastest).unwrap();
-            assert!(key.ct_eq(&same), "the kernel changes the time, not the key");
             assert_eq!(stats, same_stats);
         }
         if keygen_mont::ifma_available() {

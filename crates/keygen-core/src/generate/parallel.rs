@@ -1,42 +1,48 @@
 //! Several threads finding the two primes together.
 //!
 //! Each prime comes from its own search (its own sieve, from its own random
-//! start). Both searches run from the start, the threads spread over them
-//! (two threads: one each), taking batches of a search's sieve: eight
-//! candidates for the base-2 Fermat test in vector lanes, or one for the
-//! scalar kernel's strong test to base 2 (a batch of eight would test the
+//! start: [`SearchRngs`], the same two seeds one thread would draw). Both
+//! searches run from the start, the threads spread over them (two threads:
+//! one each), taking batches of a search's sieve in order: eight candidates
+//! for the base-2 Fermat test in vector lanes, or one for the scalar
+//! kernel's strong test to base 2 (a batch of eight would test the
 //! candidates after the first prime for nothing). A thread always takes
 //! its next batch from the search with the fewest batches in flight, so a
 //! thread whose search has ended joins the other one.
 //!
-//! The first candidate of a search to pass ends that search. The first
-//! prime's candidate then waits for its final Miller–Rabin rounds until the
-//! second is found, and the two candidates' rounds run at once on two
-//! threads (one after the other, they would leave a thread idle through the
-//! last ones). Batches of a search that has ended are given up: on the IFMA
-//! kernel within 128 squarings (the kernel looks at the search's flag, an
-//! atomic, as it goes), elsewhere when they finish. Only the search that
-//! ends last can have batches on other threads to give up, so about half a
-//! batch is lost per key (a search shared by both threads from its start
-//! would lose one for each prime). Should the final rounds refuse a
-//! candidate, a thread builds the sieve of one more search while any other
-//! thread goes on with the search still running, if there is one.
+//! A search ends with its first candidate, in sieve order, to pass: a batch
+//! that passes ends it once no earlier batch of it is still being tested
+//! (one that is may hold an earlier candidate that passes; batches of equal
+//! work started in order nearly always end in order, so this rarely
+//! waits). The prime is thus the one a single thread would find, whichever
+//! thread tests it, and a seeded generator gives the same key on any
+//! number of threads. The first prime's candidate then waits for its final
+//! Miller–Rabin rounds until the second is found, and the two candidates'
+//! rounds run at once on two threads (one after the other, they would leave
+//! a thread idle through the last ones). Batches after the one that passed
+//! are given up: on the IFMA kernel within 128 squarings (the kernel looks
+//! at the search's cut-off, an atomic, as it goes), elsewhere when they
+//! finish. Only the search that ends last can have batches on other threads
+//! to give up, so about half a batch is lost per key (a search shared by
+//! both threads from its start would lose one for each prime). Should the
+//! final rounds refuse a candidate, a thread builds the sieve of one more
+//! search while any other thread goes on with the search still running, if
+//! there is one.
 //!
 //! Two threads thus find both primes in about half the time of one, where
-//! one thread per prime would wait for the slower of two searches. Which
-//! prime is found depends on which thread is first, so a seeded generator
-//! does not give repeatable keys here (it does on one thread).
+//! one thread per prime would wait for the slower of two searches.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use chacha20::ChaCha20Rng;
 use crypto_bigint::BoxedUint;
-use rand_core::{CryptoRng, Rng, SeedableRng};
+use rand_core::{CryptoRng, SeedableRng};
 use zeroize::Zeroizing;
 
 use super::{
-    Candidates, GenerationStats, Path, fermat_batch_or_stop, final_tests, scalar_base_two,
+    Candidates, GenerationStats, Path, SearchRngs, fermat_batch_or_stop, final_tests,
+    scalar_base_two,
 };
 use crate::{Error, Result};
 
@@ -48,10 +54,34 @@ struct Search {
     /// Numbers searches in the order they were started.
     number: u64,
     candidates: Candidates,
-    /// Set once the search has ended: its batches in flight are given up.
-    ended: Arc<AtomicBool>,
-    /// Batches of this search being tested.
-    in_flight: usize,
+    /// The search's random streams (its sieve's and its final rounds').
+    rngs: SearchRngs,
+    /// The index of the next batch to hand out.
+    next_batch: u64,
+    /// The indices of the batches being tested.
+    in_flight: Vec<u64>,
+    /// The index of the earliest batch known to hold a candidate that
+    /// passed (`u64::MAX` while none has): every later batch is given up.
+    cutoff: Arc<AtomicU64>,
+    /// That batch's first candidate to pass, which ends the search once no
+    /// earlier batch is in flight.
+    pending: Option<Zeroizing<BoxedUint>>,
+}
+
+impl Search {
+    /// The search's prime candidate, once no batch that could hold an
+    /// earlier one is still being tested.
+    fn decided(&self) -> bool {
+        let cutoff = self.cutoff.load(Ordering::Relaxed);
+        self.pending.is_some() && self.in_flight.iter().all(|&batch| batch > cutoff)
+    }
+}
+
+/// A candidate that ended its search, with that search's stream for the
+/// random bases of its final rounds.
+struct Finalist {
+    candidate: Zeroizing<BoxedUint>,
+    bases: chacha20::ChaCha20Rng,
 }
 
 /// What the threads share.
@@ -62,17 +92,22 @@ struct Shared {
     next_number: u64,
     /// Sieves being built, each by one thread outside the lock.
     building: usize,
+    /// The streams of the searches to start next, in order: the key's two,
+    /// then any drawn from `spare`.
+    queued: Vec<SearchRngs>,
     /// Candidates that passed the Fermat test and are in their final rounds
     /// or waiting for them.
     verifying: usize,
     /// A candidate whose final rounds wait until the other is found, so
     /// that both run at once on two threads rather than one after the other
     /// while the rest of the threads search.
-    deferred: Option<Zeroizing<BoxedUint>>,
+    deferred: Option<Box<Finalist>>,
     /// The primes found, each from its own search.
     found: Vec<Zeroizing<BoxedUint>>,
-    /// Draws the sieves' random bases.
-    rng: ChaCha20Rng,
+    /// Draws the seeds of searches that replace one whose candidate the
+    /// final rounds refused (derived from the key's first seed, so that the
+    /// key's generator gives up two seeds, as on one thread).
+    spare: ChaCha20Rng,
     /// The work of every thread: batches that ran to their end, those of
     /// searches that had ended included (not those given up midway).
     stats: GenerationStats,
@@ -105,14 +140,16 @@ struct Pool {
 
 /// What a thread does next.
 enum Work {
-    /// Test a batch of search number `search`, given up when `ended` is set.
+    /// Test batch `index` of search number `search`, given up when the
+    /// search's `cutoff` falls below `index`.
     Batch {
         search: u64,
-        ended: Arc<AtomicBool>,
+        index: u64,
+        cutoff: Arc<AtomicU64>,
         batch: Vec<Zeroizing<BoxedUint>>,
     },
     /// Run the final rounds on a deferred candidate.
-    Verify(Zeroizing<BoxedUint>),
+    Verify(Box<Finalist>),
 }
 
 impl Pool {
@@ -127,11 +164,10 @@ impl Pool {
     }
 
     /// Builds a search's sieve outside the lock (the caller has counted it
-    /// in `building`) from a seed drawn under it, and starts the search if
+    /// in `building`) from streams taken under it, and starts the search if
     /// it is still needed.
-    fn build(&self, seed: Zeroizing<[u8; 32]>) {
-        let mut rng = ChaCha20Rng::from_seed(*seed);
-        let built = Candidates::new(&mut rng, matches!(self.path, Path::Lanes(_)));
+    fn build(&self, mut rngs: SearchRngs) {
+        let built = Candidates::new(&mut rngs.sieve, matches!(self.path, Path::Lanes(_)));
         let mut s = self.lock();
         s.building -= 1;
         match built {
@@ -141,8 +177,11 @@ impl Pool {
                 s.searches.push(Search {
                     number,
                     candidates,
-                    ended: Arc::new(AtomicBool::new(false)),
-                    in_flight: 0,
+                    rngs,
+                    next_batch: 0,
+                    in_flight: Vec::new(),
+                    cutoff: Arc::new(AtomicU64::new(u64::MAX)),
+                    pending: None,
                 });
             }
             Ok(_) => {}
@@ -171,14 +210,24 @@ impl Pool {
             }
             if s.searches.len() + s.building < s.needed() {
                 s.building += 1;
-                let seed = draw_seed(&mut s.rng);
+                let rngs = if s.queued.is_empty() {
+                    SearchRngs::draw(&mut s.spare)
+                } else {
+                    s.queued.remove(0)
+                };
                 drop(s);
-                self.build(seed);
+                self.build(rngs);
                 s = self.lock();
                 continue;
             }
-            let shared = &mut *s;
-            let Some(search) = shared.searches.iter_mut().min_by_key(|x| x.in_flight) else {
+            // A search with a candidate waiting for earlier batches has
+            // nothing left to hand out.
+            let Some(search) = s
+                .searches
+                .iter_mut()
+                .filter(|x| x.pending.is_none())
+                .min_by_key(|x| x.in_flight.len())
+            else {
                 // Nothing to do until a sieve is built or a verdict comes.
                 s = self.wait(s);
                 continue;
@@ -189,14 +238,17 @@ impl Pool {
                 1
             };
             let batch = (0..size)
-                .map(|_| search.candidates.next(&mut shared.rng))
+                .map(|_| search.candidates.next(&mut search.rngs.sieve))
                 .collect::<Result<Vec<_>>>();
             match batch {
                 Ok(batch) => {
-                    search.in_flight += 1;
+                    let index = search.next_batch;
+                    search.next_batch += 1;
+                    search.in_flight.push(index);
                     return Some(Work::Batch {
                         search: search.number,
-                        ended: Arc::clone(&search.ended),
+                        index,
+                        cutoff: Arc::clone(&search.cutoff),
                         batch,
                     });
                 }
@@ -209,36 +261,47 @@ impl Pool {
         }
     }
 
-    /// Records the end of a batch of search `number`, and `passed`, its
-    /// first candidate to pass the test, if any. Returns whether that
-    /// candidate is now this thread's to verify at once: `false` when the
-    /// search had ended already, or when the candidate waits instead
-    /// (`deferred`, while another prime is still searched for and none
-    /// waits already) and the thread searches on.
-    fn batch_done(&self, number: u64, passed: Option<&BoxedUint>) -> bool {
+    /// Records the end of batch `index` of search `number`, and `passed`,
+    /// its first candidate to pass the test, if any. Returns the candidate
+    /// that ends the search when it is now this thread's to verify at once:
+    /// `None` when the search had ended already or is not decided yet (an
+    /// earlier batch is still in flight), or when the candidate waits
+    /// instead (`deferred`, while another prime is still searched for and
+    /// none waits already) and the thread searches on.
+    fn batch_done(&self, number: u64, index: u64, passed: Option<&BoxedUint>) -> Option<Finalist> {
         let mut s = self.lock();
-        let Some(index) = s.searches.iter().position(|x| x.number == number) else {
-            return false;
-        };
-        s.searches[index].in_flight -= 1;
-        let Some(candidate) = passed else {
-            return false;
-        };
-        if s.finished() {
-            return false;
+        let position = s.searches.iter().position(|x| x.number == number)?;
+        let search = &mut s.searches[position];
+        search.in_flight.retain(|&batch| batch != index);
+        if let Some(candidate) = passed
+            && index < search.cutoff.load(Ordering::Relaxed)
+        {
+            // The earliest batch known to pass: it supersedes a later one
+            // and gives up the batches after it.
+            search.cutoff.store(index, Ordering::Relaxed);
+            search.pending = Some(Zeroizing::new(candidate.clone()));
         }
-        let search = s.searches.swap_remove(index);
-        search.ended.store(true, Ordering::Relaxed);
-        drop(search);
+        if s.finished() || !s.searches[position].decided() {
+            return None;
+        }
+        let search = s.searches.swap_remove(position);
+        let finalist = Finalist {
+            candidate: search.pending?,
+            bases: search.rngs.bases,
+        };
         s.verifying += 1;
         let defer = s.needed() > 0 && s.deferred.is_none();
-        if defer {
-            s.deferred = Some(Zeroizing::new(candidate.clone()));
-        }
+        let now = if defer {
+            s.deferred = Some(Box::new(finalist));
+            None
+        } else {
+            Some(finalist)
+        };
         drop(s);
-        // A thread waiting for work may now have a deferred candidate.
+        // A thread waiting for work may now have a deferred candidate, or
+        // another search to join.
         self.changed.notify_all();
-        !defer
+        now
     }
 
     /// Records the verdict of the final rounds.
@@ -279,26 +342,24 @@ impl Pool {
     }
 }
 
-fn draw_seed(rng: &mut ChaCha20Rng) -> Zeroizing<[u8; 32]> {
-    let mut seed = Zeroizing::new([0u8; 32]);
-    rng.fill_bytes(seed.as_mut());
-    seed
-}
-
 /// One thread's part: [`search`], with a panic turned into an error for every
 /// thread to see — a thread that panicked while building a sieve or testing
 /// a candidate would otherwise leave the others waiting for it forever.
-fn work(pool: &Pool, rng: ChaCha20Rng) {
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| search(pool, rng)));
+fn work(pool: &Pool) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| search(pool)));
     if outcome.is_err() {
         pool.fail(Error::Arithmetic("a prime-search thread panicked"));
     }
 }
 
-/// Runs the final rounds on `candidate` and records the verdict.
-fn verify(pool: &Pool, rng: &mut ChaCha20Rng, candidate: &BoxedUint, stats: &mut GenerationStats) {
-    match pool.final_rounds(rng, candidate, stats) {
-        Ok(true) => pool.verified(Some(BoxedUint::clone(candidate))),
+/// Runs the final rounds on a finalist and records the verdict.
+fn verify(pool: &Pool, finalist: Finalist, stats: &mut GenerationStats) {
+    let Finalist {
+        candidate,
+        mut bases,
+    } = finalist;
+    match pool.final_rounds(&mut bases, &candidate, stats) {
+        Ok(true) => pool.verified(Some(BoxedUint::clone(&candidate))),
         Ok(false) => pool.verified(None),
         Err(e) => {
             pool.verified(None);
@@ -308,24 +369,26 @@ fn verify(pool: &Pool, rng: &mut ChaCha20Rng, candidate: &BoxedUint, stats: &mut
 }
 
 /// Batches until both primes are found.
-fn search(pool: &Pool, mut rng: ChaCha20Rng) {
+fn search(pool: &Pool) {
     let mut stats = GenerationStats::default();
     while let Some(work) = pool.take() {
-        let (number, ended, batch) = match work {
+        let (number, index, cutoff, batch) = match work {
             Work::Batch {
                 search,
-                ended,
+                index,
+                cutoff,
                 batch,
-            } => (search, ended, batch),
-            Work::Verify(candidate) => {
-                verify(pool, &mut rng, &candidate, &mut stats);
+            } => (search, index, cutoff, batch),
+            Work::Verify(finalist) => {
+                verify(pool, *finalist, &mut stats);
                 continue;
             }
         };
         let passed = if let Path::Lanes(kernel) = pool.path {
-            // Given up when the search ends first: nothing of it would be
-            // used.
-            let stop = || ended.load(Ordering::Relaxed) || pool.halted.load(Ordering::Relaxed);
+            // Given up when an earlier batch has passed: nothing of it would
+            // be used.
+            let stop =
+                || cutoff.load(Ordering::Relaxed) < index || pool.halted.load(Ordering::Relaxed);
             fermat_batch_or_stop(&batch, &mut stats, kernel, &stop)
         } else {
             Some(batch.iter().enumerate().fold(0u8, |acc, (i, c)| {
@@ -339,17 +402,16 @@ fn search(pool: &Pool, mut rng: ChaCha20Rng) {
                 .find(|&(i, _)| passed >> i & 1 == 1)
                 .map(|(_, c)| c)
         });
-        if pool.batch_done(number, first.map(|c| &**c))
-            && let Some(candidate) = first
-        {
-            verify(pool, &mut rng, candidate, &mut stats);
+        if let Some(finalist) = pool.batch_done(number, index, first.map(|c| &**c)) {
+            verify(pool, finalist, &mut stats);
         }
     }
     pool.lock().stats.add(&stats);
 }
 
 /// Finds two random 2048-bit probable primes, each from its own search, with
-/// `threads` threads (the calling thread is one of them).
+/// `threads` threads (the calling thread is one of them): the primes one
+/// thread would find from `rng`, drawing the same two seeds from it.
 pub(super) fn two_primes<R: CryptoRng + ?Sized>(
     rng: &mut R,
     threads: usize,
@@ -370,18 +432,20 @@ fn two_primes_refusing<R: CryptoRng + ?Sized>(
 ) -> Result<(Zeroizing<BoxedUint>, Zeroizing<BoxedUint>)> {
     #[cfg(not(test))]
     let _ = refusals;
-    let shared_rng = ChaCha20Rng::from_rng(rng);
-    let worker_rngs: Vec<ChaCha20Rng> = (0..threads).map(|_| ChaCha20Rng::from_rng(rng)).collect();
+    let queued: Vec<SearchRngs> = (0..PRIMES).map(|_| SearchRngs::draw(rng)).collect();
+    let mut spare = ChaCha20Rng::from_seed(*Zeroizing::new(queued[0].sieve.get_seed()));
+    spare.set_stream(2);
     let pool = Pool {
         // No search yet: the first threads build the two sieves at once.
         state: Mutex::new(Shared {
             searches: Vec::with_capacity(PRIMES),
             next_number: 0,
             building: 0,
+            queued,
             verifying: 0,
             deferred: None,
             found: Vec::with_capacity(PRIMES),
-            rng: shared_rng,
+            spare,
             stats: GenerationStats::default(),
             error: None,
         }),
@@ -392,15 +456,11 @@ fn two_primes_refusing<R: CryptoRng + ?Sized>(
         refusals: std::sync::atomic::AtomicUsize::new(refusals),
     };
     std::thread::scope(|scope| {
-        let mut rngs = worker_rngs.into_iter();
-        let own = rngs.next();
-        for worker_rng in rngs {
+        for _ in 1..threads.max(1) {
             let pool = &pool;
-            scope.spawn(move || work(pool, worker_rng));
+            scope.spawn(move || work(pool));
         }
-        if let Some(own) = own {
-            work(&pool, own);
-        }
+        work(&pool);
     });
     let mut s = pool
         .state
