@@ -41,11 +41,13 @@ pub(crate) const MR_RANDOM_ROUNDS: usize = 7;
 /// a fresh one should its windows run out), `bases` the random bases of the
 /// final rounds. A search thus tests the same candidates with the same
 /// bases whichever thread tests them, and in whatever order the key's
-/// searches run. Their states decide the primes: both are wiped when
-/// dropped (chacha20's `zeroize` feature, checked below).
+/// searches run. Their states decide the primes: they live on the heap, so
+/// that handing a search from one place to another moves a pointer and
+/// leaves no copy behind, and are wiped when dropped (chacha20's `zeroize`
+/// feature, checked below).
 pub(crate) struct SearchRngs {
-    pub(crate) sieve: chacha20::ChaCha20Rng,
-    pub(crate) bases: chacha20::ChaCha20Rng,
+    pub(crate) sieve: Box<chacha20::ChaCha20Rng>,
+    pub(crate) bases: Box<chacha20::ChaCha20Rng>,
 }
 
 const _: fn() = || {
@@ -58,8 +60,8 @@ impl SearchRngs {
     pub(crate) fn draw<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
         let mut seed = Zeroizing::new([0u8; 32]);
         rng.fill_bytes(seed.as_mut());
-        let sieve = chacha20::ChaCha20Rng::from_seed(*seed);
-        let mut bases = chacha20::ChaCha20Rng::from_seed(*seed);
+        let sieve = Box::new(chacha20::ChaCha20Rng::from_seed(*seed));
+        let mut bases = Box::new(chacha20::ChaCha20Rng::from_seed(*seed));
         bases.set_stream(1);
         Self { sieve, bases }
     }
@@ -142,8 +144,9 @@ pub enum PrimeSearch {
     /// AVX-512F.
     Avx512,
     /// [`PrimeSearch::Avx512`] on the AVX-512F kernel even where the CPU
-    /// has IFMA: the same candidates, tests and key for the same random
-    /// numbers, in more time; for measuring and testing that kernel on IFMA
+    /// has IFMA: the same candidates and key for the same random numbers
+    /// (and on one thread the same counts), in more time; for measuring and
+    /// testing that kernel on IFMA
     /// machines. Fails with [`Error::Unsupported`] on a CPU without
     /// AVX-512F.
     Avx512F,
@@ -412,11 +415,11 @@ impl Candidates {
 
 /// One random 2048-bit probable prime, one candidate at a time.
 fn random_prime_portable(rngs: &mut SearchRngs, stats: &mut GenerationStats) -> Result<BoxedUint> {
-    let mut candidates = Candidates::new(&mut rngs.sieve, false)?;
+    let mut candidates = Candidates::new(&mut *rngs.sieve, false)?;
     loop {
-        let candidate = candidates.next(&mut rngs.sieve)?;
+        let candidate = candidates.next(&mut *rngs.sieve)?;
         stats.candidates += 1;
-        if final_tests(&mut rngs.bases, &candidate, Path::Portable, stats)? {
+        if final_tests(&mut *rngs.bases, &candidate, Path::Portable, stats)? {
             return Ok(BoxedUint::clone(&candidate));
         }
     }
@@ -435,11 +438,11 @@ fn scalar_base_two(candidate: &BoxedUint, stats: &mut GenerationStats) -> bool {
 /// One random 2048-bit probable prime, one candidate at a time on the
 /// scalar kernel.
 fn random_prime_scalar(rngs: &mut SearchRngs, stats: &mut GenerationStats) -> Result<BoxedUint> {
-    let mut candidates = Candidates::new(&mut rngs.sieve, false)?;
+    let mut candidates = Candidates::new(&mut *rngs.sieve, false)?;
     loop {
-        let candidate = candidates.next(&mut rngs.sieve)?;
+        let candidate = candidates.next(&mut *rngs.sieve)?;
         if scalar_base_two(&candidate, stats)
-            && final_tests(&mut rngs.bases, &candidate, Path::Scalar, stats)?
+            && final_tests(&mut *rngs.bases, &candidate, Path::Scalar, stats)?
         {
             return Ok(BoxedUint::clone(&candidate));
         }
@@ -506,12 +509,12 @@ fn random_prime_lanes(
     stats: &mut GenerationStats,
     kernel: LaneKernel,
 ) -> Result<BoxedUint> {
-    let mut candidates = Candidates::new(&mut rngs.sieve, true)?;
+    let mut candidates = Candidates::new(&mut *rngs.sieve, true)?;
     loop {
         let batch = (0..LANES)
-            .map(|_| candidates.next(&mut rngs.sieve))
+            .map(|_| candidates.next(&mut *rngs.sieve))
             .collect::<Result<Vec<_>>>()?;
-        if let Some(prime) = test_batch(&mut rngs.bases, &batch, stats, kernel)? {
+        if let Some(prime) = test_batch(&mut *rngs.bases, &batch, stats, kernel)? {
             return Ok(prime);
         }
     }
@@ -550,11 +553,14 @@ impl RsaKeyPair {
     /// A seeded `rng` gives the same key on any number of threads and on
     /// either AVX-512 kernel (the scalar search, with its deeper sieve, has
     /// other candidates, and so has the portable one). The one exception is
-    /// a candidate that passes the base-2 test and is then refused by the
-    /// random-base rounds, with probability far below 2^−100 for a random
-    /// candidate: one thread goes on with the same search, several replace
-    /// it with a new one. The work counted differs: threads give up batches
-    /// that turn out to follow the prime.
+    /// a candidate that passes the first test and is then refused by the
+    /// final rounds: one thread goes on with the same search, several
+    /// replace it with a new one. That takes a composite that fools the
+    /// test to base 2 (far below 2^−100 for a random candidate) or, in
+    /// vector lanes, a prime p with 2^64 | p − 1, which the lanes'
+    /// Miller–Rabin refuses rather than tests (about 2^−63 a prime). The work
+    /// counted differs: threads give up batches that turn out to follow the
+    /// prime.
     ///
     /// # Errors
     ///

@@ -22,9 +22,10 @@
 //! a thread idle through the last ones). Batches after the one that passed
 //! are given up: on the IFMA kernel within 128 squarings (the kernel looks
 //! at the search's cut-off, an atomic, as it goes), elsewhere when they
-//! finish. Only the search that ends last can have batches on other threads
-//! to give up, so about half a batch is lost per key (a search shared by
-//! both threads from its start would lose one for each prime). Should the
+//! finish. With two threads, only the search that ends last has batches on
+//! the other thread to give up, so about half a batch is lost per key (a
+//! search shared by both threads from its start would lose one for each
+//! prime). Should the
 //! final rounds refuse a candidate, a thread builds the sieve of one more
 //! search while any other thread goes on with the search still running, if
 //! there is one.
@@ -69,11 +70,15 @@ struct Search {
 }
 
 impl Search {
-    /// The search's prime candidate, once no batch that could hold an
+    /// Takes the search's prime candidate, once no batch that could hold an
     /// earlier one is still being tested.
-    fn decided(&self) -> bool {
+    fn take_decided(&mut self) -> Option<Zeroizing<BoxedUint>> {
         let cutoff = self.cutoff.load(Ordering::Relaxed);
-        self.pending.is_some() && self.in_flight.iter().all(|&batch| batch > cutoff)
+        if self.in_flight.iter().all(|&batch| batch > cutoff) {
+            self.pending.take()
+        } else {
+            None
+        }
     }
 }
 
@@ -81,7 +86,7 @@ impl Search {
 /// random bases of its final rounds.
 struct Finalist {
     candidate: Zeroizing<BoxedUint>,
-    bases: chacha20::ChaCha20Rng,
+    bases: Box<ChaCha20Rng>,
 }
 
 /// What the threads share.
@@ -101,7 +106,7 @@ struct Shared {
     /// A candidate whose final rounds wait until the other is found, so
     /// that both run at once on two threads rather than one after the other
     /// while the rest of the threads search.
-    deferred: Option<Box<Finalist>>,
+    deferred: Option<Finalist>,
     /// The primes found, each from its own search.
     found: Vec<Zeroizing<BoxedUint>>,
     /// Draws the seeds of searches that replace one whose candidate the
@@ -149,7 +154,7 @@ enum Work {
         batch: Vec<Zeroizing<BoxedUint>>,
     },
     /// Run the final rounds on a deferred candidate.
-    Verify(Box<Finalist>),
+    Verify(Finalist),
 }
 
 impl Pool {
@@ -167,7 +172,7 @@ impl Pool {
     /// in `building`) from streams taken under it, and starts the search if
     /// it is still needed.
     fn build(&self, mut rngs: SearchRngs) {
-        let built = Candidates::new(&mut rngs.sieve, matches!(self.path, Path::Lanes(_)));
+        let built = Candidates::new(&mut *rngs.sieve, matches!(self.path, Path::Lanes(_)));
         let mut s = self.lock();
         s.building -= 1;
         match built {
@@ -238,7 +243,7 @@ impl Pool {
                 1
             };
             let batch = (0..size)
-                .map(|_| search.candidates.next(&mut search.rngs.sieve))
+                .map(|_| search.candidates.next(&mut *search.rngs.sieve))
                 .collect::<Result<Vec<_>>>();
             match batch {
                 Ok(batch) => {
@@ -281,18 +286,19 @@ impl Pool {
             search.cutoff.store(index, Ordering::Relaxed);
             search.pending = Some(Zeroizing::new(candidate.clone()));
         }
-        if s.finished() || !s.searches[position].decided() {
+        if s.finished() {
             return None;
         }
+        let candidate = s.searches[position].take_decided()?;
         let search = s.searches.swap_remove(position);
         let finalist = Finalist {
-            candidate: search.pending?,
+            candidate,
             bases: search.rngs.bases,
         };
         s.verifying += 1;
         let defer = s.needed() > 0 && s.deferred.is_none();
         let now = if defer {
-            s.deferred = Some(Box::new(finalist));
+            s.deferred = Some(finalist);
             None
         } else {
             Some(finalist)
@@ -380,7 +386,7 @@ fn search(pool: &Pool) {
                 batch,
             } => (search, index, cutoff, batch),
             Work::Verify(finalist) => {
-                verify(pool, *finalist, &mut stats);
+                verify(pool, finalist, &mut stats);
                 continue;
             }
         };
