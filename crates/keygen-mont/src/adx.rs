@@ -65,23 +65,40 @@ impl Adx {
     }
 }
 
+/// What a row does with the words of `t` it writes.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+enum Rows {
+    /// Adds to all L + 1 of them.
+    Sum,
+    /// Adds to the lower L and writes the top one, which it does not read:
+    /// the rows of a product, whose top word no earlier row reached.
+    FreshTop,
+    /// Writes all L + 1 without reading them: a product's first row.
+    Fresh,
+}
+
 /// One row of length L: the L + 1 words of `t` become
-/// t₀…t_(L−1) + x·b + (t_L + carry)·2^(64·L); returns the carry out of the
-/// top word (at most 2 when `carry` is at most 1).
+/// t₀…t_(L−1) + x·b + (t_L + carry)·2^(64·L), the words `into` does not
+/// read counting as zero; returns the carry out of the top word (at most 2
+/// when `carry` is at most 1).
 ///
 /// Each step j < L multiplies x by b_j (`mulx`, the high word into one of
 /// two registers in turn), adds the previous step's high word with the
 /// carry flag (`adcx`) and t_j with the overflow flag (`adox`), and stores
 /// the word; the assembler writes the steps out two at a time (`.rept`, the
 /// offsets constants of an assembler symbol). The two chains end at the top
-/// word.
+/// word. Writing rather than adding where `into` says so spares the
+/// caller zeroing the buffer before each product.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn row<const L: usize>(_: Adx, t: &mut [u64], b: &[u64], x: u64, carry: u64) -> u64 {
+fn row<const L: usize>(_: Adx, into: Rows, t: &mut [u64], b: &[u64], x: u64, carry: u64) -> u64 {
     /// The assembly, ending in the register `$last` (which holds step
-    /// L − 1's high word) and naming the other `$other`.
+    /// L − 1's high word); `$add0` and `$add1` are the two steps' additions
+    /// of t_j (or nothing), `$top` the top word's addend (t_L, or `out`,
+    /// which is zero there).
     macro_rules! row_asm {
-        ($t:expr, $b:expr, $x:expr, $carry:expr, $odd:literal, $last:literal) => {{
+        ($t:expr, $b:expr, $x:expr, $carry:expr, $odd:literal, $last:literal, $add0:literal, $add1:literal, $top:literal) => {{
             let out: u64;
             // SAFETY: the `Adx` token exists only when the CPU has BMI2
             // (`mulx`) and ADX (`adcx`, `adox`). The assembly reads b[0..L]
@@ -97,11 +114,11 @@ fn row<const L: usize>(_: Adx, t: &mut [u64], b: &[u64], x: u64, carry: u64) -> 
                     ".rept {pairs}",
                     "mulx {h0}, {lo}, qword ptr [{b} + 8*keygen_adx_j]",
                     "adcx {lo}, {h1}",
-                    "adox {lo}, qword ptr [{t} + 8*keygen_adx_j]",
+                    $add0,
                     "mov qword ptr [{t} + 8*keygen_adx_j], {lo}",
                     "mulx {h1}, {lo}, qword ptr [{b} + 8*keygen_adx_j + 8]",
                     "adcx {lo}, {h0}",
-                    "adox {lo}, qword ptr [{t} + 8*keygen_adx_j + 8]",
+                    $add1,
                     "mov qword ptr [{t} + 8*keygen_adx_j + 8], {lo}",
                     ".set keygen_adx_j, keygen_adx_j + 2",
                     ".endr",
@@ -109,15 +126,16 @@ fn row<const L: usize>(_: Adx, t: &mut [u64], b: &[u64], x: u64, carry: u64) -> 
                     ".rept {odd}",
                     "mulx {h0}, {lo}, qword ptr [{b} + 8*keygen_adx_j]",
                     "adcx {lo}, {h1}",
-                    "adox {lo}, qword ptr [{t} + 8*keygen_adx_j]",
+                    $add0,
                     "mov qword ptr [{t} + 8*keygen_adx_j], {lo}",
                     ".endr",
                     // The top word: the last high word (at most 2^64 − 2)
-                    // plus the carry flag cannot wrap; then t_L with the
-                    // overflow flag, whose carry goes to `out`, then `carry`.
+                    // plus the carry flag cannot wrap; then t_L (or zero)
+                    // with the overflow flag, whose carry goes to `out`,
+                    // then `carry`.
                     "mov {out:e}, 0",
                     concat!("adcx {", $last, "}, {out}"),
-                    concat!("adox {", $last, "}, qword ptr [{t} + {top}]"),
+                    concat!("adox {", $last, "}, ", $top),
                     "adox {out}, {out}",
                     concat!("add {", $last, "}, {carry}"),
                     "adc {out}, 0",
@@ -141,10 +159,41 @@ fn row<const L: usize>(_: Adx, t: &mut [u64], b: &[u64], x: u64, carry: u64) -> 
     }
     const { assert!(L >= 1) };
     assert!(t.len() > L && b.len() >= L, "a row of {L} words");
+    /// The row for the parity of L and for `into`.
+    macro_rules! row_for {
+        ($odd:literal, $last:literal) => {
+            match into {
+                Rows::Sum => row_asm!(
+                    t,
+                    b,
+                    x,
+                    carry,
+                    $odd,
+                    $last,
+                    "adox {lo}, qword ptr [{t} + 8*keygen_adx_j]",
+                    "adox {lo}, qword ptr [{t} + 8*keygen_adx_j + 8]",
+                    "qword ptr [{t} + {top}]"
+                ),
+                Rows::FreshTop => row_asm!(
+                    t,
+                    b,
+                    x,
+                    carry,
+                    $odd,
+                    $last,
+                    "adox {lo}, qword ptr [{t} + 8*keygen_adx_j]",
+                    "adox {lo}, qword ptr [{t} + 8*keygen_adx_j + 8]",
+                    "{out}"
+                ),
+                // No addition of t_j: the overflow flag stays clear.
+                Rows::Fresh => row_asm!(t, b, x, carry, $odd, $last, "", "", "{out}"),
+            }
+        };
+    }
     if L.is_multiple_of(2) {
-        row_asm!(t, b, x, carry, 0, "h1")
+        row_for!(0, "h1")
     } else {
-        row_asm!(t, b, x, carry, 1, "h0")
+        row_for!(1, "h0")
     }
 }
 
@@ -164,16 +213,22 @@ pub(crate) fn remainder_rows<const L: usize>(
     let mut owed = 0;
     for i in 0..t.len().saturating_sub(L) {
         let q = t[i].wrapping_mul(neg_inverse);
-        owed = row::<L>(adx, &mut t[i..=i + L], n, q, owed);
+        owed = row::<L>(adx, Rows::Sum, &mut t[i..=i + L], n, q, owed);
     }
     owed
 }
 
-/// t·R⁻¹ for the 64-word t: the 32 reduction rows, then the result's 32
-/// words and the carry above them (t/R = result + carry·2^2048).
+/// The caller's scratch for [`mul`] and [`sqr`]: the 64 words of the
+/// product before and during its reduction.
+#[cfg(target_arch = "x86_64")]
+pub(crate) type Scratch = [u64; 2 * LIMBS];
+
+/// t·R⁻¹ for the 64-word t, in place: the 32 reduction rows leave the
+/// result in t's top 32 words and return the carry above them (t/R =
+/// top + carry·2^2048).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn reduce(adx: Adx, t: &mut [u64; 2 * LIMBS], n: &Words, n_prime: u64) -> (Words, u64) {
+fn reduce(adx: Adx, t: &mut Scratch, n: &Words, n_prime: u64) -> u64 {
     let mut carry = 0;
     // The compiler counts an `asm!` block as one instruction and would
     // write this loop out 32 times (24 KiB of code, more than the
@@ -182,47 +237,48 @@ fn reduce(adx: Adx, t: &mut [u64; 2 * LIMBS], n: &Words, n_prime: u64) -> (Words
     // computation decides the trip count.
     for i in 0..core::hint::black_box(LIMBS) {
         let m = t[i].wrapping_mul(n_prime);
-        carry = row::<LIMBS>(adx, &mut t[i..=i + LIMBS], n, m, carry);
+        carry = row::<LIMBS>(adx, Rows::Sum, &mut t[i..=i + LIMBS], n, m, carry);
     }
-    let mut out = [0u64; LIMBS];
-    out.copy_from_slice(&t[LIMBS..]);
-    (out, carry)
+    carry
 }
 
-/// a·b·R⁻¹ for a, b below N, as 32 words and a carry (the value is below
-/// 2·N; the caller subtracts N once, masked). `n_prime` is −N⁻¹ mod 2^64.
+/// a·b·R⁻¹ for a, b below N, left in the top 32 words of `t` with the
+/// carry above them returned (the value is below 2·N; the caller subtracts
+/// N once, masked). `n_prime` is −N⁻¹ mod 2^64. `t` is scratch: whatever it
+/// held is overwritten, and what it holds after is the caller's to wipe.
 #[cfg(target_arch = "x86_64")]
-#[must_use]
-pub(crate) fn mul(adx: Adx, a: &Words, b: &Words, n: &Words, n_prime: u64) -> (Words, u64) {
-    let mut t = [0u64; 2 * LIMBS];
-    // A loop, not 32 written-out rows: see `reduce`.
-    for i in 0..core::hint::black_box(LIMBS) {
-        // Word i + 32 is still zero and the partial product fits below it:
-        // no carry out.
-        row::<LIMBS>(adx, &mut t[i..=i + LIMBS], b, a[i], 0);
+pub(crate) fn mul(adx: Adx, t: &mut Scratch, a: &Words, b: &Words, n: &Words, n_prime: u64) -> u64 {
+    // Row 0 writes words 0 to 32 and row i the top word i + 32, which no
+    // earlier row reached: the partial product fits below word i + 33, so
+    // there is no carry out. Every word of `t` is written.
+    row::<LIMBS>(adx, Rows::Fresh, &mut t[..=LIMBS], b, a[0], 0);
+    // A loop, not 31 written-out rows: see `reduce`.
+    for i in 1..core::hint::black_box(LIMBS) {
+        row::<LIMBS>(adx, Rows::FreshTop, &mut t[i..=i + LIMBS], b, a[i], 0);
     }
-    let out = reduce(adx, &mut t, n, n_prime);
-    zeroize::Zeroize::zeroize(&mut t);
-    out
+    reduce(adx, t, n, n_prime)
 }
 
-/// a²·R⁻¹ for a below N, as [`mul`] gives it: each product a_i·a_j with
-/// i < j once (row i adds a_i·(a_(i+1)…a_31) at word 2i + 1: 496 word
-/// products), then the sum doubled and the squares a_i² added at word 2i,
-/// then the reduction rows.
+/// a²·R⁻¹ for a below N, left in `t` as [`mul`] leaves it: each product
+/// a_i·a_j with i < j once (row i adds a_i·(a_(i+1)…a_31) at word 2i + 1:
+/// 496 word products), then the sum doubled and the squares a_i² added at
+/// word 2i, then the reduction rows.
 #[cfg(target_arch = "x86_64")]
-#[must_use]
-pub(crate) fn sqr(adx: Adx, a: &Words, n: &Words, n_prime: u64) -> (Words, u64) {
-    let mut t = [0u64; 2 * LIMBS];
+pub(crate) fn sqr(adx: Adx, t: &mut Scratch, a: &Words, n: &Words, n_prime: u64) -> u64 {
+    // Row 0 writes words 1 to 32, row i ≥ 1 the top word i + 32 (see
+    // `mul`); no row reaches words 0 and 63.
+    row::<{ LIMBS - 1 }>(adx, Rows::Fresh, &mut t[1..=LIMBS], &a[1..], a[0], 0);
+    t[0] = 0;
+    t[2 * LIMBS - 1] = 0;
     /// Row i for each i, written out so that its length is a constant.
     macro_rules! off_diagonal {
         ($($i:literal)*) => {$(
-            // Row i ends at word i + 32, above every earlier row: still zero,
-            // and the partial sum fits below it (no carry out).
-            row::<{ LIMBS - 1 - $i }>(adx, &mut t[2 * $i + 1..=$i + LIMBS], &a[$i + 1..], a[$i], 0);
+            // Row i ends at word i + 32, above every earlier row, and the
+            // partial sum fits below it (no carry out).
+            row::<{ LIMBS - 1 - $i }>(adx, Rows::FreshTop, &mut t[2 * $i + 1..=$i + LIMBS], &a[$i + 1..], a[$i], 0);
         )*};
     }
-    off_diagonal!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30);
+    off_diagonal!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30);
     // t = 2·t + Σ a_i²·2^(128·i), two words at a time; a² < 2^4096, so
     // nothing is carried out of the top.
     let mut shifted_out = 0u64;
@@ -240,7 +296,5 @@ pub(crate) fn sqr(adx: Adx, a: &Words, n: &Words, n_prime: u64) -> (Words, u64) 
         carry = c1;
     }
     debug_assert!(!carry && shifted_out == 0, "a² fits 64 words");
-    let out = reduce(adx, &mut t, n, n_prime);
-    zeroize::Zeroize::zeroize(&mut t);
-    out
+    reduce(adx, t, n, n_prime)
 }

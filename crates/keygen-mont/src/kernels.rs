@@ -63,7 +63,7 @@ fn pow2_on(
     moduli
         .iter()
         .zip(exponents)
-        .map(|(n, e)| modulus(n).map(|m| scalar::pow2(&m, e)))
+        .map(|(n, e)| modulus(n).map(|mut m| scalar::pow2(&mut m, e)))
         .collect()
 }
 
@@ -75,14 +75,14 @@ fn pow2_on(
 /// (the caller should treat such an n as refused).
 #[must_use]
 pub fn strong_base_two_scalar(n: &Words) -> Option<bool> {
-    scalar::strong_test_base_two(&scalar::Modulus::new(n)?)
+    scalar::strong_test_base_two(&mut scalar::Modulus::new(n)?)
 }
 
 /// [`strong_base_two_scalar`] with the products in plain Rust whatever the
 /// CPU.
 #[must_use]
 pub fn strong_base_two_words(n: &Words) -> Option<bool> {
-    scalar::strong_test_base_two(&scalar::Modulus::with_adx(n, None)?)
+    scalar::strong_test_base_two(&mut scalar::Modulus::with_adx(n, None)?)
 }
 
 /// Miller–Rabin to several bases for one 2048-bit odd `n` on the scalar
@@ -96,7 +96,7 @@ pub fn strong_base_two_words(n: &Words) -> Option<bool> {
 /// If more than eight bases are given.
 #[must_use]
 pub fn miller_rabin_scalar(n: &Words, bases: &[Words]) -> Option<u8> {
-    miller_rabin_on(&scalar::Modulus::new(n)?, bases)
+    miller_rabin_on(&mut scalar::Modulus::new(n)?, bases)
 }
 
 /// [`miller_rabin_scalar`] with the products in plain Rust whatever the CPU.
@@ -106,11 +106,11 @@ pub fn miller_rabin_scalar(n: &Words, bases: &[Words]) -> Option<u8> {
 /// If more than eight bases are given.
 #[must_use]
 pub fn miller_rabin_words(n: &Words, bases: &[Words]) -> Option<u8> {
-    miller_rabin_on(&scalar::Modulus::with_adx(n, None)?, bases)
+    miller_rabin_on(&mut scalar::Modulus::with_adx(n, None)?, bases)
 }
 
 /// Miller–Rabin to several bases on the scalar kernel's context `m`.
-fn miller_rabin_on(m: &scalar::Modulus, bases: &[Words]) -> Option<u8> {
+fn miller_rabin_on(m: &mut scalar::Modulus, bases: &[Words]) -> Option<u8> {
     assert!(bases.len() <= 8, "at most 8 bases at once");
     let mut passed = 0u8;
     for (i, b) in bases.iter().enumerate() {

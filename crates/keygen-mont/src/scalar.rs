@@ -168,14 +168,16 @@ pub(crate) struct Modulus {
     one: Words,
     /// The token of the ADX product, when the CPU has it and it is wanted.
     adx: Option<Adx>,
+    /// Scratch: the ADX products' 64 words before and during their
+    /// reduction, and the difference of each final subtraction. One buffer
+    /// for every operation of an exponentiation, wiped with the rest when
+    /// the modulus is dropped rather than after each operation.
+    scratch: [u64; 2 * LIMBS],
 }
 
 impl Drop for Modulus {
     fn drop(&mut self) {
-        // N is a candidate for a secret prime.
-        self.n.zeroize();
-        self.n_prime.zeroize();
-        self.one.zeroize();
+        self.wipe();
     }
 }
 
@@ -186,6 +188,15 @@ impl core::fmt::Debug for Modulus {
 }
 
 impl Modulus {
+    /// Zeroes what the context holds: N is a candidate for a secret prime,
+    /// and the scratch holds the last operation's values.
+    fn wipe(&mut self) {
+        self.n.zeroize();
+        self.n_prime.zeroize();
+        self.one.zeroize();
+        self.scratch.zeroize();
+    }
+
     /// The context of `n`, or `None` unless it is odd and 2048 bits long;
     /// its products use ADX when the CPU has it.
     pub(crate) fn new(n: &Words) -> Option<Self> {
@@ -211,27 +222,17 @@ impl Modulus {
             n_prime: crate::neg_inverse_bits(n[0], 64),
             one,
             adx,
+            scratch: [0; 2 * LIMBS],
         })
     }
 
-    /// Reduces `t` + carry·2^2048 (below 2·N) to below N: subtracts N and
-    /// keeps the difference unless it borrowed past the carry.
+    /// Reduces `t` + carry·2^2048 (below 2·N) to below N in place, as
+    /// [`subtract_once`], the value copied to the scratch first.
     #[inline(always)]
-    fn reduce_once(&self, t: &mut Words, carry: u64) {
-        let mut d = [0u64; LIMBS];
-        let mut borrow = 0u64;
-        for ((o, &x), &y) in d.iter_mut().zip(t.iter()).zip(&self.n) {
-            let (v, b1) = x.overflowing_sub(y);
-            let (v, b2) = v.overflowing_sub(borrow);
-            *o = v;
-            borrow = u64::from(b1 | b2);
-        }
-        // Keep d when carry = 1 or borrow = 0: carry ≥ borrow.
-        let keep_d = (carry | (borrow ^ 1)).wrapping_neg();
-        for (x, &y) in t.iter_mut().zip(&d) {
-            *x = (y & keep_d) | (*x & !keep_d);
-        }
-        d.zeroize();
+    fn reduce_once(&mut self, t: &mut Words, carry: u64) {
+        let value = &mut self.scratch[..LIMBS];
+        value.copy_from_slice(t);
+        subtract_once(&self.n, t, value, carry);
     }
 
     /// The reduction columns: adds Σ m_i·N_(k−i) to column k, and for k < 32
@@ -250,15 +251,28 @@ impl Modulus {
         acc.shift();
     }
 
-    /// a²·R⁻¹ mod N, for a below N.
+    /// x ← x²·R⁻¹ mod N, for x below N.
     #[inline(never)]
-    pub(crate) fn sqr(&self, a: &Words) -> Words {
+    pub(crate) fn square(&mut self, x: &mut Words) {
         #[cfg(target_arch = "x86_64")]
         if let Some(adx) = self.adx {
-            let (mut out, carry) = crate::adx::sqr(adx, a, &self.n, self.n_prime);
-            self.reduce_once(&mut out, carry);
-            return out;
+            let carry = crate::adx::sqr(adx, &mut self.scratch, x, &self.n, self.n_prime);
+            subtract_once(&self.n, x, &self.scratch[LIMBS..], carry);
+            return;
         }
+        *x = self.sqr_words(x);
+    }
+
+    /// a²·R⁻¹ mod N, for a below N.
+    #[cfg(test)]
+    pub(crate) fn sqr(&mut self, a: &Words) -> Words {
+        let mut x = *a;
+        self.square(&mut x);
+        x
+    }
+
+    /// a²·R⁻¹ mod N in plain Rust, for a below N.
+    fn sqr_words(&mut self, a: &Words) -> Words {
         let mut m = [0u64; LIMBS];
         let mut out = [0u64; LIMBS];
         let mut acc = Acc::ZERO;
@@ -280,15 +294,16 @@ impl Modulus {
 
     /// a·b·R⁻¹ mod N on the ADX kernel, for a, b below N.
     #[cfg(target_arch = "x86_64")]
-    fn mul_adx(&self, adx: Adx, a: &Words, b: &Words) -> Words {
-        let (mut out, carry) = crate::adx::mul(adx, a, b, &self.n, self.n_prime);
-        self.reduce_once(&mut out, carry);
+    fn mul_adx(&mut self, adx: Adx, a: &Words, b: &Words) -> Words {
+        let carry = crate::adx::mul(adx, &mut self.scratch, a, b, &self.n, self.n_prime);
+        let mut out = [0u64; LIMBS];
+        subtract_once(&self.n, &mut out, &self.scratch[LIMBS..], carry);
         out
     }
 
     /// a·b·R⁻¹ mod N, for a, b below N.
     #[inline(never)]
-    pub(crate) fn mul(&self, a: &Words, b: &Words) -> Words {
+    pub(crate) fn mul(&mut self, a: &Words, b: &Words) -> Words {
         #[cfg(target_arch = "x86_64")]
         if let Some(adx) = self.adx {
             return self.mul_adx(adx, a, b);
@@ -323,28 +338,26 @@ impl Modulus {
     /// 2·a mod N where `bit` is 1, a where it is 0 (a below N), without a
     /// branch on `bit`.
     #[inline(always)]
-    fn double_if(&self, a: &mut Words, bit: u64) {
+    fn double_if(&mut self, a: &mut Words, bit: u64) {
         let mask = bit.wrapping_neg();
-        let mut carry = 0u64;
-        for x in a.iter_mut() {
-            let add = *x & mask;
-            let (s, c1) = x.overflowing_add(add);
-            let (s, c2) = s.overflowing_add(carry);
-            *x = s;
-            carry = u64::from(c1 | c2);
+        let mut carry = false;
+        // The sum goes to the scratch, and its reduction back to `a`.
+        let sum = &mut self.scratch[..LIMBS];
+        for (s, &x) in sum.iter_mut().zip(a.iter()) {
+            (*s, carry) = x.carrying_add(x & mask, carry);
         }
-        self.reduce_once(a, carry);
+        subtract_once(&self.n, a, sum, u64::from(carry));
     }
 
     /// `a` (below 2^2048 < 2·N) reduced below N.
-    fn reduce_input(&self, a: &Words) -> Words {
+    fn reduce_input(&mut self, a: &Words) -> Words {
         let mut t = *a;
         self.reduce_once(&mut t, 0);
         t
     }
 
     /// R² mod N, by 2048 doublings of R mod N.
-    fn r_squared(&self) -> Words {
+    fn r_squared(&mut self) -> Words {
         let mut x = self.one;
         for _ in 0..crate::BITS {
             self.double_if(&mut x, 1);
@@ -353,8 +366,26 @@ impl Modulus {
     }
 
     /// a·R⁻¹ mod N (out of Montgomery form), for a below N.
-    fn out_of_montgomery(&self, a: &Words) -> Words {
+    fn out_of_montgomery(&mut self, a: &Words) -> Words {
         self.mul(a, &crate::ONE)
+    }
+}
+
+/// `out` = v + carry·2^2048 (v the 32 words of `value`, the sum below 2·N)
+/// reduced below N: out = v − N, then out takes v back unless the
+/// subtraction borrowed past the carry, by a mask. Two passes and no buffer
+/// of its own: the difference is written where the result goes.
+#[inline(always)]
+fn subtract_once(n: &Words, out: &mut Words, value: &[u64], carry: u64) {
+    let value: &Words = value.try_into().expect("32 words");
+    let mut borrow = false;
+    for ((o, &a), &b) in out.iter_mut().zip(value).zip(n) {
+        (*o, borrow) = a.borrowing_sub(b, borrow);
+    }
+    // Keep the difference when carry = 1 or borrow = 0: carry ≥ borrow.
+    let keep_d = (carry | u64::from(!borrow)).wrapping_neg();
+    for (o, &v) in out.iter_mut().zip(value) {
+        *o = (*o & keep_d) | (v & !keep_d);
     }
 }
 
@@ -379,10 +410,10 @@ fn bit(e: &Words, i: u32) -> u64 {
 
 /// 2^e mod N, by 2048 squarings each followed by a doubling where the
 /// exponent's bit is set.
-pub(crate) fn pow2(m: &Modulus, e: &Words) -> Words {
+pub(crate) fn pow2(m: &mut Modulus, e: &Words) -> Words {
     let mut x = m.one;
     for i in (0..crate::BITS).rev() {
-        x = m.sqr(&x);
+        m.square(&mut x);
         m.double_if(&mut x, bit(e, i));
     }
     let out = m.out_of_montgomery(&x);
@@ -396,19 +427,19 @@ pub(crate) fn pow2(m: &Modulus, e: &Words) -> Words {
 /// verdict collected without a branch, as in [`strong_test`]. It costs what
 /// the base-2 Fermat test costs and refuses its liars too. `None` when 2^64
 /// divides N − 1.
-pub(crate) fn strong_test_base_two(m: &Modulus) -> Option<bool> {
+pub(crate) fn strong_test_base_two(m: &mut Modulus) -> Option<bool> {
     let exponent = crate::minus_one(&m.n);
     let s = tail_zeros(&exponent)?;
     let mut minus_one = [0u64; LIMBS];
     sub_into(&mut minus_one, &m.n, &m.one);
     let mut x = m.one;
     for i in (TAIL_BITS..crate::BITS).rev() {
-        x = m.sqr(&x);
+        m.square(&mut x);
         m.double_if(&mut x, bit(&exponent, i));
     }
     let mut pass = 0u64;
     for j in (0..TAIL_BITS).rev() {
-        x = m.sqr(&x);
+        m.square(&mut x);
         m.double_if(&mut x, bit(&exponent, j));
         pass |= verdict(&x, &m.one, &minus_one, s, j);
     }
@@ -452,7 +483,7 @@ fn verdict(x: &Words, one: &Words, minus_one: &Words, s: u64, j: u32) -> u64 {
 /// on words: fixed 4-bit windows down to bit 64, each table entry found by
 /// reading all sixteen, then bit by bit, multiplying always and keeping the
 /// product only where the bit is set. `None` when 2^64 divides N − 1.
-pub(crate) fn strong_test(m: &Modulus, base: &Words) -> Option<bool> {
+pub(crate) fn strong_test(m: &mut Modulus, base: &Words) -> Option<bool> {
     let exponent = crate::minus_one(&m.n);
     let s = tail_zeros(&exponent)?;
     let mut r2 = m.r_squared();
@@ -469,7 +500,7 @@ pub(crate) fn strong_test(m: &Modulus, base: &Words) -> Option<bool> {
     let mut entry = [0u64; LIMBS];
     for w in (TAIL_BITS / WINDOW_BITS..crate::BITS / WINDOW_BITS).rev() {
         for _ in 0..WINDOW_BITS {
-            x = m.sqr(&x);
+            m.square(&mut x);
         }
         let at = w * WINDOW_BITS;
         let index = (exponent[(at / 64) as usize] >> (at % 64)) & ((1 << WINDOW_BITS) - 1);
@@ -484,7 +515,7 @@ pub(crate) fn strong_test(m: &Modulus, base: &Words) -> Option<bool> {
     let mut pass = 0u64;
     let mut y;
     for j in (0..TAIL_BITS).rev() {
-        x = m.sqr(&x);
+        m.square(&mut x);
         y = m.mul(&x, &b);
         select(&mut x, &y, bit(&exponent, j));
         y.zeroize();
@@ -575,7 +606,7 @@ mod tests {
     fn products_squares_and_doublings_match_num_bigint() {
         let r = BigUint::from(1u32) << 2048u32;
         for (n, a, b) in samples() {
-            for m in kernels(&n) {
+            for mut m in kernels(&n) {
                 let nb = big(&n);
                 let (ab, bb) = (big(&a), big(&b));
                 assert!(ab < nb && bb < nb);
@@ -632,10 +663,24 @@ mod tests {
             };
             let a = below_n(core::array::from_fn(|_| next()), k % 5 == 0);
             let b = below_n(core::array::from_fn(|_| next()), k % 7 == 0);
-            let plain = Modulus::with_adx(&n, None).unwrap();
-            let fast = Modulus::with_adx(&n, Some(adx)).unwrap();
+            let mut plain = Modulus::with_adx(&n, None).unwrap();
+            let mut fast = Modulus::with_adx(&n, Some(adx)).unwrap();
             assert_eq!(fast.mul(&a, &b), plain.mul(&a, &b), "product, case {k}");
             assert_eq!(fast.sqr(&a), plain.sqr(&a), "square, case {k}");
+            // A chain on one modulus, as an exponentiation runs: each
+            // operation finds the scratch as the last one left it.
+            let (mut x, mut y) = (a, a);
+            for step in 0..4u64 {
+                fast.square(&mut x);
+                plain.square(&mut y);
+                assert_eq!(x, y, "square {step} of a chain, case {k}");
+                fast.double_if(&mut x, step & 1);
+                plain.double_if(&mut y, step & 1);
+                assert_eq!(x, y, "doubling {step} of a chain, case {k}");
+                x = fast.mul(&x, &b);
+                y = plain.mul(&y, &b);
+                assert_eq!(x, y, "product {step} of a chain, case {k}");
+            }
         }
     }
 
@@ -655,13 +700,16 @@ mod tests {
     #[test]
     fn the_modulus_is_wiped_and_never_printed() {
         let (n, _, _) = samples().remove(2);
-        let m = Modulus::new(&n).unwrap();
+        let mut m = Modulus::new(&n).unwrap();
         assert_eq!(format!("{m:?}"), "Modulus { .. }");
+        // A squaring and a doubling leave their values in the scratch.
+        let mut x = m.one;
+        m.square(&mut x);
+        m.double_if(&mut x, 1);
+        assert!(m.scratch.iter().any(|&w| w != 0));
         let mut m = core::mem::ManuallyDrop::new(m);
         // What `drop` does, observed before the memory is released.
-        m.n.zeroize();
-        m.one.zeroize();
-        m.n_prime.zeroize();
-        assert!(m.n.iter().chain(&m.one).all(|&w| w == 0) && m.n_prime == 0);
+        m.wipe();
+        assert!(m.n.iter().chain(&m.one).chain(&m.scratch).all(|&w| w == 0) && m.n_prime == 0);
     }
 }
