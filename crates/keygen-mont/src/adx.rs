@@ -1,6 +1,8 @@
 //! The scalar kernel's Montgomery product on x86-64 CPUs with BMI2 and ADX
 //! (Intel since Broadwell, AMD since Zen): rows of `mulx` with two carry
-//! chains, `adcx` and `adox`, in inline assembly.
+//! chains, `adcx` and `adox`, in inline assembly; also the doubling of a
+//! square's sum and the final subtraction, whose carry chains the compiler
+//! keeps in a register between words.
 //!
 //! The compiler's code for the word-by-word product in `scalar` keeps one
 //! carry chain in the carry flag and spends an `add`/`adc`/`adc` triple and
@@ -9,9 +11,9 @@
 //! (carry flag) and the running sum's word (overflow flag) at the same
 //! time: `mulx`, `adcx`, `adox` and a store per word product. The compiler
 //! does not form the second chain from Rust code or intrinsics
-//! (`_addcarryx_u64` becomes an ordinary `adc`). This is
-//! the only inline assembly in the project; the assembler writes each row
-//! out, so every offset is a constant, and it is checked against the
+//! (`_addcarryx_u64` becomes an ordinary `adc`). This file
+//! holds the only inline assembly in the project; the assembler writes each
+//! row out, so every offset is a constant, and it is checked against the
 //! word-by-word product (and through it against num-bigint) on every CPU
 //! that has ADX.
 //!
@@ -30,6 +32,8 @@
 //!
 //! The rows are straight-line code without a branch or an index that
 //! depends on a value; the loops around them have constant trip counts.
+//! The final subtraction keeps or drops the difference by `cmov`, which
+//! reads its memory operand whatever the flag says.
 
 #[cfg(target_arch = "x86_64")]
 use crate::Words;
@@ -279,22 +283,106 @@ pub(crate) fn sqr(adx: Adx, t: &mut Scratch, a: &Words, n: &Words, n_prime: u64)
         )*};
     }
     off_diagonal!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30);
-    // t = 2·t + Σ a_i²·2^(128·i), two words at a time; a² < 2^4096, so
-    // nothing is carried out of the top.
-    let mut shifted_out = 0u64;
-    let mut carry = false;
-    for (pair, &x) in t.chunks_exact_mut(2).zip(a) {
-        let (w0, w1) = (pair[0], pair[1]);
-        let d0 = (w0 << 1) | shifted_out;
-        let d1 = (w1 << 1) | (w0 >> 63);
-        shifted_out = w1 >> 63;
-        let square = u128::from(x) * u128::from(x);
-        let (s0, c0) = d0.carrying_add(square as u64, carry);
-        let (s1, c1) = d1.carrying_add((square >> 64) as u64, c0);
-        pair[0] = s0;
-        pair[1] = s1;
-        carry = c1;
-    }
-    debug_assert!(!carry && shifted_out == 0, "a² fits 64 words");
+    double_and_add_squares(adx, t, a);
     reduce(adx, t, n, n_prime)
+}
+
+/// t ← 2·t + Σ a_i²·2^(128·i), for the sum of a square's products a_i·a_j
+/// with i < j in t: then t = a². Each word is doubled by adding it to
+/// itself with the overflow flag (which carries the bit shifted out of the
+/// word below) and gets its half of a_i² with the carry flag: two chains
+/// through the 64 words, as the rows run theirs. a² < 2^4096, so neither
+/// chain carries out of the top word.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn double_and_add_squares(_: Adx, t: &mut Scratch, a: &Words) {
+    // SAFETY: the `Adx` token exists only when the CPU has BMI2 (`mulx`)
+    // and ADX (`adcx`, `adox`). The assembly reads a[0..32] and reads and
+    // writes t[0..64] (byte offsets below 256 and 512), whose lengths the
+    // types fix; it touches no other memory, no stack, and only the
+    // registers named below.
+    #[allow(unsafe_code)]
+    unsafe {
+        core::arch::asm!(
+            // Clears CF and OF.
+            "xor {w0:e}, {w0:e}",
+            ".set keygen_adx_i, 0",
+            ".rept {words}",
+            "mov rdx, qword ptr [{a} + 8*keygen_adx_i]",
+            "mulx {hi}, {lo}, rdx",
+            "mov {w0}, qword ptr [{t} + 16*keygen_adx_i]",
+            "mov {w1}, qword ptr [{t} + 16*keygen_adx_i + 8]",
+            "adox {w0}, {w0}",
+            "adox {w1}, {w1}",
+            "adcx {w0}, {lo}",
+            "adcx {w1}, {hi}",
+            "mov qword ptr [{t} + 16*keygen_adx_i], {w0}",
+            "mov qword ptr [{t} + 16*keygen_adx_i + 8], {w1}",
+            ".set keygen_adx_i, keygen_adx_i + 1",
+            ".endr",
+            t = in(reg) t.as_mut_ptr(),
+            a = in(reg) a.as_ptr(),
+            words = const LIMBS,
+            out("rdx") _,
+            lo = out(reg) _,
+            hi = out(reg) _,
+            w0 = out(reg) _,
+            w1 = out(reg) _,
+            options(nostack),
+        );
+    }
+}
+
+/// `out` = v + carry·2^2048 reduced below N, for v (the 32 words of
+/// `value`) plus the carry below 2·N: out = v − N by one borrow chain
+/// (`sbb`), then out takes v back, word by word by `cmov` (which loads its
+/// operand whatever the condition), when the subtraction borrowed past the
+/// carry. The plain-Rust `scalar::subtract_once` computes the same; the
+/// compiler keeps its borrow in a register between words (`bt`, `sbb`,
+/// `setb`), three times the instructions.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn subtract_once(_: Adx, n: &Words, out: &mut Words, value: &Words, carry: u64) {
+    // SAFETY: the `Adx` token exists only on x86-64 CPUs with BMI2 and ADX
+    // (the instructions here are baseline x86-64). The assembly reads
+    // n[0..32] and value[0..32] and writes out[0..32] (byte offsets below
+    // 256), whose lengths the types fix and which do not overlap (`out` is
+    // borrowed mutably); it touches no other memory, no stack, and only the
+    // registers named below.
+    #[allow(unsafe_code)]
+    unsafe {
+        core::arch::asm!(
+            "mov {w}, qword ptr [{v}]",
+            "sub {w}, qword ptr [{n}]",
+            "mov qword ptr [{out}], {w}",
+            ".set keygen_adx_j, 8",
+            ".rept {words} - 1",
+            "mov {w}, qword ptr [{v} + keygen_adx_j]",
+            "sbb {w}, qword ptr [{n} + keygen_adx_j]",
+            "mov qword ptr [{out} + keygen_adx_j], {w}",
+            ".set keygen_adx_j, keygen_adx_j + 8",
+            ".endr",
+            // Take v back when borrow = 1 and carry = 0: the borrow as a
+            // mask, cleared by carry − 1 when the carry is set.
+            "sbb {w}, {w}",
+            "dec {carry}",
+            "and {w}, {carry}",
+            // `mov` and `cmov` leave the flags of this test alone.
+            "test {w}, {w}",
+            ".set keygen_adx_j, 0",
+            ".rept {words}",
+            "mov {carry}, qword ptr [{out} + keygen_adx_j]",
+            "cmovnz {carry}, qword ptr [{v} + keygen_adx_j]",
+            "mov qword ptr [{out} + keygen_adx_j], {carry}",
+            ".set keygen_adx_j, keygen_adx_j + 8",
+            ".endr",
+            n = in(reg) n.as_ptr(),
+            v = in(reg) value.as_ptr(),
+            out = in(reg) out.as_mut_ptr(),
+            carry = inout(reg) carry => _,
+            words = const LIMBS,
+            w = out(reg) _,
+            options(nostack),
+        );
+    }
 }

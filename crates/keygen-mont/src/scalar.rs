@@ -32,9 +32,10 @@
 //! code for the three-word sums (`mul`, then `add`/`adc`/`adc`, with
 //! spills). On CPUs with BMI2 and ADX the products and squarings go to
 //! `adx` instead (rows of `mulx` with the two carry chains of `adcx` and
-//! `adox`, which no intrinsic reaches), about 1.5 times as fast; this code
-//! is then the reference they are tested against, and what other CPUs and
-//! Miri run. `Modulus::with_adx` picks either.
+//! `adox`, which no intrinsic reaches), about 1.5 times as fast, and so do
+//! the final subtractions (one `sbb` chain, then `cmov`); this code is then
+//! the reference they are tested against, and what other CPUs and Miri run.
+//! `Modulus::with_adx` picks either.
 //!
 //! # Constant time
 //!
@@ -232,7 +233,7 @@ impl Modulus {
     fn reduce_once(&mut self, t: &mut Words, carry: u64) {
         let value = &mut self.scratch[..LIMBS];
         value.copy_from_slice(t);
-        subtract_once(&self.n, t, value, carry);
+        subtract_once(self.adx, &self.n, t, value, carry);
     }
 
     /// The reduction columns: adds Σ m_i·N_(k−i) to column k, and for k < 32
@@ -257,7 +258,7 @@ impl Modulus {
         #[cfg(target_arch = "x86_64")]
         if let Some(adx) = self.adx {
             let carry = crate::adx::sqr(adx, &mut self.scratch, x, &self.n, self.n_prime);
-            subtract_once(&self.n, x, &self.scratch[LIMBS..], carry);
+            subtract_once(Some(adx), &self.n, x, &self.scratch[LIMBS..], carry);
             return;
         }
         *x = self.sqr_words(x);
@@ -297,7 +298,7 @@ impl Modulus {
     fn mul_adx(&mut self, adx: Adx, a: &Words, b: &Words) -> Words {
         let carry = crate::adx::mul(adx, &mut self.scratch, a, b, &self.n, self.n_prime);
         let mut out = [0u64; LIMBS];
-        subtract_once(&self.n, &mut out, &self.scratch[LIMBS..], carry);
+        subtract_once(Some(adx), &self.n, &mut out, &self.scratch[LIMBS..], carry);
         out
     }
 
@@ -346,7 +347,7 @@ impl Modulus {
         for (s, &x) in sum.iter_mut().zip(a.iter()) {
             (*s, carry) = x.carrying_add(x & mask, carry);
         }
-        subtract_once(&self.n, a, sum, u64::from(carry));
+        subtract_once(self.adx, &self.n, a, sum, u64::from(carry));
     }
 
     /// `a` (below 2^2048 < 2·N) reduced below N.
@@ -375,9 +376,17 @@ impl Modulus {
 /// reduced below N: out = v − N, then out takes v back unless the
 /// subtraction borrowed past the carry, by a mask. Two passes and no buffer
 /// of its own: the difference is written where the result goes.
+/// With `adx`, the same in assembly ([`crate::adx::subtract_once`]).
 #[inline(always)]
-fn subtract_once(n: &Words, out: &mut Words, value: &[u64], carry: u64) {
+fn subtract_once(adx: Option<Adx>, n: &Words, out: &mut Words, value: &[u64], carry: u64) {
     let value: &Words = value.try_into().expect("32 words");
+    #[cfg(target_arch = "x86_64")]
+    if let Some(adx) = adx {
+        crate::adx::subtract_once(adx, n, out, value, carry);
+        return;
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = adx;
     let mut borrow = false;
     for ((o, &a), &b) in out.iter_mut().zip(value).zip(n) {
         (*o, borrow) = a.borrowing_sub(b, borrow);
